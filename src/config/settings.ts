@@ -1,0 +1,59 @@
+/**
+ * Herald's settings: one object, every field documented, defaults in one place.
+ * Loaded once at start (`load-settings.ts`) and frozen; the parts receive what they need.
+ */
+
+export interface Settings {
+  /** Interface to listen on. */
+  host: string;
+  /** Public port: WebSocket for user agents and the endpoint API for application servers. */
+  port: number;
+  /** Public base URL of the endpoint API, used in push endpoints, `Location` and the VAPID `aud`. */
+  endpointUrl: string;
+  /** Storage DSN: `sqlite:PATH` (default `sqlite:./data/herald.db`). */
+  db: string;
+  /** Fernet keys (44-character URL-safe base64); encrypt with the first, decrypt with any. */
+  cryptoKeys: string[];
+  /** Largest accepted push body in bytes (autopush: 5630). */
+  maxDataBytes: number;
+  /** TTL values above this many seconds are clamped (autopush: 30 days). */
+  maxTtl: number;
+  /** Stored messages sent in one storage check before the UAID is reset (autopush: 150). */
+  msgLimit: number;
+  /** Seconds a new socket has to send `hello`. */
+  openHandshakeTimeout: number;
+  /** Seconds between WebSocket ping frames sent to idle user agents. */
+  autoPingInterval: number;
+  /** Seconds to wait for the pong before closing with PongTimeout. */
+  autoPingTimeout: number;
+  /** Minimum seconds between app-level pings from a UA (autopush: 45, hard-coded there). */
+  appPingMinInterval: number;
+  /** Bounded queue of notifications waiting for one connected UA. */
+  clientChannelCapacity: number;
+  /** Seconds between sweeps of expired messages and stale router records. */
+  purgeInterval: number;
+  /** Days a router record lives without a hello or update (autopush: 60). */
+  routerTtlDays: number;
+  /** Seconds given to open sockets to finish on SIGTERM before they are closed. */
+  shutdownGrace: number;
+  /** pino level: fatal, error, warn, info, debug, trace, silent. */
+  logLevel: string;
+}
+
+export const defaultSettings: Readonly<Omit<Settings, 'endpointUrl' | 'cryptoKeys'>> = Object.freeze({
+  host: '0.0.0.0',
+  port: 8080,
+  db: 'sqlite:./data/herald.db',
+  maxDataBytes: 5630,
+  maxTtl: 30 * 24 * 60 * 60,
+  msgLimit: 150,
+  openHandshakeTimeout: 5,
+  autoPingInterval: 300,
+  autoPingTimeout: 4,
+  appPingMinInterval: 45,
+  clientChannelCapacity: 128,
+  purgeInterval: 60,
+  routerTtlDays: 60,
+  shutdownGrace: 5,
+  logLevel: 'info',
+});

@@ -1,0 +1,71 @@
+/**
+ * Errors of the endpoint API (spec/autopush.md §3.3, §3.6) as data: one kind, one row.
+ * The route layer renders every failure through `apiErrorTable`; nothing else picks a
+ * status or an errno.
+ */
+
+export type ApiErrorKind =
+  | 'invalid-api-version'
+  | 'invalid-token'
+  | 'payload-too-large'
+  | 'user-was-deleted'
+  | 'no-subscription'
+  | 'invalid-router-type'
+  | 'vapid'
+  | 'invalid-encryption'
+  | 'invalid-ttl'
+  | 'invalid-topic'
+  | 'negative-ttl'
+  | 'database'
+  | 'database-busy'
+  | 'invalid-message-id'
+  | 'not-found'
+  | 'method-not-allowed'
+  | 'bad-request'
+  | 'internal';
+
+export interface ApiErrorRow {
+  status: number;
+  errno: number | null;
+  /** Default human text; a throw site may give a more precise one. */
+  message: string;
+}
+
+export const apiErrorTable: Readonly<Record<ApiErrorKind, ApiErrorRow>> = {
+  'invalid-api-version': { status: 404, errno: 102, message: 'Invalid API version' },
+  'invalid-token': { status: 404, errno: 102, message: 'Invalid subscription token' },
+  'payload-too-large': { status: 413, errno: 104, message: 'Data payload too large' },
+  'user-was-deleted': { status: 410, errno: 105, message: 'User was deleted' },
+  'no-subscription': { status: 410, errno: 106, message: 'No such subscription' },
+  'invalid-router-type': { status: 400, errno: 108, message: 'Invalid router type' },
+  vapid: { status: 401, errno: 109, message: 'Unauthorized' },
+  'invalid-encryption': { status: 400, errno: 110, message: 'Invalid encryption headers' },
+  'invalid-ttl': { status: 400, errno: 111, message: 'Missing or invalid TTL header' },
+  'invalid-topic': { status: 400, errno: 113, message: 'Topic must be at most 32 characters of the URL-safe base64 alphabet' },
+  'negative-ttl': { status: 400, errno: 114, message: 'TTL must not be negative' },
+  database: { status: 500, errno: 201, message: 'Database error' },
+  'database-busy': { status: 503, errno: 201, message: 'Database busy, retry with exponential back-off' },
+  'invalid-message-id': { status: 400, errno: null, message: 'Invalid message ID' },
+  'not-found': { status: 404, errno: null, message: 'Not found' },
+  'method-not-allowed': { status: 405, errno: null, message: 'Method not allowed' },
+  'bad-request': { status: 400, errno: null, message: 'Bad request' },
+  internal: { status: 500, errno: null, message: 'Internal server error' },
+};
+
+/** Documentation link sent in every error body, as autopush does (pointing at our own docs). */
+export const MORE_INFO_URL = 'https://github.com/herald-push/herald/blob/main/docs/errors.md';
+
+export class ApiError extends Error {
+  readonly kind: ApiErrorKind;
+  constructor(kind: ApiErrorKind, message?: string) {
+    super(message ?? apiErrorTable[kind].message);
+    this.name = 'ApiError';
+    this.kind = kind;
+  }
+  get status(): number {
+    return apiErrorTable[this.kind].status;
+  }
+  get errno(): number | null {
+    return apiErrorTable[this.kind].errno;
+  }
+}

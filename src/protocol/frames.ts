@@ -1,0 +1,61 @@
+/**
+ * WebSocket frames between user agent and connection service (spec/autopush.md §2.1, §2.2).
+ * Client frames are produced only by `parse-frame.ts`; the rest of the code sees these types.
+ */
+import type { NotificationHeaders } from './notification.js';
+
+export type Broadcasts = Record<string, string>;
+
+export type ClientFrame =
+  | { messageType: 'hello'; uaid: string | null; broadcasts: Broadcasts }
+  | { messageType: 'register'; channelID: string; key: string | null }
+  | { messageType: 'unregister'; channelID: string; code: number | null }
+  | { messageType: 'ack'; updates: AckUpdate[] }
+  | { messageType: 'nack'; version: string; code: number | null }
+  | { messageType: 'ping' }
+  | { messageType: 'broadcast_subscribe'; broadcasts: Broadcasts };
+
+export interface AckUpdate {
+  channelID: string;
+  version: string;
+  code: number | null;
+}
+
+export interface HelloReply {
+  messageType: 'hello';
+  uaid: string;
+  status: 200;
+  use_webpush: true;
+  broadcasts: Record<string, unknown>;
+}
+
+export interface RegisterReply {
+  messageType: 'register';
+  channelID: string;
+  status: 200 | 400 | 500;
+  pushEndpoint: string;
+}
+
+export interface UnregisterReply {
+  messageType: 'unregister';
+  channelID: string;
+  status: 200 | 500;
+}
+
+export interface NotificationFrame {
+  messageType: 'notification';
+  channelID: string;
+  version: string;
+  data?: string;
+  headers?: NotificationHeaders;
+}
+
+export interface BroadcastFrame {
+  messageType: 'broadcast';
+  broadcasts: Record<string, unknown>;
+}
+
+/** The app-level ping reply is the empty object. */
+export type PingReply = Record<string, never>;
+
+export type ServerFrame = HelloReply | RegisterReply | UnregisterReply | NotificationFrame | BroadcastFrame | PingReply;

@@ -1,0 +1,38 @@
+/**
+ * A push message as it travels from the endpoint service to a connection (spec/autopush.md §1.3)
+ * and as it is stored (§4.1). Shared by endpoint, storage, routing and connection.
+ */
+
+export type Urgency = 'very-low' | 'low' | 'normal' | 'high';
+
+/** Crypto headers forwarded to the UA, already normalised (quotes and `=` padding removed). */
+export interface NotificationHeaders {
+  encoding: 'aes128gcm' | 'aesgcm';
+  encryption?: string;
+  crypto_key?: string;
+}
+
+export interface Notification {
+  /** Dashed lowercase UUID of the subscription. */
+  channelID: string;
+  /** Message id (opaque Fernet token); the UA acks by it, `DELETE /m/{version}` removes it. */
+  version: string;
+  /** Seconds; 0 means deliver live or drop. */
+  ttl: number;
+  topic: string | null;
+  /** Receipt time, epoch seconds; the message expires at `timestamp + ttl`. */
+  timestamp: number;
+  /** Body, base64url without padding; absent for an empty body. */
+  data?: string;
+  headers?: NotificationHeaders;
+  urgency?: Urgency;
+}
+
+/** A notification read back from storage: the store assigns `sortKey`, increasing per uaid. */
+export interface StoredNotification extends Notification {
+  sortKey: number;
+}
+
+export function isExpired(n: Pick<Notification, 'timestamp' | 'ttl'>, nowSeconds: number): boolean {
+  return nowSeconds >= n.timestamp + n.ttl;
+}

@@ -1,0 +1,86 @@
+/**
+ * The one storage contract (spec/autopush.md §4.1, §4.6). Every backend implements it and passes
+ * the shared suite in `conformance.ts`. Only `open-store.ts` knows the concrete backends.
+ *
+ * Ordering: the store assigns each saved message a `sortKey` that strictly increases per uaid in
+ * the order saves commit. The read pointer (`currentTimestamp`) is such a key, so a message saved
+ * while a batch is outstanding can never fall behind the pointer and be skipped.
+ */
+import type { Notification, StoredNotification } from '../protocol/notification.js';
+
+export const USER_RECORD_VERSION = 1;
+
+export interface UserRecord {
+  /** 32 lowercase hex characters. */
+  uaid: string;
+  /** Milliseconds since the epoch of the last hello. */
+  connectedAt: number;
+  routerType: string;
+  /** Internal URL of the connection node holding the UA, or null when not connected. */
+  nodeId: string | null;
+  recordVersion: number;
+  /** Sort key of the last acknowledged timestamp message; 0 when none. */
+  currentTimestamp: number;
+  /** Updated on every write (hello, register, increment); drives router-record expiry. */
+  lastUpdate: number;
+}
+
+export type NewUser = Pick<UserRecord, 'uaid' | 'connectedAt' | 'nodeId'> &
+  Partial<Pick<UserRecord, 'routerType' | 'recordVersion' | 'currentTimestamp'>>;
+
+export interface Store {
+  /** Create the router record; false (and no change) when it already exists. */
+  addUser(user: NewUser): Promise<boolean>;
+  /**
+   * Record a hello: set `nodeId` and `connectedAt` only if the stored `connectedAt` is older than
+   * the given one. Returns false (and changes nothing) otherwise, or if the user does not exist.
+   */
+  updateUser(uaid: string, connectedAt: number, nodeId: string | null): Promise<boolean>;
+  /** The router record, or null when absent or unseen for longer than the router TTL. */
+  getUser(uaid: string): Promise<UserRecord | null>;
+  /** Delete the user, its channels and its messages. */
+  removeUser(uaid: string): Promise<void>;
+  /**
+   * Clear `nodeId` only if it still equals `nodeId` and `connectedAt` still equals `connectedAt`
+   * (the record was not taken over meanwhile). Returns whether it cleared.
+   */
+  removeNodeId(uaid: string, nodeId: string, connectedAt: number): Promise<boolean>;
+
+  addChannel(uaid: string, channelId: string): Promise<void>;
+  getChannels(uaid: string): Promise<Set<string>>;
+  hasChannel(uaid: string, channelId: string): Promise<boolean>;
+  /** Returns whether the channel existed. Stored messages of the channel are left alone. */
+  removeChannel(uaid: string, channelId: string): Promise<boolean>;
+
+  /**
+   * Store a message (TTL > 0). A message with a topic replaces any stored message with the same
+   * (uaid, channelID, topic). Returns the assigned sort key.
+   */
+  saveMessage(uaid: string, message: Notification): Promise<number>;
+  /** Save several in one transaction, in the given order. */
+  saveMessages(uaid: string, messages: readonly Notification[]): Promise<void>;
+  /** Unexpired topic messages, oldest first. */
+  fetchTopicMessages(uaid: string, limit: number): Promise<StoredNotification[]>;
+  /** Unexpired non-topic messages with sortKey > `after`, ascending. */
+  fetchTimestampMessages(uaid: string, after: number, limit: number): Promise<StoredNotification[]>;
+  /** Move the user's read pointer to `sortKey` (never backwards) and drop what it passed. */
+  incrementStorage(uaid: string, sortKey: number): Promise<void>;
+  /** Delete one stored message by its id; returns whether one was deleted. */
+  removeMessage(uaid: string, version: string): Promise<boolean>;
+  /** Count of stored, unexpired messages of a user (topic and timestamp). */
+  countMessages(uaid: string): Promise<number>;
+
+  /** Delete expired messages and stale router records; returns how many rows went. */
+  purgeExpired(nowMs: number): Promise<number>;
+  /** True when the backend answers. */
+  healthCheck(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Thrown by backends for failures worth a retry (locked database, pool exhausted). */
+export class StoreBusyError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreBusyError';
+  }
+}
