@@ -1,0 +1,30 @@
+/**
+ * How an endpoint node reaches the connection node that holds a user agent
+ * (spec/autopush.md §1.3). `deliver.ts` in the endpoint service talks only to this interface.
+ */
+import type { Notification } from '../protocol/notification.js';
+
+/**
+ * - `delivered`: the node accepted it for the live socket (HTTP 200 on the router port);
+ * - `not-connected`: the node answered but does not hold the UA, or its queue is full;
+ * - `unreachable`: connect error or timeout; the caller clears the stale `nodeId`.
+ */
+export type RouteOutcome = 'delivered' | 'not-connected' | 'unreachable';
+
+export interface NodeRouter {
+  /** Hand one notification to the UA's live socket on `nodeId` (`PUT /push/{uaid}`). */
+  push(nodeId: string, uaid: string, notification: Notification): Promise<RouteOutcome>;
+  /** Ask `nodeId` to re-check storage for `uaid` (`PUT /notif/{uaid}`). */
+  notify(nodeId: string, uaid: string): Promise<RouteOutcome>;
+}
+
+/**
+ * What a connection node offers to routers: the registry of its live sessions.
+ * Implemented by `connection/registry.ts`; routing never imports the connection service.
+ */
+export interface LocalDelivery {
+  /** Queue a notification for the live session of `uaid`; false if none or its queue is full. */
+  push(uaid: string, notification: Notification): boolean;
+  /** Ask the live session of `uaid` to check storage; false if none. */
+  checkStorage(uaid: string): boolean;
+}
