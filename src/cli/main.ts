@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+/** The `herald` command line. Each command is a small file; this one only declares them. */
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { registerServeCommand } from './serve-command.js';
+import { registerKeysCommand } from './keys-command.js';
+import { registerVapidCommand } from './vapid-command.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const program = new Command()
+  .name('herald')
+  .description('Herald: a self-hostable Web Push service, wire-compatible with Mozilla autopush.')
+  .version(pkg.version)
+  .showHelpAfterError('(run with --help for usage)');
+
+registerServeCommand(program, pkg.version);
+registerKeysCommand(program);
+registerVapidCommand(program);
+
+await program.parseAsync(process.argv);
