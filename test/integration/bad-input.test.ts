@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import webpush from 'web-push';
+import { sendNotification, type WebPushSendError } from './helpers/web-push-send.js';
 import { PushUserAgent } from '../../src/sdk/index.js';
 import { startHerald, type HeraldProcess } from './helpers/herald-process.js';
 import { collectPushes } from './helpers/pushes.js';
@@ -34,7 +35,7 @@ describe('bad input', () => {
   /** After every bad request, the good user agent still gets its message. */
   async function goodStillReceives() {
     const text = `still here ${++n}`;
-    const res = await webpush.sendNotification(goodSub, text, { TTL: 60 });
+    const res = await sendNotification(goodSub, text, { TTL: 60 });
     assert.equal(res.statusCode, 201);
     const got = await pushes.waitCount(n);
     assert.equal(got[n - 1]!.text, text);

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import webpush from 'web-push';
+import { sendNotification, type WebPushSendError } from './helpers/web-push-send.js';
 import { PushUserAgent, type UserAgentState } from '../../src/sdk/index.js';
 import { startHerald, type HeraldProcess } from './helpers/herald-process.js';
 import { collectPushes } from './helpers/pushes.js';
@@ -15,7 +16,7 @@ import { pushEmpty } from './helpers/send.js';
 import { sleep } from './helpers/wait.js';
 
 async function send(sub: webpush.PushSubscription, text: string, opts: webpush.RequestOptions = {}) {
-  return webpush.sendNotification(sub, text, { TTL: 120, ...opts });
+  return sendNotification(sub, text, { TTL: 120, ...opts });
 }
 
 describe('offline user agents', () => {
@@ -101,7 +102,7 @@ describe('offline user agents', () => {
     await ua.connect();
     const sub = await ua.subscribe();
     await ua.unsubscribe(sub.channelID);
-    await assert.rejects(send(sub, 'gone'), (err: webpush.WebPushError) => {
+    await assert.rejects(send(sub, 'gone'), (err: WebPushSendError) => {
       assert.equal(err.statusCode, 410);
       assert.equal(JSON.parse(err.body).errno, 106);
       assert.equal(err.headers['cache-control'], 'max-age=86400');

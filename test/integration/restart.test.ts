@@ -5,6 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import webpush from 'web-push';
+import { sendNotification, type WebPushSendError } from './helpers/web-push-send.js';
 import { PushUserAgent } from '../../src/sdk/index.js';
 import { startHerald, type HeraldProcess } from './helpers/herald-process.js';
 import { collectPushes } from './helpers/pushes.js';
@@ -23,7 +24,7 @@ describe('server restart', () => {
     const seen = collectPushes(holder);
     await holder.connect();
     const sub = await holder.subscribe();
-    for (let i = 0; i < 3; i++) assert.equal((await webpush.sendNotification(sub, `direct-${i}`, { TTL: 600 })).statusCode, 201);
+    for (let i = 0; i < 3; i++) assert.equal((await sendNotification(sub, `direct-${i}`, { TTL: 600 })).statusCode, 201);
     await seen.waitCount(3);
 
     // An away UA with stored messages.
@@ -31,7 +32,7 @@ describe('server restart', () => {
     await away.connect();
     const awaySub = await away.subscribe();
     await away.close();
-    for (let i = 0; i < 3; i++) await webpush.sendNotification(awaySub, `stored-${i}`, { TTL: 600 });
+    for (let i = 0; i < 3; i++) await sendNotification(awaySub, `stored-${i}`, { TTL: 600 });
 
     assert.equal(await herald.stop('SIGTERM'), 0, 'a clean exit');
     await holder.close();
@@ -48,7 +49,7 @@ describe('server restart', () => {
     assert.deepEqual((await got2.waitCount(3)).map((p) => p.text), ['stored-0', 'stored-1', 'stored-2']);
 
     // Endpoints made before the restart still work: keys were persisted on first start.
-    await webpush.sendNotification(awaySub, 'after-restart', { TTL: 60 });
+    await sendNotification(awaySub, 'after-restart', { TTL: 60 });
     assert.equal((await got2.waitCount(4))[3]!.text, 'after-restart');
     await sleep(100);
     await holderAgain.close();

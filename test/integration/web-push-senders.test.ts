@@ -5,6 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import webpush from 'web-push';
+import { sendNotification, type WebPushSendError } from './helpers/web-push-send.js';
 import { PushUserAgent } from '../../src/sdk/index.js';
 import { startHerald, type HeraldProcess } from './helpers/herald-process.js';
 import { collectPushes } from './helpers/pushes.js';
@@ -42,7 +43,7 @@ describe('web-push sends to a client-SDK user agent', () => {
       assert.match(sub.endpoint, new RegExp(`^${herald.endpointUrl}/wpush/${c.endpoint}/[A-Za-z0-9_-]+$`));
       const before = pushes.list.length;
       const text = `hello ${c.encoding} ${c.endpoint} ${c.withVapid} — ünïcödé ✓`;
-      const res = await webpush.sendNotification(sub, text, {
+      const res = await sendNotification(sub, text, {
         TTL: 60,
         contentEncoding: c.encoding,
         ...(c.withVapid ? { vapidDetails } : {}),
@@ -60,7 +61,7 @@ describe('web-push sends to a client-SDK user agent', () => {
   it('delivers a message with no payload', async () => {
     const sub = await ua.subscribe();
     const before = pushes.list.length;
-    const res = await webpush.sendNotification(sub, null, { TTL: 30 });
+    const res = await sendNotification(sub, null, { TTL: 30 });
     assert.equal(res.statusCode, 201);
     const got = await pushes.waitCount(before + 1);
     assert.equal(got[got.length - 1]!.text, '');
@@ -70,7 +71,7 @@ describe('web-push sends to a client-SDK user agent', () => {
     const sub = await ua.subscribe({ vapidPublicKey: vapid.publicKey });
     const other = webpush.generateVAPIDKeys();
     await assert.rejects(
-      webpush.sendNotification(sub, 'x', { TTL: 30, vapidDetails: { ...vapidDetails, ...other } }),
+      sendNotification(sub, 'x', { TTL: 30, vapidDetails: { ...vapidDetails, ...other } }),
       (err: { statusCode: number; body: string }) => err.statusCode === 401 && JSON.parse(err.body).errno === 109,
     );
   });
@@ -78,7 +79,7 @@ describe('web-push sends to a client-SDK user agent', () => {
   it('refuses a v2 endpoint send without VAPID with 401 errno 109', async () => {
     const sub = await ua.subscribe({ vapidPublicKey: vapid.publicKey });
     await assert.rejects(
-      webpush.sendNotification(sub, 'x', { TTL: 30 }),
+      sendNotification(sub, 'x', { TTL: 30 }),
       (err: { statusCode: number; body: string }) => err.statusCode === 401 && JSON.parse(err.body).errno === 109,
     );
   });

@@ -7,7 +7,7 @@ export interface SendResult {
 }
 
 export async function post(endpoint: string, init: { headers?: Record<string, string>; body?: Buffer | string } = {}): Promise<SendResult> {
-  const res = await fetch(endpoint, { method: 'POST', headers: init.headers, body: init.body });
+  const res = await fetch(endpoint, { method: 'POST', headers: init.headers, body: typeof init.body === 'string' || init.body === undefined ? init.body : new Uint8Array(init.body) });
   const body = await res.text();
   return { status: res.status, headers: res.headers, body, json: () => JSON.parse(body) };
 }

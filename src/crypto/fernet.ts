@@ -1,0 +1,139 @@
+/**
+ * Fernet tokens (https://github.com/fernet/spec/blob/master/Spec.md) with key rotation
+ * (MultiFernet), as autopush uses them for endpoint tokens and message ids
+ * (spec/autopush.md §2.5 "Encryption", "Key rotation").
+ *
+ * token = 0x80 ‖ timestamp (8 bytes BE) ‖ IV (16) ‖ AES-128-CBC/PKCS7 ciphertext ‖ HMAC-SHA256 (32)
+ * The HMAC covers everything before it. The key is 32 bytes: signing key ‖ encryption key.
+ * Herald never checks the timestamp: push endpoints do not expire by age.
+ */
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { b64uDecode } from './base64url.js';
+
+const VERSION = 0x80;
+const HEADER_LENGTH = 1 + 8 + 16;
+const HMAC_LENGTH = 32;
+const BLOCK = 16;
+const KEY_HINT = 'crypto key must be 32 bytes of URL-safe base64 (44 characters); generate one with `herald keys`';
+
+/** Any failure to open a token: bad encoding, wrong version, bad signature, bad padding. */
+export class FernetError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FernetError';
+  }
+}
+
+/** A decoded Fernet key. */
+interface FernetKey {
+  signing: Buffer;
+  encryption: Buffer;
+}
+
+/**
+ * Parse a 44-character URL-safe base64 key.
+ * @throws Error with a message telling the operator how to make a valid key.
+ */
+export function parseFernetKey(key: string): FernetKey {
+  let raw: Buffer;
+  try {
+    raw = b64uDecode(key.trim());
+  } catch {
+    throw new Error(`${KEY_HINT} (got a value that is not URL-safe base64)`);
+  }
+  if (raw.length !== 32) throw new Error(`${KEY_HINT} (got ${raw.length} bytes)`);
+  return { signing: raw.subarray(0, 16), encryption: raw.subarray(16) };
+}
+
+/** A fresh random key in the standard format (44 characters, URL-safe base64 with padding). */
+export function generateFernetKey(): string {
+  return toUrlSafePadded(randomBytes(32));
+}
+
+/**
+ * Build a token with a chosen timestamp and IV. Exported for the spec's test vectors; real
+ * callers use `MultiFernet.encrypt`, which picks a random IV.
+ * @internal
+ */
+export function fernetEncryptWith(key: string, plain: Buffer, timestampSeconds: number, iv: Buffer): string {
+  const { signing, encryption } = parseFernetKey(key);
+  const header = Buffer.alloc(HEADER_LENGTH);
+  header[0] = VERSION;
+  header.writeBigUInt64BE(BigInt(Math.floor(timestampSeconds)), 1);
+  iv.copy(header, 9, 0, 16);
+  const cipher = createCipheriv('aes-128-cbc', encryption, iv);
+  const signed = Buffer.concat([header, cipher.update(plain), cipher.final()]);
+  const mac = createHmac('sha256', signing).update(signed).digest();
+  return toUrlSafePadded(Buffer.concat([signed, mac]));
+}
+
+function fernetDecrypt(key: FernetKey, raw: Buffer): Buffer | null {
+  const signed = raw.subarray(0, raw.length - HMAC_LENGTH);
+  const mac = raw.subarray(raw.length - HMAC_LENGTH);
+  const expected = createHmac('sha256', key.signing).update(signed).digest();
+  if (!timingSafeEqual(mac, expected)) return null;
+  try {
+    const decipher = createDecipheriv('aes-128-cbc', key.encryption, raw.subarray(9, HEADER_LENGTH));
+    return Buffer.concat([decipher.update(signed.subarray(HEADER_LENGTH)), decipher.final()]);
+  } catch {
+    // Bad PKCS7 padding under a valid HMAC: only a buggy issuer produces this.
+    return null;
+  }
+}
+
+/** Standard Fernet output: URL-safe base64 with `=` padding (what Python's `cryptography` emits). */
+function toUrlSafePadded(buf: Buffer): string {
+  return buf.toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
+}
+
+/**
+ * Fernet with key rotation: encrypts with the first key, decrypts with any of them.
+ * Built once at start from the configured keys.
+ */
+export class MultiFernet {
+  readonly #keys: FernetKey[];
+  readonly #primary: string;
+
+  /**
+   * @param keys 44-character URL-safe base64 keys, newest first.
+   * @throws Error when the list is empty or a key is malformed (the message says how to fix it).
+   */
+  constructor(keys: readonly string[]) {
+    const first = keys[0];
+    if (first === undefined) throw new Error(`no crypto key configured; ${KEY_HINT}`);
+    this.#keys = keys.map((k, i) => {
+      try {
+        return parseFernetKey(k);
+      } catch (err) {
+        throw new Error(`crypto key #${i + 1}: ${(err as Error).message}`);
+      }
+    });
+    this.#primary = first.trim();
+  }
+
+  /** Encrypt with the first key, a random IV and the current time; URL-safe base64 with padding. */
+  encrypt(plain: Buffer): string {
+    return fernetEncryptWith(this.#primary, plain, Date.now() / 1000, randomBytes(16));
+  }
+
+  /**
+   * Open a token (padded or not) with whichever key signed it. The timestamp is not checked.
+   * @throws FernetError when the token is malformed or no key verifies it.
+   */
+  decrypt(token: string): Buffer {
+    let raw: Buffer;
+    try {
+      raw = b64uDecode(token);
+    } catch {
+      throw new FernetError('token is not URL-safe base64');
+    }
+    const cipherLength = raw.length - HEADER_LENGTH - HMAC_LENGTH;
+    if (cipherLength < BLOCK || cipherLength % BLOCK !== 0) throw new FernetError('token has an invalid length');
+    if (raw[0] !== VERSION) throw new FernetError('token has an unknown version');
+    for (const key of this.#keys) {
+      const plain = fernetDecrypt(key, raw);
+      if (plain !== null) return plain;
+    }
+    throw new FernetError('token was not signed by any configured key');
+  }
+}

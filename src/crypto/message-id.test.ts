@@ -1,0 +1,58 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiError } from '../errors/api-error.js';
+import { MultiFernet, generateFernetKey } from './fernet.js';
+import { makeMessageId, parseMessageId } from './message-id.js';
+
+const cipher = new MultiFernet([generateFernetKey()]);
+const UAID = 'deadbeef00000000decafbad00000000';
+const CHID = 'decafbad-0000-4000-a000-000000000123';
+
+const invalid = (err: unknown) => err instanceof ApiError && err.kind === 'invalid-message-id' && err.status === 400;
+
+describe('message ids', () => {
+  it('round-trips a topic message id, padding kept', () => {
+    const id = makeMessageId(cipher, { uaid: UAID, channelID: CHID, topic: 'weather', receivedMicros: 1 });
+    assert.match(id, /=$/);
+    assert.deepEqual(parseMessageId(cipher, id), { uaid: UAID, channelID: CHID, topic: 'weather', receivedMicros: null });
+  });
+
+  it('round-trips a timestamp message id and keeps the receipt time', () => {
+    const id = makeMessageId(cipher, { uaid: UAID, channelID: CHID, topic: null, receivedMicros: 1_700_000_000_123_456 });
+    assert.deepEqual(parseMessageId(cipher, id), {
+      uaid: UAID,
+      channelID: CHID,
+      topic: null,
+      receivedMicros: 1_700_000_000_123_456,
+    });
+  });
+
+  it('encrypts the autopush plaintext layout: 01/02, simple uaid and channel hex', () => {
+    const topicId = makeMessageId(cipher, { uaid: UAID, channelID: CHID, topic: 'abc', receivedMicros: 0 });
+    assert.equal(cipher.decrypt(topicId).toString(), `01:${UAID}:decafbad00004000a000000000000123:abc`);
+    const timeId = makeMessageId(cipher, { uaid: UAID, channelID: CHID, topic: null, receivedMicros: 42 });
+    assert.equal(cipher.decrypt(timeId).toString(), `02:${UAID}:decafbad00004000a000000000000123:42`);
+  });
+
+  it('accepts an id whose padding was stripped', () => {
+    const id = makeMessageId(cipher, { uaid: UAID, channelID: CHID, topic: 't', receivedMicros: 0 });
+    assert.equal(parseMessageId(cipher, id.replace(/=+$/, '')).topic, 't');
+  });
+
+  it('rejects garbage, foreign keys and well-formed tokens with other plaintexts as invalid-message-id', () => {
+    assert.throws(() => parseMessageId(cipher, 'nope'), invalid);
+    const foreign = new MultiFernet([generateFernetKey()]);
+    const id = makeMessageId(foreign, { uaid: UAID, channelID: CHID, topic: 't', receivedMicros: 0 });
+    assert.throws(() => parseMessageId(cipher, id), invalid);
+    for (const plain of [
+      '',
+      `03:${UAID}:decafbad00004000a000000000000123:1`,
+      `02:${UAID}:decafbad00004000a000000000000123:abc`,
+      `01:${UAID}:decafbad00004000a000000000000123:`,
+      `02:${UAID}:not-a-uuid:1`,
+      `02:${UAID}`,
+    ]) {
+      assert.throws(() => parseMessageId(cipher, cipher.encrypt(Buffer.from(plain))), invalid, plain);
+    }
+  });
+});

@@ -1,0 +1,65 @@
+/**
+ * Message ids, the `version` a UA acks and `DELETE /m/{id}` names (spec/autopush.md §1.2).
+ *
+ * A Fernet token (padding kept) over one of:
+ *   `01:{uaid hex}:{channelID hex}:{topic}`            for topic messages
+ *   `02:{uaid hex}:{channelID hex}:{receipt time}`     otherwise
+ * so the id alone says which stored message it is, and nobody but the server can forge one.
+ */
+import { ApiError } from '../errors/api-error.js';
+import type { MultiFernet } from './fernet.js';
+import { dashedUuid, uuidHex } from './uuid.js';
+
+const SIMPLE_UUID = /^[0-9a-f]{32}$/;
+
+/** What a message id names. */
+export interface MessageIdInfo {
+  /** 32 lowercase hex characters. */
+  uaid: string;
+  /** Dashed lowercase UUID. */
+  channelID: string;
+  /** The topic for `01` ids; null for `02` ids. */
+  topic: string | null;
+  /** The receipt time embedded in `02` ids, exactly as it was given; null for `01` ids. */
+  receivedMicros: number | null;
+}
+
+/**
+ * Mint the id of a message.
+ * @param m.receivedMicros the receipt time, embedded verbatim in `02` ids (it makes ids of
+ *   topic-less messages unique; autopush puts its millisecond sort key here).
+ * @throws Error when uaid or channelID is not a UUID.
+ */
+export function makeMessageId(
+  cipher: MultiFernet,
+  m: { uaid: string; channelID: string; topic: string | null; receivedMicros: number },
+): string {
+  const uaid = uuidHex(m.uaid, 'uaid');
+  const chid = uuidHex(m.channelID, 'channelID');
+  const plain = m.topic !== null ? `01:${uaid}:${chid}:${m.topic}` : `02:${uaid}:${chid}:${Math.trunc(m.receivedMicros)}`;
+  return cipher.encrypt(Buffer.from(plain, 'utf8'));
+}
+
+/**
+ * Open a message id.
+ * @throws ApiError `invalid-message-id` when it does not decrypt or is not one of the two forms.
+ */
+export function parseMessageId(cipher: MultiFernet, id: string): MessageIdInfo {
+  let plain: string;
+  try {
+    plain = cipher.decrypt(id).toString('utf8');
+  } catch {
+    throw new ApiError('invalid-message-id');
+  }
+  const [kind, uaid, chid, ...rest] = plain.split(':');
+  const last = rest.join(':');
+  if (uaid === undefined || chid === undefined || rest.length === 0) throw new ApiError('invalid-message-id');
+  if (!SIMPLE_UUID.test(uaid) || !SIMPLE_UUID.test(chid)) throw new ApiError('invalid-message-id');
+  if (kind === '01' && last.length > 0) {
+    return { uaid, channelID: dashedUuid(chid), topic: last, receivedMicros: null };
+  }
+  if (kind === '02' && /^\d+$/.test(last)) {
+    return { uaid, channelID: dashedUuid(chid), topic: null, receivedMicros: Number(last) };
+  }
+  throw new ApiError('invalid-message-id');
+}

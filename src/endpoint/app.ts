@@ -1,0 +1,115 @@
+/**
+ * The endpoint service: the HTTP API for application servers (spec/autopush.md §3), the
+ * equivalent of autoendpoint. This file wires the HTTP layer only: body parsing, CORS, logging,
+ * and the one place that turns an error into a response. Routes live in `routes/`, validation in
+ * `edge/`, the delivery policy in `deliver.ts`.
+ */
+import { STATUS_CODES } from 'node:http';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import cors from '@fastify/cors';
+import type { Settings } from '../config/settings.js';
+import type { MultiFernet } from '../crypto/fernet.js';
+import { ApiError, MORE_INFO_URL } from '../errors/api-error.js';
+import type { NodeRouter } from '../routing/node-router.js';
+import type { Store } from '../storage/store.js';
+import type { EndpointContext } from './context.js';
+import { ReceiptClock, type WallClock } from './receipt-clock.js';
+import { healthRoutes } from './routes/health.js';
+import { messageRoutes } from './routes/message.js';
+import { webpushRoutes } from './routes/webpush.js';
+
+export interface EndpointDeps {
+  settings: Readonly<Settings>;
+  store: Store;
+  router: NodeRouter;
+  cipher: MultiFernet;
+  /** A pino logger; false or absent logs nothing. */
+  logger?: FastifyBaseLogger | false;
+  /** Wall clock for receipt times and VAPID `exp` checks; tests pass a fixed one. */
+  clock?: WallClock;
+}
+
+/** Push tokens are ~140 (v1) or ~185 (v2) characters and message ids up to ~230; UnifiedPush
+ * allows endpoints up to 1000 bytes. find-my-way's default of 100 would 404 every token. */
+const MAX_PARAM_LENGTH = 1024;
+
+/** Map any error to an ApiError: ours as they are, Fastify's by their status. */
+function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  const { code, statusCode, message } = err as Partial<FastifyError>;
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new ApiError('payload-too-large');
+  // A path segment longer than any token or message id we mint cannot name anything.
+  if (code === 'FST_ERR_MAX_PARAM_LENGTH' || statusCode === 404) return new ApiError('not-found');
+  if (statusCode === 405) return new ApiError('method-not-allowed');
+  if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
+    // Body errors say what is wrong with the request; others (bad URL…) would echo the URL back.
+    return new ApiError('bad-request', code?.startsWith('FST_ERR_CTP_') ? message : undefined);
+  }
+  return new ApiError('internal');
+}
+
+/**
+ * Render an ApiError as autopush does (§3.3): JSON `{code, errno, error, message, more_info}`,
+ * except 404, whose body is always empty; 410 may be cached for a day; 503 says when to retry.
+ */
+function sendApiError(reply: FastifyReply, error: ApiError): FastifyReply {
+  const { status } = error;
+  if (status === 404) return reply.code(404).send();
+  if (status === 410) reply.header('cache-control', 'max-age=86400');
+  if (status === 503) reply.header('retry-after', '120');
+  return reply
+    .code(status)
+    .type('application/json')
+    .send({ code: status, errno: error.errno, error: STATUS_CODES[status] ?? 'Error', message: error.message, more_info: MORE_INFO_URL });
+}
+
+/**
+ * Build the endpoint app (routes are registered lazily; `inject`, `ready` or `listen` loads them).
+ * The caller owns the store and closes it.
+ */
+export function buildEndpointApp(deps: EndpointDeps): FastifyInstance {
+  const { settings } = deps;
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    // Request logs come from the onResponse hook below: route pattern, never the token or body.
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: false,
+    bodyLimit: settings.maxDataBytes,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Errors Fastify raises before routing (bad URL encoding, over-long segment) skip the error
+    // handler; render them the same way.
+    frameworkErrors: (err, _req, reply) => sendApiError(reply, toApiError(err)),
+  });
+
+  // Every body is opaque bytes, whatever its Content-Type: no JSON or text parsing, ever.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: settings.maxDataBytes }, (_req, body, done) => done(null, body));
+
+  // As autopush's actix-cors: any origin, any requested header. Non-strict preflight: a bare OPTIONS
+  // gets the CORS headers rather than a text/plain 400.
+  app.register(cors, { origin: '*', methods: ['DELETE', 'GET', 'POST', 'PUT'], maxAge: 3600, strictPreflight: false });
+
+  app.setErrorHandler((err, req, reply) => {
+    const error = toApiError(err);
+    // ApiErrors are logged where they arise, with their cause; anything else here is a bug.
+    if (!(err instanceof ApiError) && error.status >= 500) req.log.error({ err }, 'request failed');
+    return sendApiError(reply, error);
+  });
+  app.setNotFoundHandler((_req, reply) => sendApiError(reply, new ApiError('not-found')));
+  app.addHook('onResponse', (req, reply, done) => {
+    req.log.info({ method: req.method, route: req.routeOptions.url ?? null, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    done();
+  });
+
+  const ctx: EndpointContext = {
+    settings,
+    store: deps.store,
+    router: deps.router,
+    cipher: deps.cipher,
+    clock: new ReceiptClock(deps.clock),
+  };
+  app.register(webpushRoutes, ctx);
+  app.register(messageRoutes, ctx);
+  app.register(healthRoutes, ctx);
+  return app;
+}

@@ -1,0 +1,17 @@
+/**
+ * What the endpoint routes share: settings and the parts built once at start. Passed to each
+ * route plugin as its options, so routes never reach for globals.
+ */
+import type { Settings } from '../config/settings.js';
+import type { MultiFernet } from '../crypto/fernet.js';
+import type { NodeRouter } from '../routing/node-router.js';
+import type { Store } from '../storage/store.js';
+import type { ReceiptClock } from './receipt-clock.js';
+
+export interface EndpointContext {
+  settings: Readonly<Settings>;
+  store: Store;
+  router: NodeRouter;
+  cipher: MultiFernet;
+  clock: ReceiptClock;
+}

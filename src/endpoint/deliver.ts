@@ -1,0 +1,110 @@
+/**
+ * The delivery policy for a WebPush user (spec/autopush.md §1.3), here and nowhere else:
+ * check the subscription, try the UA's live socket, otherwise store the message and nudge the
+ * node that holds the UA. A message answered with 201 is delivered or stored, except a TTL-0
+ * message that could not go live, which RFC 8030 §5.2 lets us drop.
+ */
+import { ApiError } from '../errors/api-error.js';
+import type { Notification } from '../protocol/notification.js';
+import type { NodeRouter, RouteOutcome } from '../routing/node-router.js';
+import type { Store } from '../storage/store.js';
+import { storeApiError } from './store-errors.js';
+
+/** How a push ended, for logs and metrics; every one of them is a 201 to the sender. */
+export type DeliveryOutcome = 'direct' | 'stored' | 'dropped';
+
+/** The part of a pino logger this file uses. */
+export interface DeliveryLog {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface DeliveryDeps {
+  store: Store;
+  router: NodeRouter;
+  log?: DeliveryLog;
+}
+
+/** The router type of users that hold a WebPush socket (the only kind Herald serves). */
+const WEBPUSH = 'webpush';
+
+/** Run a storage call; a failure is logged and becomes the ApiError of `storeApiError`. */
+async function stored<T>(deps: DeliveryDeps, what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    const error = storeApiError(err);
+    if (error.status >= 500) deps.log?.error({ err, op: what }, 'storage failed during a push');
+    throw error;
+  }
+}
+
+/** Ask the router; an exception there is a bug, logged, and treated as "not delivered". */
+async function route(deps: DeliveryDeps, call: () => Promise<RouteOutcome>): Promise<RouteOutcome> {
+  try {
+    return await call();
+  } catch (err) {
+    deps.log?.error({ err }, 'node router threw');
+    return 'not-connected';
+  }
+}
+
+/**
+ * A node did not answer: clear its id from the record, but only if the record still names it
+ * with the same `connectedAt` (the UA may have reconnected elsewhere meanwhile). Best effort:
+ * the message is stored either way, and the next hello rewrites the record.
+ */
+async function forgetNode(deps: DeliveryDeps, uaid: string, nodeId: string, connectedAt: number): Promise<void> {
+  try {
+    await deps.store.removeNodeId(uaid, nodeId, connectedAt);
+  } catch (err) {
+    deps.log?.warn({ err, nodeId }, 'could not clear a stale node id');
+  }
+}
+
+/**
+ * Deliver one notification to the subscription `uaid`/`notification.channelID`.
+ * @throws ApiError `no-subscription` (410, 106) for an unknown user, a non-WebPush user (which is
+ *   deleted), or a channel not in the user's set; `user-was-deleted` (410, 105) when the user
+ *   vanished while the message was being stored; `database`/`database-busy` when storage fails
+ *   before the message is safely stored.
+ */
+export async function deliver(deps: DeliveryDeps, uaid: string, notification: Notification): Promise<DeliveryOutcome> {
+  const { store, router } = deps;
+  const user = await stored(deps, 'getUser', () => store.getUser(uaid));
+  if (user === null) throw new ApiError('no-subscription');
+  if (user.routerType !== WEBPUSH) {
+    await stored(deps, 'removeUser', () => store.removeUser(uaid));
+    throw new ApiError('no-subscription');
+  }
+  if (!(await stored(deps, 'hasChannel', () => store.hasChannel(uaid, notification.channelID)))) {
+    throw new ApiError('no-subscription');
+  }
+
+  if (user.nodeId !== null) {
+    const nodeId = user.nodeId;
+    const outcome = await route(deps, () => router.push(nodeId, uaid, notification));
+    if (outcome === 'delivered') return 'direct';
+    if (outcome === 'unreachable') await forgetNode(deps, uaid, nodeId, user.connectedAt);
+  }
+  if (notification.ttl === 0) return 'dropped';
+
+  await stored(deps, 'saveMessage', () => store.saveMessage(uaid, notification));
+
+  // Re-read: the UA may have connected and finished its storage check while we were saving,
+  // in which case only a nudge makes it look again.
+  let fresh;
+  try {
+    fresh = await store.getUser(uaid);
+  } catch (err) {
+    deps.log?.warn({ err }, 'could not re-read the user after storing; the UA fetches it on its next check');
+    return 'stored';
+  }
+  if (fresh === null) throw new ApiError('user-was-deleted');
+  if (fresh.nodeId !== null) {
+    const nodeId = fresh.nodeId;
+    const outcome = await route(deps, () => router.notify(nodeId, uaid));
+    if (outcome === 'unreachable') await forgetNode(deps, uaid, nodeId, fresh.connectedAt);
+  }
+  return 'stored';
+}

@@ -1,0 +1,48 @@
+/**
+ * `POST /wpush/{v1|v2}/{token}` and `POST /wpush/{token}` (as v1): send a push
+ * (spec/autopush.md §3.1-3.3). Always 201 with `Location` and `TTL` on success.
+ *
+ * `GET` on the same paths is UnifiedPush discovery (spec/unifiedpush.md): application servers
+ * check that an endpoint is a push endpoint before posting to it.
+ */
+import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
+import { parseEndpointToken } from '../../crypto/endpoint-token.js';
+import type { EndpointContext } from '../context.js';
+import { deliver } from '../deliver.js';
+import { parseNotification, pushHeadersFrom } from '../edge/notification.js';
+
+type PushParams = { Params: { version?: string; token: string } };
+
+/** `{endpointUrl}/m/{id}`, URL-joined like push endpoints are, so both share one base path. */
+export function messageUrl(endpointUrl: string, messageId: string): string {
+  return new URL('m/', endpointUrl).href + messageId;
+}
+
+export const webpushRoutes: FastifyPluginCallback<EndpointContext> = (app, ctx, done) => {
+  // The body is opaque encrypted bytes and autopush ignores Content-Type (§3.2), so a missing or
+  // malformed one must not make Fastify refuse the request before we see it.
+  app.addHook('onRequest', (req, _reply, next) => {
+    delete req.headers['content-type'];
+    next();
+  });
+
+  const send = async (req: FastifyRequest<PushParams>, reply: FastifyReply) => {
+    const { version = 'v1', token } = req.params;
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const { uaid, notification } = parseNotification({ apiVersion: version, token, headers: pushHeadersFrom(req.headers), body }, ctx);
+    const outcome = await deliver({ store: ctx.store, router: ctx.router, log: req.log }, uaid, notification);
+    req.log.debug({ outcome, ttl: notification.ttl, bytes: body.length }, 'push accepted');
+    return reply.code(201).header('location', messageUrl(ctx.settings.endpointUrl, notification.version)).header('ttl', String(notification.ttl)).send();
+  };
+
+  const discover = async (req: FastifyRequest<PushParams>) => {
+    parseEndpointToken(ctx.cipher, req.params.version ?? 'v1', req.params.token);
+    return { unifiedpush: { version: 1 } };
+  };
+
+  for (const path of ['/wpush/:version/:token', '/wpush/:token']) {
+    app.post<PushParams>(path, send);
+    app.get<PushParams>(path, discover);
+  }
+  done();
+};
