@@ -1,0 +1,137 @@
+/**
+ * Direct notifications through the registry (spec/autopush.md §1.3 connection-node side, §1.4
+ * "Disconnect with unACKed direct messages", §6 TTL = 0): frames, acks, nacks, saving on
+ * disconnect, and the bounded queue.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { eventually, makeNotification, startHarness, type Harness } from './test-harness.js';
+
+describe('connection service: direct notifications', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ clientChannelCapacity: 3 });
+  });
+  after(() => h.close());
+
+  async function subscribed() {
+    await eventually('earlier sessions to end', () => h.service.connectionCount() === 0);
+    const c = await h.connect();
+    const uaid = await c.hello();
+    const chid = randomUUID();
+    assert.equal((await c.register(chid)).status, 200);
+    return { c, uaid, chid };
+  }
+
+  const ended = () => eventually('the session to end', () => h.service.connectionCount() === 0);
+
+  it('sends a pushed notification as channelID, version, data and headers only', async () => {
+    const { c, uaid, chid } = await subscribed();
+    const n = makeNotification(chid, { topic: 'news', urgency: 'high' });
+    assert.equal(h.service.registry.push(uaid, n), true);
+    assert.deepEqual(await c.next(), { messageType: 'notification', channelID: chid, version: n.version, data: n.data, headers: n.headers });
+    c.terminate();
+  });
+
+  it('sends an empty-body notification without data or headers', async () => {
+    const { c, uaid, chid } = await subscribed();
+    const n = makeNotification(chid);
+    delete n.data;
+    delete n.headers;
+    h.service.registry.push(uaid, n);
+    assert.deepEqual(await c.next(), { messageType: 'notification', channelID: chid, version: n.version });
+    c.terminate();
+  });
+
+  it('stores nothing once the UA acked', async () => {
+    const { c, uaid, chid } = await subscribed();
+    h.service.registry.push(uaid, makeNotification(chid));
+    c.ack([await c.next()]);
+    await c.quiet(50);
+    c.terminate();
+    await ended();
+    assert.equal(await h.store.countMessages(uaid), 0);
+  });
+
+  it('saves an unacked notification on disconnect and re-delivers it on reconnect', async () => {
+    const { c, uaid, chid } = await subscribed();
+    const n = makeNotification(chid);
+    h.service.registry.push(uaid, n);
+    await c.next();
+    c.terminate();
+    await ended();
+    assert.equal(await h.store.countMessages(uaid), 1);
+    const c2 = await h.connect();
+    await c2.hello(uaid);
+    assert.equal((await c2.next()).version, n.version);
+    c2.terminate();
+  });
+
+  it('keeps a nacked notification unacked, so it is saved and re-delivered', async () => {
+    const { c, uaid, chid } = await subscribed();
+    const n = makeNotification(chid);
+    h.service.registry.push(uaid, n);
+    const f = await c.next();
+    c.ack([f]);
+    const n2 = makeNotification(chid);
+    h.service.registry.push(uaid, n2);
+    await c.next();
+    c.send({ messageType: 'nack', version: n2.version, code: 302 });
+    await c.quiet(50);
+    c.terminate();
+    await ended();
+    const c2 = await h.connect();
+    await c2.hello(uaid);
+    assert.equal((await c2.next()).version, n2.version);
+    assert.ok(await c2.quiet(100));
+    c2.terminate();
+  });
+
+  it('never stores a TTL-0 notification', async () => {
+    const { c, uaid, chid } = await subscribed();
+    h.service.registry.push(uaid, makeNotification(chid, { ttl: 0 }));
+    await c.next();
+    c.terminate();
+    await ended();
+    assert.equal(await h.store.countMessages(uaid), 0);
+  });
+
+  it('answers false for a uaid that is not connected here', () => {
+    const uaid = randomUUID().replace(/-/g, '');
+    assert.equal(h.service.registry.push(uaid, makeNotification(randomUUID())), false);
+    assert.equal(h.service.registry.checkStorage(uaid), false);
+  });
+
+  it('answers false once the bounded queue is full, and sends the queued ones later', async () => {
+    const { c, uaid, chid } = await subscribed();
+    let release!: () => void;
+    h.controlled.gates.set('addChannel', new Promise<void>((r) => (release = r)));
+    c.send({ messageType: 'register', channelID: randomUUID() }); // stalls the session
+    await new Promise((r) => setTimeout(r, 30));
+    const queued = [1, 2, 3].map(() => makeNotification(chid));
+    for (const n of queued) assert.equal(h.service.registry.push(uaid, n), true);
+    assert.equal(h.service.registry.push(uaid, makeNotification(chid)), false, 'capacity 3');
+    h.controlled.gates.delete('addChannel');
+    release();
+    assert.equal((await c.next()).messageType, 'register');
+    assert.deepEqual((await c.nextN(3)).map((f) => f.version), queued.map((n) => n.version));
+    c.terminate();
+  });
+
+  it('saves notifications still queued when the session ends', async () => {
+    const { c, uaid, chid } = await subscribed();
+    let release!: () => void;
+    h.controlled.gates.set('addChannel', new Promise<void>((r) => (release = r)));
+    c.send({ messageType: 'register', channelID: randomUUID() });
+    await new Promise((r) => setTimeout(r, 30));
+    h.service.registry.push(uaid, makeNotification(chid));
+    h.service.registry.push(uaid, makeNotification(chid, { ttl: 0 }));
+    c.terminate();
+    await eventually('the server to see the close', () => h.service.registry.current(uaid) === undefined);
+    h.controlled.gates.delete('addChannel');
+    release();
+    await ended();
+    assert.equal(await h.store.countMessages(uaid), 1, 'the TTL>0 one, not the TTL-0 one');
+  });
+});

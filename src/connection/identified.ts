@@ -1,0 +1,92 @@
+/**
+ * A user agent after its `hello` (spec/autopush.md §1.4, §2.1): its uaid, what it has not acked
+ * yet, and the state of the storage check. Events are split by where they come from, as in
+ * autoconnect: `on-client-message.ts` (frames from the UA) and `on-server-event.ts` (the
+ * registry's queue). The session calls one method at a time, never concurrently.
+ */
+import { isExpired, type Notification } from '../protocol/notification.js';
+import type { ClientFrame } from '../protocol/frames.js';
+import { USER_RECORD_VERSION, type UserRecord } from '../storage/store.js';
+import { StorageCheck, runStorageCheck } from './check-storage.js';
+import { onClientMessage } from './on-client-message.js';
+import { onServerEvent } from './on-server-event.js';
+import { SessionStats } from './session-stats.js';
+import type { ConnectionEnv, Outbox, ServerEvent } from './types.js';
+
+export interface IdentifiedInit {
+  uaid: string;
+  connectedAt: number;
+  /** The router record read at hello, or null for a new uaid (not stored until its first register). */
+  user: UserRecord | null;
+}
+
+export class IdentifiedClient {
+  readonly uaid: string;
+  readonly connectedAt: number;
+  /** False for a new uaid until its first `register` writes the router record (lazy add_user). */
+  userStored: boolean;
+  /** `record_version` missing or < 1: the uaid is reset once everything is acked (§1.4 item 7). */
+  readonly oldRecordVersion: boolean;
+  /** Set when the uaid is being reset: nothing is saved for a deleted user. */
+  resetting = false;
+  /** Direct notifications sent and not acked yet, by version (TTL 0 ones are never tracked). */
+  readonly unackedDirect = new Map<string, Notification>();
+  readonly storage: StorageCheck;
+  /** Time of the last accepted app-level ping, ms; null before the first. */
+  lastAppPingMs: number | null = null;
+  readonly stats = new SessionStats();
+
+  constructor(
+    readonly env: ConnectionEnv,
+    readonly out: Outbox,
+    init: IdentifiedInit,
+  ) {
+    this.uaid = init.uaid;
+    this.connectedAt = init.connectedAt;
+    this.userStored = init.user !== null;
+    this.oldRecordVersion = init.user !== null && !(init.user.recordVersion >= USER_RECORD_VERSION);
+    this.storage = new StorageCheck(init.user?.currentTimestamp ?? 0);
+  }
+
+  /** Right after the hello reply: an existing user gets its stored messages (§1.4). */
+  async start(): Promise<void> {
+    if (this.userStored) await runStorageCheck(this);
+  }
+
+  onClientFrame(frame: ClientFrame): Promise<void> {
+    return onClientMessage(this, frame);
+  }
+
+  onServerEvent(event: ServerEvent): Promise<void> {
+    return onServerEvent(this, event);
+  }
+
+  /**
+   * The session is over. Unacked direct notifications (and those still queued, `undelivered`)
+   * with a TTL go to storage so the next connection gets them (§1.4 "Disconnect with unACKed
+   * direct messages"); then the router record stops pointing at this node, unless a newer
+   * connection already owns it. Never throws: failures are logged.
+   */
+  async finish(undelivered: readonly Notification[]): Promise<void> {
+    const { store, logger, registry, nodeId, clock } = this.env;
+    if (this.resetting) return; // the user record and its messages are gone on purpose
+    const nowSec = Math.floor(clock.nowMs() / 1000);
+    const toSave = [...this.unackedDirect.values(), ...undelivered].filter((n) => n.ttl > 0 && !isExpired(n, nowSec));
+    if (toSave.length > 0) {
+      try {
+        await store.saveMessages(this.uaid, toSave);
+        this.stats.directStorage = toSave.length;
+      } catch (err) {
+        logger.error({ err, count: toSave.length }, 'could not save unacked direct messages');
+      }
+      // A newer session of this uaid on this node may have checked storage already.
+      registry.current(this.uaid)?.deliver({ kind: 'check-storage' });
+    }
+    if (!this.userStored) return;
+    try {
+      await store.removeNodeId(this.uaid, nodeId, this.connectedAt);
+    } catch (err) {
+      logger.warn({ err }, 'could not clear the node id of a closed session');
+    }
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * A notification as the UA sees it (spec/autopush.md §2.2 "notification"): channel, version and,
+ * for a non-empty body, data and crypto headers. TTL, timestamp, topic, urgency and the sort key
+ * stay on the server.
+ */
+import type { NotificationFrame } from '../protocol/frames.js';
+import type { Notification } from '../protocol/notification.js';
+
+export function toNotificationFrame(n: Notification): NotificationFrame {
+  const frame: NotificationFrame = { messageType: 'notification', channelID: n.channelID, version: n.version };
+  if (n.data !== undefined) frame.data = n.data;
+  if (n.headers !== undefined) frame.headers = n.headers;
+  return frame;
+}

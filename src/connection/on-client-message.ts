@@ -1,0 +1,107 @@
+/**
+ * Frames from an identified UA (spec/autopush.md §2.1): register, unregister, ack, nack, app-level
+ * ping, broadcast_subscribe. Storage failures in register and unregister become status 500 in the
+ * reply; anywhere else they end the session (1011 Database).
+ */
+import { SessionError } from '../errors/session-error.js';
+import { b64uDecode } from '../crypto/base64url.js';
+import { makeEndpoint } from '../crypto/endpoint-token.js';
+import type { AckUpdate, ClientFrame } from '../protocol/frames.js';
+import { USER_RECORD_VERSION } from '../storage/store.js';
+import { onStoredAck } from './check-storage.js';
+import type { IdentifiedClient } from './identified.js';
+
+export async function onClientMessage(client: IdentifiedClient, frame: ClientFrame): Promise<void> {
+  switch (frame.messageType) {
+    case 'hello':
+      throw new SessionError('AlreadyHelloed');
+    case 'register':
+      return register(client, frame.channelID, frame.key);
+    case 'unregister':
+      return unregister(client, frame.channelID, frame.code);
+    case 'ack':
+      return ack(client, frame.updates);
+    case 'nack':
+      client.stats.nacks++;
+      client.env.logger.debug({ code: frame.code }, 'nack');
+      return;
+    case 'ping':
+      return appPing(client);
+    case 'broadcast_subscribe':
+      // No broadcast source (Megaphone) exists yet: nothing ever differs, so nothing to reply.
+      return;
+  }
+}
+
+async function register(client: IdentifiedClient, channelID: string, key: string | null): Promise<void> {
+  const { env, uaid } = client;
+  client.stats.registers++;
+  let vapidKey: Buffer | undefined;
+  if (key !== null) {
+    try {
+      vapidKey = b64uDecode(key);
+    } catch {
+      // Bad input changes nothing in storage: checked before the lazy add_user.
+      client.out.send({ messageType: 'register', channelID, status: 400, pushEndpoint: 'Failed to generate endpoint' });
+      return;
+    }
+  }
+  let pushEndpoint: string;
+  try {
+    if (!client.userStored) {
+      await env.store.addUser({
+        uaid,
+        connectedAt: client.connectedAt,
+        nodeId: env.nodeId,
+        routerType: 'webpush',
+        recordVersion: USER_RECORD_VERSION,
+        currentTimestamp: 0,
+      });
+      client.userStored = true;
+    }
+    pushEndpoint = makeEndpoint(env.cipher, env.settings.endpointUrl, uaid, channelID, vapidKey);
+    await env.store.addChannel(uaid, channelID);
+  } catch (err) {
+    env.logger.warn({ err }, 'register failed');
+    client.out.send({ messageType: 'register', channelID, status: 500, pushEndpoint: '' });
+    return;
+  }
+  client.out.send({ messageType: 'register', channelID, status: 200, pushEndpoint });
+}
+
+async function unregister(client: IdentifiedClient, channelID: string, code: number | null): Promise<void> {
+  client.stats.unregisters++;
+  try {
+    // A uaid without a router record has no channels: 200 without asking storage (§2.1).
+    if (client.userStored) await client.env.store.removeChannel(client.uaid, channelID);
+  } catch (err) {
+    client.env.logger.warn({ err, code }, 'unregister failed');
+    client.out.send({ messageType: 'unregister', channelID, status: 500 });
+    return;
+  }
+  client.out.send({ messageType: 'unregister', channelID, status: 200 });
+}
+
+/** Match each update by channel and version: direct first, then the outstanding stored batch. */
+async function ack(client: IdentifiedClient, updates: readonly AckUpdate[]): Promise<void> {
+  for (const u of updates) {
+    const direct = client.unackedDirect.get(u.version);
+    if (direct !== undefined && direct.channelID === u.channelID) {
+      client.unackedDirect.delete(u.version);
+      client.stats.directAcked++;
+      continue;
+    }
+    const stored = client.storage.unacked.get(u.version);
+    if (stored !== undefined && stored.channelID === u.channelID) await onStoredAck(client, stored);
+    // Unknown versions (already acked, or from an earlier connection) are ignored.
+  }
+}
+
+/** `{}` at most once per `appPingMinInterval`; the first is always answered (§2.1). */
+function appPing(client: IdentifiedClient): void {
+  const now = client.env.clock.nowMs();
+  const last = client.lastAppPingMs;
+  if (last !== null && now - last < client.env.settings.appPingMinInterval * 1000) throw new SessionError('ExcessivePing');
+  client.lastAppPingMs = now;
+  client.out.send({});
+}

@@ -1,0 +1,24 @@
+/**
+ * Events from the server side for an identified UA (spec/autopush.md §1.3, §1.4): a direct
+ * notification from an endpoint (`PUT /push`), or a nudge to re-check storage (`PUT /notif`).
+ * Direct notifications go out at once, even while a stored batch is outstanding.
+ */
+import type { IdentifiedClient } from './identified.js';
+import { runStorageCheck } from './check-storage.js';
+import { toNotificationFrame } from './notification-frame.js';
+import type { ServerEvent } from './types.js';
+
+export async function onServerEvent(client: IdentifiedClient, event: ServerEvent): Promise<void> {
+  switch (event.kind) {
+    case 'notification': {
+      const n = event.notification;
+      // TTL 0 means "now or never": it is neither tracked nor ever stored (§6).
+      if (n.ttl > 0) client.unackedDirect.set(n.version, n);
+      client.out.send(toNotificationFrame(n));
+      return;
+    }
+    case 'check-storage':
+      await runStorageCheck(client);
+      return;
+  }
+}

@@ -1,0 +1,68 @@
+/** registry.ts: spec/autopush.md §1.3 "Connection-node side", §2.7 ghosting. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ClientRegistry } from './registry.js';
+import type { RegisteredSession, ServerEvent } from './types.js';
+import { makeNotification } from './test-harness.js';
+
+class FakeSession implements RegisteredSession {
+  events: ServerEvent[] = [];
+  ghosted = 0;
+  constructor(private readonly accept = true) {}
+  deliver(event: ServerEvent): boolean {
+    if (!this.accept) return false;
+    this.events.push(event);
+    return true;
+  }
+  ghost(): void {
+    this.ghosted++;
+  }
+}
+
+describe('ClientRegistry', () => {
+  it('answers false for a uaid with no session', () => {
+    const r = new ClientRegistry();
+    assert.equal(r.push('u', makeNotification('c')), false);
+    assert.equal(r.checkStorage('u'), false);
+  });
+
+  it('queues notifications and check-storage signals on the session', () => {
+    const r = new ClientRegistry();
+    const s = new FakeSession();
+    r.register('u', s);
+    const n = makeNotification('c');
+    assert.equal(r.push('u', n), true);
+    assert.equal(r.checkStorage('u'), true);
+    assert.deepEqual(s.events, [{ kind: 'notification', notification: n }, { kind: 'check-storage' }]);
+  });
+
+  it('answers false when the session refuses (queue full)', () => {
+    const r = new ClientRegistry();
+    r.register('u', new FakeSession(false));
+    assert.equal(r.push('u', makeNotification('c')), false);
+  });
+
+  it('ghosts the older session when a uaid registers again', () => {
+    const r = new ClientRegistry();
+    const old = new FakeSession();
+    const fresh = new FakeSession();
+    r.register('u', old);
+    r.register('u', fresh);
+    assert.equal(old.ghosted, 1);
+    assert.equal(fresh.ghosted, 0);
+    assert.equal(r.current('u'), fresh);
+    assert.equal(r.size, 1);
+  });
+
+  it('lets a session leave only its own entry', () => {
+    const r = new ClientRegistry();
+    const old = new FakeSession();
+    const fresh = new FakeSession();
+    r.register('u', old);
+    r.register('u', fresh);
+    r.unregister('u', old);
+    assert.equal(r.current('u'), fresh);
+    r.unregister('u', fresh);
+    assert.equal(r.current('u'), undefined);
+  });
+});

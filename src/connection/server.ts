@@ -1,0 +1,118 @@
+/**
+ * The connection service (spec/autopush.md §1.1 autoconnect, §2): WebSocket upgrades on `GET /`
+ * of the public port, one `Session` per socket, and the registry routers deliver through.
+ * `cli/serve.ts` attaches `handleUpgrade` to the HTTP server's 'upgrade' event.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import pino, { type Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import type { Settings } from '../config/settings.js';
+import type { MultiFernet } from '../crypto/fernet.js';
+import type { Store } from '../storage/store.js';
+import { ClientRegistry } from './registry.js';
+import { Session } from './session.js';
+import type { Clock, ConnectionEnv } from './types.js';
+
+/** Largest client frame; the biggest legitimate one (a register with a key) is well under 1 KiB. */
+const MAX_FRAME_BYTES = 64 * 1024;
+/** The subprotocol Firefox asks for (spec/firefox-client.md §3); echoed when offered. */
+const SUBPROTOCOL = 'push-notification';
+
+export interface ConnectionServiceDeps {
+  settings: Readonly<Settings>;
+  store: Store;
+  cipher: MultiFernet;
+  /** This node's id, written into router records on hello. */
+  nodeId: string;
+  /** A logger, `false` for none; by default a pino logger at `settings.logLevel`. */
+  logger?: Logger | false;
+  clock?: Clock;
+}
+
+export interface ConnectionService {
+  /** Handler for the HTTP server's 'upgrade' event; safe to pass unbound. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Live identified sessions by uaid; the `LocalDelivery` that routers use. */
+  readonly registry: ClientRegistry;
+  /**
+   * Stop accepting sockets, close every session with 1001 ServerShutdown, and wait until each has
+   * saved its unacked direct messages (at most `graceMs`, default `settings.shutdownGrace` s).
+   */
+  shutdown(graceMs?: number): Promise<void>;
+  /** Open sockets, identified or not. */
+  connectionCount(): number;
+}
+
+export function createConnectionService(deps: ConnectionServiceDeps): ConnectionService {
+  const { settings, store, cipher, nodeId } = deps;
+  const logger = deps.logger === false ? pino({ level: 'silent' }) : (deps.logger ?? pino({ level: settings.logLevel }));
+  const clock = deps.clock ?? { nowMs: () => Date.now() };
+  const registry = new ClientRegistry();
+  let lastConnectedAt = 0;
+  const env: ConnectionEnv = {
+    settings,
+    store,
+    cipher,
+    nodeId,
+    logger,
+    clock,
+    registry,
+    // Two hellos in the same millisecond must still order: update_user compares connectedAt.
+    nextConnectedAt: () => (lastConnectedAt = Math.max(clock.nowMs(), lastConnectedAt + 1)),
+  };
+  const sessions = new Set<Session>();
+  let shuttingDown: Promise<void> | null = null;
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload: MAX_FRAME_BYTES,
+    clientTracking: false,
+    handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+  });
+
+  function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (pathOf(req.url) !== '/') return refuse(socket, 404, 'Not Found');
+    if (shuttingDown !== null) return refuse(socket, 503, 'Service Unavailable');
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const session = new Session(ws, socket, env);
+      sessions.add(session);
+      void session.finished.then(() => sessions.delete(session));
+      if (shuttingDown !== null) session.end('ServerShutdown');
+    });
+  }
+
+  async function drain(graceMs: number): Promise<void> {
+    const all = [...sessions];
+    for (const s of all) s.end('ServerShutdown');
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs)));
+    const done = Promise.all(all.map((s) => s.finished)).then(() => false);
+    if (await Promise.race([done, timedOut])) {
+      logger.warn({ sessions: sessions.size, graceMs }, 'shutdown grace ran out before every session saved its messages');
+    }
+    clearTimeout(timer);
+    wss.close();
+  }
+
+  return {
+    handleUpgrade,
+    registry,
+    shutdown: (graceMs = settings.shutdownGrace * 1000) => (shuttingDown ??= drain(graceMs)),
+    connectionCount: () => sessions.size,
+  };
+}
+
+/** The request path without its query string. */
+function pathOf(url: string | undefined): string {
+  const u = url ?? '/';
+  const q = u.indexOf('?');
+  return q === -1 ? u : u.slice(0, q);
+}
+
+/** Answer an upgrade we will not take with a plain HTTP status, then drop the socket. */
+function refuse(socket: Duplex, status: number, text: string): void {
+  socket.once('finish', () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}

@@ -1,0 +1,185 @@
+/**
+ * One user-agent socket from upgrade to close (spec/autopush.md §2 "Framing", §2.3, §2.6;
+ * spec/firefox-client.md §3 "Server close"). The session owns the socket and its timers, and runs
+ * every event (client frame or server event) one at a time, in arrival order, against the current
+ * state: unidentified until `hello`, then an `IdentifiedClient`.
+ *
+ * Closing: the server sends the close frame, then drops TCP itself, because Firefox never answers
+ * a close frame. Whatever the reason, a closed session saves its unacked direct messages (and
+ * those still queued) before `finished` resolves.
+ */
+import type { Duplex } from 'node:stream';
+import WebSocket from 'ws';
+import { SessionError, sessionCloseCodes, type SessionErrorKind } from '../errors/session-error.js';
+import { parseClientFrame } from '../protocol/parse-frame.js';
+import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
+import type { Notification } from '../protocol/notification.js';
+import type { IdentifiedClient } from './identified.js';
+import { Keepalive } from './keepalive.js';
+import { SessionStats, logSessionEnd } from './session-stats.js';
+import { acceptHello } from './unidentified.js';
+import type { ConnectionEnv, RegisteredSession, ServerEvent } from './types.js';
+
+/** How long the server lets a closing socket flush before destroying it. */
+const CLOSE_LINGER_MS = 100;
+/** Client frames waiting behind a slow handler before the socket stops being read. */
+const MAX_PENDING_CLIENT_FRAMES = 32;
+/** Unsent bytes above which the UA counts as busy: routers then store instead of queueing. */
+const MAX_BUFFERED_BYTES = 1 << 20;
+
+export class Session implements RegisteredSession {
+  readonly #ws: WebSocket;
+  readonly #socket: Duplex;
+  readonly #env: ConnectionEnv;
+  readonly #startedAt: number;
+  readonly #keepalive: Keepalive;
+  #handshakeTimer: NodeJS.Timeout | undefined;
+  #firstFrameSeen = false;
+  #client: IdentifiedClient | null = null;
+  /** Every event runs after the previous one settled. */
+  #chain: Promise<void> = Promise.resolve();
+  #pendingServer = 0;
+  #pendingClient = 0;
+  /** Why the session ends; null while it is open. */
+  #endReason: string | null = null;
+  /** Queued notifications the session ended before sending; saved with the unacked ones. */
+  readonly #undelivered: Notification[] = [];
+  /** Resolves once the session has closed and saved what it must. */
+  readonly finished: Promise<void>;
+  #resolveFinished!: () => void;
+
+  constructor(ws: WebSocket, socket: Duplex, env: ConnectionEnv) {
+    this.#ws = ws;
+    this.#socket = socket;
+    this.#env = env;
+    this.#startedAt = env.clock.nowMs();
+    this.finished = new Promise((resolve) => (this.#resolveFinished = resolve));
+    const { settings } = env;
+    this.#handshakeTimer = setTimeout(() => this.end('HandshakeTimeout'), settings.openHandshakeTimeout * 1000);
+    this.#keepalive = new Keepalive(
+      settings.autoPingInterval * 1000,
+      settings.autoPingTimeout * 1000,
+      () => this.#ws.readyState === WebSocket.OPEN && this.#ws.ping(),
+      () => this.end('PongTimeout'),
+    );
+    ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
+    ws.on('pong', () => this.#keepalive.pong());
+    ws.on('error', (err) => {
+      // ws has already sent its own close frame (1002, 1007, 1009...); drop TCP as for ours.
+      env.logger.debug({ err }, 'websocket protocol error');
+      this.#beginEnd('ProtocolError');
+      this.#dropSoon();
+    });
+    ws.on('close', () => this.#beginEnd('ClientClosed'));
+  }
+
+  /** Close with the close code and reason of `kind` (ghosting, shutdown, timeouts, errors). */
+  end(kind: SessionErrorKind): void {
+    if (this.#endReason !== null) return;
+    if (this.#ws.readyState === WebSocket.OPEN) this.#ws.close(sessionCloseCodes[kind], kind);
+    this.#dropSoon();
+    this.#beginEnd(kind);
+  }
+
+  ghost(): void {
+    this.end('Ghost');
+  }
+
+  deliver(event: ServerEvent): boolean {
+    if (this.#endReason !== null) return false;
+    if (this.#pendingServer >= this.#env.settings.clientChannelCapacity) return false;
+    if (this.#ws.bufferedAmount > MAX_BUFFERED_BYTES) return false;
+    this.#pendingServer++;
+    this.#run(async () => {
+      this.#pendingServer--;
+      if (this.#endReason !== null || this.#client === null) {
+        if (event.kind === 'notification') this.#undelivered.push(event.notification);
+        return;
+      }
+      await this.#client.onServerEvent(event);
+    });
+    return true;
+  }
+
+  #onMessage(data: WebSocket.RawData, isBinary: boolean): void {
+    if (this.#endReason !== null) return;
+    this.#keepalive.activity();
+    clearTimeout(this.#handshakeTimer);
+    const first = !this.#firstFrameSeen;
+    this.#firstFrameSeen = true;
+    if (++this.#pendingClient > MAX_PENDING_CLIENT_FRAMES) this.#ws.pause();
+    // Parsed in turn, so the UA gets the replies to its earlier frames before a close.
+    this.#run(async () => {
+      if (--this.#pendingClient <= MAX_PENDING_CLIENT_FRAMES && this.#ws.isPaused) this.#ws.resume();
+      if (this.#endReason !== null) return;
+      if (isBinary) throw new SessionError('UnsupportedMessage');
+      const frame = parseClientFrame(rawText(data));
+      if (first) return this.#hello(frame);
+      // Frames behind the hello run once it is accepted; if it was not, the session has ended.
+      if (this.#client !== null) await this.#client.onClientFrame(frame);
+    });
+  }
+
+  async #hello(frame: ClientFrame): Promise<void> {
+    const client = await acceptHello(this.#env, frame, { send: (f) => this.#send(f) }, this);
+    this.#client = client;
+    if (this.#endReason !== null) {
+      // Ghosted or shut down while the hello was in flight: leave the registry again.
+      this.#env.registry.unregister(client.uaid, this);
+      return;
+    }
+    await client.start();
+  }
+
+  #send(frame: ServerFrame): void {
+    if (this.#endReason === null && this.#ws.readyState === WebSocket.OPEN) this.#ws.send(JSON.stringify(frame));
+  }
+
+  #run(job: () => Promise<void>): void {
+    this.#chain = this.#chain.then(job).catch((err: unknown) => this.#fail(err));
+  }
+
+  #fail(err: unknown): void {
+    if (err instanceof SessionError) return this.end(err.kind);
+    if (this.#endReason === null) this.#env.logger.error({ err }, 'session failed on a storage error');
+    this.end('Database');
+  }
+
+  /** Stop timers, leave the registry, then (after the running event) save and log. Idempotent. */
+  #beginEnd(reason: string): void {
+    if (this.#endReason !== null) return;
+    this.#endReason = reason;
+    clearTimeout(this.#handshakeTimer);
+    this.#keepalive.stop();
+    // From now on routers see "not connected" and store instead.
+    if (this.#client !== null) this.#env.registry.unregister(this.#client.uaid, this);
+    this.#chain = this.#chain.then(() => this.#finish());
+  }
+
+  async #finish(): Promise<void> {
+    const client = this.#client;
+    try {
+      if (client !== null) {
+        this.#env.registry.unregister(client.uaid, this);
+        await client.finish(this.#undelivered);
+      }
+      const { logger, clock } = this.#env;
+      const stats = client?.stats ?? new SessionStats();
+      logSessionEnd(logger, client?.uaid ?? null, stats, this.#endReason ?? 'unknown', clock.nowMs() - this.#startedAt);
+    } finally {
+      this.#resolveFinished();
+    }
+  }
+
+  /** Flush what was written (the close frame), send FIN, and destroy shortly after. */
+  #dropSoon(): void {
+    this.#socket.end();
+    setTimeout(() => this.#ws.terminate(), CLOSE_LINGER_MS).unref();
+  }
+}
+
+function rawText(data: WebSocket.RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}

@@ -1,0 +1,51 @@
+/**
+ * What the parts of the connection service (spec/autopush.md §1.3, §2) share: the injected
+ * dependencies, the events a session receives from the server side, and the outbox it writes to.
+ */
+import type { Logger } from 'pino';
+import type { Settings } from '../config/settings.js';
+import type { MultiFernet } from '../crypto/fernet.js';
+import type { Notification } from '../protocol/notification.js';
+import type { ServerFrame } from '../protocol/frames.js';
+import type { Store } from '../storage/store.js';
+
+export interface Clock {
+  nowMs(): number;
+}
+
+/** Built once by `server.ts`; every session reads from it and never changes it. */
+export interface ConnectionEnv {
+  readonly settings: Readonly<Settings>;
+  readonly store: Store;
+  readonly cipher: MultiFernet;
+  /** This node's id as written into router records (`node_id`). */
+  readonly nodeId: string;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly registry: SessionDirectory;
+  /** A `connected_at` for a new hello: now in ms, strictly increasing within this process. */
+  nextConnectedAt(): number;
+}
+
+/** What a session receives from the server side through the registry's bounded queue (§1.3). */
+export type ServerEvent = { kind: 'notification'; notification: Notification } | { kind: 'check-storage' };
+
+/** A live, identified session as the registry sees it. */
+export interface RegisteredSession {
+  /** Queue an event; false when the queue is full or the session is ending. */
+  deliver(event: ServerEvent): boolean;
+  /** End the session because a newer one took its uaid (§2.7). */
+  ghost(): void;
+}
+
+/** The part of the registry a session uses: join, leave and look up by uaid. */
+export interface SessionDirectory {
+  register(uaid: string, session: RegisteredSession): void;
+  unregister(uaid: string, session: RegisteredSession): void;
+  current(uaid: string): RegisteredSession | undefined;
+}
+
+/** Where an identified client writes its frames; the session owns the socket. */
+export interface Outbox {
+  send(frame: ServerFrame): void;
+}

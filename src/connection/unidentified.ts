@@ -1,0 +1,42 @@
+/**
+ * A socket before its `hello` (spec/autopush.md §2.1 "hello", §2.4 UAID rules, §1.4 "On hello
+ * for an existing user"). The only frame accepted is `hello`; it yields an identified client.
+ *
+ * - No, unparseable or unknown uaid: a fresh random UUIDv4 (32 hex). Nothing is written until
+ *   the first `register`, and there is no storage check.
+ * - Known uaid: `updateUser(uaid, connectedAt, nodeId)`, conditional on the stored connectedAt
+ *   being older; false ends the session with AlreadyConnected. Then storage is checked.
+ */
+import { randomUUID } from 'node:crypto';
+import { SessionError } from '../errors/session-error.js';
+import type { ClientFrame, HelloReply } from '../protocol/frames.js';
+import { IdentifiedClient } from './identified.js';
+import type { ConnectionEnv, Outbox, RegisteredSession } from './types.js';
+
+/**
+ * Handle the first frame. On success the client is registered under its uaid (ghosting an older
+ * session of the same uaid on this node) and the hello reply is sent; the caller then runs
+ * `client.start()` to deliver stored messages.
+ * @throws SessionError NoHello when the frame is not a hello, AlreadyConnected when a newer
+ *   connection owns the record; store errors propagate.
+ */
+export async function acceptHello(
+  env: ConnectionEnv,
+  frame: ClientFrame,
+  out: Outbox,
+  session: RegisteredSession,
+): Promise<IdentifiedClient> {
+  if (frame.messageType !== 'hello') throw new SessionError('NoHello');
+  const connectedAt = env.nextConnectedAt();
+  const user = frame.uaid === null ? null : await env.store.getUser(frame.uaid);
+  if (user !== null && !(await env.store.updateUser(user.uaid, connectedAt, env.nodeId))) {
+    throw new SessionError('AlreadyConnected');
+  }
+  const uaid = user?.uaid ?? randomUUID().replace(/-/g, '');
+  const client = new IdentifiedClient(env, out, { uaid, connectedAt, user });
+  env.registry.register(uaid, session);
+  // No broadcast source exists yet, so no subscribed broadcast can differ (§2.8).
+  const reply: HelloReply = { messageType: 'hello', uaid, status: 200, use_webpush: true, broadcasts: {} };
+  out.send(reply);
+  return client;
+}
