@@ -1,0 +1,53 @@
+/**
+ * Picks the storage backend from a DSN, as autopush's `StorageType::from_dsn` does. The only
+ * module that knows the concrete backends; each driver is imported lazily, so a deployment loads
+ * only the one it uses.
+ */
+import type { Store } from './store.js';
+
+export interface OpenStoreOptions {
+  /** Router records unseen for longer than this count as absent (autopush: 60 days). */
+  routerTtlDays?: number;
+}
+
+export type StoreDsn =
+  | { backend: 'sqlite'; path: string }
+  | { backend: 'postgres'; url: string }
+  | { backend: 'redis'; url: string };
+
+const ACCEPTED =
+  'sqlite:PATH, sqlite://PATH, sqlite::memory:, or a bare path ending in .db, .sqlite or .sqlite3 ' +
+  '(postgres://… and redis://… are planned)';
+
+/** Parse a storage DSN; throws an Error naming the accepted forms when it is not one. */
+export function parseStoreDsn(dsn: string): StoreDsn {
+  const trimmed = dsn.trim();
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(trimmed)?.[1]?.toLowerCase();
+  if (scheme === 'sqlite') {
+    const path = trimmed.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (path === '') throw new Error(`Storage DSN "${dsn}" names no SQLite file; use ${ACCEPTED}`);
+    return { backend: 'sqlite', path };
+  }
+  if (scheme === 'postgres' || scheme === 'postgresql') return { backend: 'postgres', url: trimmed };
+  if (scheme === 'redis' || scheme === 'rediss') return { backend: 'redis', url: trimmed };
+  // A bare path; a one-letter "scheme" is a Windows drive (C:\data\herald.db).
+  if ((scheme === undefined || scheme.length === 1) && /\.(db|sqlite3?)$/i.test(trimmed)) {
+    return { backend: 'sqlite', path: trimmed };
+  }
+  throw new Error(`Unsupported storage DSN "${dsn}"; use ${ACCEPTED}`);
+}
+
+/** Open the store a DSN names, migrating its schema if needed. */
+export async function openStore(dsn: string, opts: OpenStoreOptions = {}): Promise<Store> {
+  const parsed = parseStoreDsn(dsn);
+  switch (parsed.backend) {
+    case 'sqlite': {
+      const { openSqliteStore } = await import('./sqlite/sqlite-store.js');
+      return openSqliteStore(parsed.path, { routerTtlDays: opts.routerTtlDays });
+    }
+    case 'postgres':
+      throw new Error('The PostgreSQL backend is not available yet in this build: PostgreSQL storage is planned; use sqlite:PATH');
+    case 'redis':
+      throw new Error('The Redis backend is not available yet in this build: Redis storage is planned; use sqlite:PATH');
+  }
+}

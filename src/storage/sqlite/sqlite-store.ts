@@ -1,0 +1,402 @@
+/**
+ * The embedded SQLite backend (spec/autopush.md §4.1, §4.6) on better-sqlite3. Several processes
+ * on one host may share the file: WAL lets readers run beside the one writer, `busy_timeout` makes
+ * writers wait for each other, and every write runs under BEGIN IMMEDIATE so a read-then-write
+ * transaction never has to upgrade its lock (the upgrade cannot wait and would fail at once).
+ *
+ * Sort keys: `max(now in ms, router.next_sort_key, read pointer + 1)`, then `next_sort_key` moves
+ * past it in the same transaction. They read like autopush's millisecond sort keys, yet strictly
+ * increase per uaid in commit order, across processes and within one millisecond.
+ *
+ * The methods are async per the contract but do their work synchronously: better-sqlite3 is
+ * synchronous, and each statement takes microseconds.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Notification, NotificationHeaders, StoredNotification, Urgency } from '../../protocol/notification.js';
+import { StoreBusyError, USER_RECORD_VERSION, type NewUser, type Store, type UserRecord } from '../store.js';
+import { UnknownUserError } from '../unknown-user-error.js';
+import { migrate } from './migrations.js';
+
+export interface SqliteStoreOptions {
+  /** Router records unseen for longer than this count as absent (autopush: 60 days). */
+  routerTtlDays?: number;
+  /** Clock in epoch milliseconds; tests inject one. Default `Date.now`. */
+  now?: () => number;
+  /** How long a write waits for another connection's lock before `StoreBusyError`. Default 5000. */
+  busyTimeoutMs?: number;
+}
+
+const DAY_MS = 86_400_000;
+/** Rows deleted per purge transaction, so a large purge never holds the write lock for long. */
+const PURGE_BATCH = 500;
+
+interface RouterRow {
+  uaid: string;
+  connected_at: number;
+  router_type: string;
+  node_id: string | null;
+  record_version: number;
+  read_pointer: number;
+  last_update: number;
+}
+
+interface MessageRow {
+  sort_key: number;
+  channel_id: string;
+  version: string;
+  ttl: number;
+  timestamp: number;
+  topic: string | null;
+  data: string | null;
+  headers: string | null;
+  urgency: string | null;
+}
+
+/**
+ * Open (creating if needed) the database at `path`, or `:memory:`. Creates the parent directory
+ * and applies pending migrations.
+ */
+export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Promise<SqliteStore> {
+  try {
+    if (path !== ':memory:' && path !== '' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
+    return Promise.resolve(new SqliteStore(new Database(path), opts));
+  } catch (err) {
+    return Promise.reject(mapError(err));
+  }
+}
+
+export class SqliteStore implements Store {
+  readonly #db: Database.Database;
+  readonly #now: () => number;
+  readonly #routerTtlMs: number;
+  #closed = false;
+  readonly #sql: Statements;
+  readonly #tx: Transactions;
+
+  /** Prefer `openSqliteStore`; this takes ownership of `db` and migrates it. */
+  constructor(db: Database.Database, opts: SqliteStoreOptions = {}) {
+    this.#db = db;
+    this.#now = opts.now ?? Date.now;
+    this.#routerTtlMs = (opts.routerTtlDays ?? 60) * DAY_MS;
+    try {
+      // busy_timeout first: the pragmas below and the migration may meet another process's lock.
+      db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs ?? 5000))}`);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      migrate(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    this.#sql = prepare(db);
+    this.#tx = transactions(db, this.#sql, { now: this.#now, routerTtlMs: this.#routerTtlMs });
+  }
+
+  addUser(user: NewUser): Promise<boolean> {
+    return this.#run(() => this.#tx.addUser.immediate(user));
+  }
+
+  updateUser(uaid: string, connectedAt: number, nodeId: string | null): Promise<boolean> {
+    return this.#run(() => {
+      const now = this.#now();
+      return this.#sql.updateUser.run(nodeId, connectedAt, now, uaid, connectedAt, now - this.#routerTtlMs).changes > 0;
+    });
+  }
+
+  getUser(uaid: string): Promise<UserRecord | null> {
+    return this.#run(() => {
+      const row = this.#sql.getUser.get(uaid, this.#now() - this.#routerTtlMs) as RouterRow | undefined;
+      if (!row) return null;
+      return {
+        uaid: row.uaid,
+        connectedAt: row.connected_at,
+        routerType: row.router_type,
+        nodeId: row.node_id,
+        recordVersion: row.record_version,
+        currentTimestamp: row.read_pointer,
+        lastUpdate: row.last_update,
+      };
+    });
+  }
+
+  removeUser(uaid: string): Promise<void> {
+    return this.#run(() => void this.#tx.removeUser.immediate(uaid));
+  }
+
+  removeNodeId(uaid: string, nodeId: string, connectedAt: number): Promise<boolean> {
+    return this.#run(() => this.#sql.removeNodeId.run(uaid, nodeId, connectedAt).changes > 0);
+  }
+
+  addChannel(uaid: string, channelId: string): Promise<void> {
+    return this.#run(() => void this.#tx.addChannel.immediate(uaid, channelId));
+  }
+
+  getChannels(uaid: string): Promise<Set<string>> {
+    return this.#run(() => new Set(this.#sql.getChannels.all(uaid) as string[]));
+  }
+
+  hasChannel(uaid: string, channelId: string): Promise<boolean> {
+    return this.#run(() => this.#sql.hasChannel.get(uaid, channelId) !== undefined);
+  }
+
+  removeChannel(uaid: string, channelId: string): Promise<boolean> {
+    return this.#run(() => this.#sql.removeChannel.run(uaid, channelId).changes > 0);
+  }
+
+  /**
+   * Inserts only when the uaid has a live router record (the message row references it); else
+   * rejects with `UnknownUserError` and stores nothing. Re-saving a stored message id replaces it.
+   */
+  saveMessage(uaid: string, message: Notification): Promise<number> {
+    return this.#run(() => this.#tx.saveMessages.immediate(uaid, [message])[0] as number);
+  }
+
+  saveMessages(uaid: string, messages: readonly Notification[]): Promise<void> {
+    return this.#run(() => {
+      if (messages.length > 0) this.#tx.saveMessages.immediate(uaid, messages);
+    });
+  }
+
+  fetchTopicMessages(uaid: string, limit: number): Promise<StoredNotification[]> {
+    return this.#run(() => (this.#sql.fetchTopic.all(uaid, this.#nowSeconds(), limit) as MessageRow[]).map(toNotification));
+  }
+
+  fetchTimestampMessages(uaid: string, after: number, limit: number): Promise<StoredNotification[]> {
+    return this.#run(() =>
+      (this.#sql.fetchTimestamp.all(uaid, after, this.#nowSeconds(), limit) as MessageRow[]).map(toNotification),
+    );
+  }
+
+  incrementStorage(uaid: string, sortKey: number): Promise<void> {
+    return this.#run(() => void this.#tx.incrementStorage.immediate(uaid, sortKey));
+  }
+
+  removeMessage(uaid: string, version: string): Promise<boolean> {
+    return this.#run(() => this.#sql.removeMessage.run(uaid, version).changes > 0);
+  }
+
+  countMessages(uaid: string): Promise<number> {
+    return this.#run(() => this.#sql.countMessages.get(uaid, this.#nowSeconds()) as number);
+  }
+
+  /** Counts every row deleted: expired messages, stale router records, and their channels and messages. */
+  purgeExpired(nowMs: number): Promise<number> {
+    return this.#run(() => {
+      let total = 0;
+      // Stale router records first (with their channels and messages), then expired messages.
+      for (;;) {
+        const n = this.#tx.purgeRouters.immediate(nowMs - this.#routerTtlMs);
+        total += n.rows;
+        if (n.users < PURGE_BATCH) break;
+      }
+      for (;;) {
+        const n = this.#sql.purgeMessages.run(Math.floor(nowMs / 1000), PURGE_BATCH).changes;
+        total += n;
+        if (n < PURGE_BATCH) break;
+      }
+      return total;
+    });
+  }
+
+  healthCheck(): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(false);
+    try {
+      return Promise.resolve(this.#sql.health.get() === 1);
+    } catch {
+      return Promise.resolve(false);
+    }
+  }
+
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#db.close();
+    }
+    return Promise.resolve();
+  }
+
+  #nowSeconds(): number {
+    return Math.floor(this.#now() / 1000);
+  }
+
+  /** Run synchronous work as the async contract wants, with SQLite's lock errors mapped. */
+  #run<T>(work: () => T): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error('SQLite store is closed'));
+    try {
+      return Promise.resolve(work());
+    } catch (err) {
+      return Promise.reject(mapError(err));
+    }
+  }
+}
+
+type Statements = ReturnType<typeof prepare>;
+type Transactions = ReturnType<typeof transactions>;
+
+/** The multi-statement writes, each run with `.immediate()` (see the module header). */
+function transactions(db: Database.Database, sql: Statements, clock: { now: () => number; routerTtlMs: number }) {
+  return {
+    addUser: db.transaction((user: NewUser): boolean => {
+      const now = clock.now();
+      // A record past the router TTL is absent for getUser, so it is absent here too: replace it
+      // with a fresh one rather than resurrect its old channels and messages.
+      if (sql.existsLive.get(user.uaid, now - clock.routerTtlMs) !== undefined) return false;
+      sql.deleteChannels.run(user.uaid);
+      sql.deleteUser.run(user.uaid); // cascades to its messages
+      sql.insertUser.run(
+        user.uaid,
+        user.connectedAt,
+        user.routerType ?? 'webpush',
+        user.nodeId,
+        user.recordVersion ?? USER_RECORD_VERSION,
+        user.currentTimestamp ?? 0,
+        now,
+      );
+      return true;
+    }),
+
+    removeUser: db.transaction((uaid: string) => {
+      sql.deleteChannels.run(uaid);
+      sql.deleteUser.run(uaid);
+    }),
+
+    addChannel: db.transaction((uaid: string, channelId: string) => {
+      sql.addChannel.run(uaid, channelId);
+      // A register is a sign of life (§2.4); an expired record stays expired (no resurrection).
+      const now = clock.now();
+      sql.touchUser.run(now, uaid, now - clock.routerTtlMs);
+    }),
+
+    saveMessages: db.transaction((uaid: string, messages: readonly Notification[]): number[] => {
+      const now = clock.now();
+      const counter = sql.sortKeyState.get(uaid, now - clock.routerTtlMs) as { next: number; pointer: number } | undefined;
+      if (!counter) throw new UnknownUserError(uaid);
+      let next = Math.max(counter.next, now, counter.pointer + 1);
+      const keys: number[] = [];
+      for (const m of messages) {
+        // Latest save wins: a same-topic message, or a re-save of the same message id, replaces.
+        sql.deleteVersion.run(uaid, m.version);
+        if (m.topic !== null) sql.deleteTopic.run(uaid, m.channelID, m.topic);
+        sql.insertMessage.run(
+          uaid,
+          next,
+          m.channelID,
+          m.version,
+          m.ttl,
+          m.timestamp,
+          m.timestamp + m.ttl,
+          m.topic,
+          m.data ?? null,
+          m.headers === undefined ? null : JSON.stringify(m.headers),
+          m.urgency ?? null,
+        );
+        keys.push(next++);
+      }
+      sql.setNextSortKey.run(next, uaid);
+      return keys;
+    }),
+
+    incrementStorage: db.transaction((uaid: string, sortKey: number) => {
+      const now = clock.now();
+      sql.movePointer.run(sortKey, now, uaid, now - clock.routerTtlMs);
+      // Everything at or below the pointer was acked; topic messages are deleted on their own ack.
+      sql.dropAcked.run(uaid, uaid);
+    }),
+
+    purgeRouters: db.transaction((cutoff: number) => {
+      const uaids = sql.staleUsers.all(cutoff, PURGE_BATCH) as string[];
+      let rows = 0;
+      for (const uaid of uaids) {
+        rows += sql.deleteChannels.run(uaid).changes;
+        rows += sql.deleteMessages.run(uaid).changes;
+        rows += sql.deleteUser.run(uaid).changes;
+      }
+      return { users: uaids.length, rows };
+    }),
+  };
+}
+
+function prepare(db: Database.Database) {
+  const live = 'last_update >= ?';
+  return {
+    existsLive: db.prepare(`SELECT 1 FROM router WHERE uaid = ? AND ${live}`),
+    insertUser: db.prepare(
+      `INSERT INTO router (uaid, connected_at, router_type, node_id, record_version, read_pointer, last_update)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    updateUser: db.prepare(
+      `UPDATE router SET node_id = ?, connected_at = ?, last_update = ?
+       WHERE uaid = ? AND connected_at < ? AND ${live}`,
+    ),
+    getUser: db.prepare(
+      `SELECT uaid, connected_at, router_type, node_id, record_version, read_pointer, last_update
+       FROM router WHERE uaid = ? AND ${live}`,
+    ),
+    touchUser: db.prepare(`UPDATE router SET last_update = max(last_update, ?) WHERE uaid = ? AND ${live}`),
+    deleteUser: db.prepare('DELETE FROM router WHERE uaid = ?'),
+    removeNodeId: db.prepare('UPDATE router SET node_id = NULL WHERE uaid = ? AND node_id = ? AND connected_at = ?'),
+    staleUsers: db.prepare('SELECT uaid FROM router WHERE last_update < ? LIMIT ?').pluck(),
+
+    addChannel: db.prepare('INSERT OR IGNORE INTO channel (uaid, channel_id) VALUES (?, ?)'),
+    getChannels: db.prepare('SELECT channel_id FROM channel WHERE uaid = ?').pluck(),
+    hasChannel: db.prepare('SELECT 1 FROM channel WHERE uaid = ? AND channel_id = ?'),
+    removeChannel: db.prepare('DELETE FROM channel WHERE uaid = ? AND channel_id = ?'),
+    deleteChannels: db.prepare('DELETE FROM channel WHERE uaid = ?'),
+
+    sortKeyState: db.prepare(`SELECT next_sort_key AS next, read_pointer AS pointer FROM router WHERE uaid = ? AND ${live}`),
+    setNextSortKey: db.prepare('UPDATE router SET next_sort_key = ? WHERE uaid = ?'),
+    deleteVersion: db.prepare('DELETE FROM message WHERE uaid = ? AND version = ?'),
+    deleteTopic: db.prepare('DELETE FROM message WHERE uaid = ? AND channel_id = ? AND topic = ?'),
+    insertMessage: db.prepare(
+      `INSERT INTO message (uaid, sort_key, channel_id, version, ttl, timestamp, expiry, topic, data, headers, urgency)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    fetchTopic: db.prepare(
+      `SELECT sort_key, channel_id, version, ttl, timestamp, topic, data, headers, urgency FROM message
+       WHERE uaid = ? AND topic IS NOT NULL AND expiry > ? ORDER BY sort_key LIMIT ?`,
+    ),
+    fetchTimestamp: db.prepare(
+      `SELECT sort_key, channel_id, version, ttl, timestamp, topic, data, headers, urgency FROM message
+       WHERE uaid = ? AND sort_key > ? AND topic IS NULL AND expiry > ? ORDER BY sort_key LIMIT ?`,
+    ),
+    movePointer: db.prepare(
+      `UPDATE router SET read_pointer = max(read_pointer, ?), last_update = max(last_update, ?) WHERE uaid = ? AND ${live}`,
+    ),
+    dropAcked: db.prepare(
+      `DELETE FROM message WHERE uaid = ? AND topic IS NULL
+       AND sort_key <= (SELECT read_pointer FROM router WHERE uaid = ?)`,
+    ),
+    removeMessage: db.prepare('DELETE FROM message WHERE uaid = ? AND version = ?'),
+    countMessages: db.prepare('SELECT count(*) FROM message WHERE uaid = ? AND expiry > ?').pluck(),
+    deleteMessages: db.prepare('DELETE FROM message WHERE uaid = ?'),
+    purgeMessages: db.prepare('DELETE FROM message WHERE rowid IN (SELECT rowid FROM message WHERE expiry <= ? LIMIT ?)'),
+    health: db.prepare('SELECT 1').pluck(),
+  };
+}
+
+function toNotification(row: MessageRow): StoredNotification {
+  const n: StoredNotification = {
+    channelID: row.channel_id,
+    version: row.version,
+    ttl: row.ttl,
+    topic: row.topic,
+    timestamp: row.timestamp,
+    sortKey: row.sort_key,
+  };
+  // Absent stays absent: no `data: undefined` keys for callers that serialise or compare.
+  if (row.data !== null) n.data = row.data;
+  if (row.headers !== null) n.headers = JSON.parse(row.headers) as NotificationHeaders;
+  if (row.urgency !== null) n.urgency = row.urgency as Urgency;
+  return n;
+}
+
+/** SQLITE_BUSY / SQLITE_LOCKED (and their extended codes) are worth a retry; the rest are not. */
+function mapError(err: unknown): unknown {
+  if (err instanceof Database.SqliteError && /^SQLITE_(BUSY|LOCKED)/.test(err.code)) {
+    return new StoreBusyError(`SQLite database is locked (${err.code}); retry`, { cause: err });
+  }
+  return err;
+}
