@@ -17,8 +17,7 @@ import { MORE_INFO_URL } from '../errors/api-error.js';
 import type { Notification } from '../protocol/notification.js';
 import type { NodeRouter, RouteOutcome } from '../routing/node-router.js';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
-import { StoreBusyError, type Store } from '../storage/store.js';
-import { UnknownUserError } from '../storage/unknown-user-error.js';
+import { StoreBusyError, UnknownUserError, type Store } from '../storage/store.js';
 import { buildEndpointApp } from './app.js';
 
 const ENDPOINT_URL = 'https://push.example.com';

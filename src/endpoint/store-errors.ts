@@ -4,8 +4,7 @@
  * a user deleted since it was checked means the subscription is gone (410, errno 105).
  */
 import { ApiError } from '../errors/api-error.js';
-import { StoreBusyError } from '../storage/store.js';
-import { UnknownUserError } from '../storage/unknown-user-error.js';
+import { StoreBusyError, UnknownUserError } from '../storage/store.js';
 
 export function storeApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;

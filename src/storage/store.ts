@@ -54,10 +54,11 @@ export interface Store {
 
   /**
    * Store a message (TTL > 0). A message with a topic replaces any stored message with the same
-   * (uaid, channelID, topic). Returns the assigned sort key.
+   * (uaid, channelID, topic). Returns the assigned sort key. Throws `UnknownUserError` (and stores
+   * nothing) when the uaid has no live router record.
    */
   saveMessage(uaid: string, message: Notification): Promise<number>;
-  /** Save several in one transaction, in the given order. */
+  /** Save several in one transaction, in the given order; `UnknownUserError` as for saveMessage. */
   saveMessages(uaid: string, messages: readonly Notification[]): Promise<void>;
   /** Unexpired topic messages, oldest first. */
   fetchTopicMessages(uaid: string, limit: number): Promise<StoredNotification[]>;
@@ -82,5 +83,19 @@ export class StoreBusyError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'StoreBusyError';
+  }
+}
+
+/**
+ * Thrown by `saveMessage`/`saveMessages` when the uaid has no live router record: messages only
+ * exist for users. The endpoint checks the user first, so this means the user was deleted (or
+ * expired) meanwhile; the endpoint answers as for a deleted user (410, errno 105).
+ */
+export class UnknownUserError extends Error {
+  readonly uaid: string;
+  constructor(uaid: string) {
+    super(`no router record for uaid ${uaid}; message not stored`);
+    this.name = 'UnknownUserError';
+    this.uaid = uaid;
   }
 }

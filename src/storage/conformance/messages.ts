@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { UnknownUserError } from '../unknown-user-error.js';
+import { UnknownUserError } from '../store.js';
 import { type Fixture, assertIncreasing, versionsOf } from './fixture.js';
 
 export function messageCases(t: Fixture): void {

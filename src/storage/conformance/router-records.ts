@@ -2,8 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { USER_RECORD_VERSION } from '../store.js';
-import { UnknownUserError } from '../unknown-user-error.js';
+import { UnknownUserError, USER_RECORD_VERSION } from '../store.js';
 import { DAY_MS, type Fixture, ROUTER_TTL_DAYS } from './fixture.js';
 
 export function routerRecordCases(t: Fixture): void {

@@ -15,8 +15,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Notification, NotificationHeaders, StoredNotification, Urgency } from '../../protocol/notification.js';
-import { StoreBusyError, USER_RECORD_VERSION, type NewUser, type Store, type UserRecord } from '../store.js';
-import { UnknownUserError } from '../unknown-user-error.js';
+import { StoreBusyError, UnknownUserError, USER_RECORD_VERSION, type NewUser, type Store, type UserRecord } from '../store.js';
 import { migrate } from './migrations.js';
 
 export interface SqliteStoreOptions {
