@@ -13,7 +13,7 @@ export function registerServeCommand(program: Command, version: string): void {
     .description('run the WebSocket service and the endpoint API on one port, storing in SQLite by default');
   for (const doc of settingsCatalog) {
     const def = (defaultSettings as Partial<Settings>)[doc.key];
-    const suffix = def === undefined ? '' : ` (default ${String(def)})`;
+    const suffix = def === undefined || def === '' ? '' : ` (default ${String(def)})`;
     cmd.option(`--${kebab(doc.key)} ${doc.value}`, `${doc.help}${suffix}; env ${envName(doc.key)}`);
   }
   cmd.option('--keys-file <path>', 'where generated crypto keys are kept (default: beside the SQLite file)');

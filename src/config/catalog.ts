@@ -29,4 +29,10 @@ export const settingsCatalog: readonly SettingDoc[] = [
   { key: 'routerTtlDays', value: '<days>', help: 'user agents unseen this long are forgotten' },
   { key: 'shutdownGrace', value: '<seconds>', help: 'time open sockets get to finish on SIGTERM' },
   { key: 'logLevel', value: '<level>', help: 'fatal, error, warn, info, debug, trace or silent' },
+  { key: 'routerPort', value: '<port>', help: 'internal port other nodes use to hand messages to this node (0: any free port)' },
+  { key: 'routerHost', value: '<address>', help: 'interface the router port listens on' },
+  { key: 'routerHostname', value: '<name>', help: 'host name other nodes use to reach the router port (default: this machine\'s host name)' },
+  { key: 'routerKey', value: '<secret>', help: 'shared secret for node-to-node requests (default: derived from the crypto keys)' },
+  { key: 'megaphoneApiUrl', value: '<url>', help: 'broadcast source to poll (Megaphone API); empty: none' },
+  { key: 'megaphonePollInterval', value: '<seconds>', help: 'time between polls of the broadcast source' },
 ];

@@ -30,6 +30,12 @@ const schema = z.object({
   routerTtlDays: z.coerce.number().positive(),
   shutdownGrace: z.coerce.number().finite().nonnegative(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  routerPort: z.coerce.number().int().min(0).max(65535),
+  routerHost: z.string().min(1),
+  routerHostname: z.string(),
+  routerKey: z.string(),
+  megaphoneApiUrl: z.string().refine((u) => u === '' || (URL.canParse(u) && /^https?:$/.test(new URL(u).protocol)), 'must be empty or an http(s) URL'),
+  megaphonePollInterval: seconds,
 });
 
 /** HERALD_MAX_DATA_BYTES → maxDataBytes, for every settings key. */

@@ -38,6 +38,18 @@ export interface Settings {
   shutdownGrace: number;
   /** pino level: fatal, error, warn, info, debug, trace, silent. */
   logLevel: string;
+  /** Internal router port of a connection node (`PUT /push`, `PUT /notif`); 0 picks a free one. */
+  routerPort: number;
+  /** Interface the router port listens on. */
+  routerHost: string;
+  /** Host name other nodes use to reach this node's router port (its node id); default: the OS host name. */
+  routerHostname: string;
+  /** Shared secret authenticating node-to-node requests; default: derived from the first crypto key. */
+  routerKey: string;
+  /** Megaphone broadcast source polled by connection nodes; empty: no broadcasts. */
+  megaphoneApiUrl: string;
+  /** Seconds between polls of the broadcast source. */
+  megaphonePollInterval: number;
 }
 
 export const defaultSettings: Readonly<Omit<Settings, 'endpointUrl' | 'cryptoKeys'>> = Object.freeze({
@@ -56,4 +68,10 @@ export const defaultSettings: Readonly<Omit<Settings, 'endpointUrl' | 'cryptoKey
   routerTtlDays: 60,
   shutdownGrace: 5,
   logLevel: 'info',
+  routerPort: 8081,
+  routerHost: '0.0.0.0',
+  routerHostname: '',
+  routerKey: '',
+  megaphoneApiUrl: '',
+  megaphonePollInterval: 30,
 });
