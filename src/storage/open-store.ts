@@ -16,8 +16,8 @@ export type StoreDsn =
   | { backend: 'redis'; url: string };
 
 const ACCEPTED =
-  'sqlite:PATH, sqlite://PATH, sqlite::memory:, or a bare path ending in .db, .sqlite or .sqlite3 ' +
-  '(postgres://… and redis://… are planned)';
+  'sqlite:PATH, sqlite://PATH, sqlite::memory:, a bare path ending in .db, .sqlite or .sqlite3, ' +
+  'postgres://USER@HOST/DB (or postgresql://…), or redis://HOST:PORT/DB (or rediss://… for TLS)';
 
 /** Parse a storage DSN; throws an Error naming the accepted forms when it is not one. */
 export function parseStoreDsn(dsn: string): StoreDsn {
@@ -45,9 +45,13 @@ export async function openStore(dsn: string, opts: OpenStoreOptions = {}): Promi
       const { openSqliteStore } = await import('./sqlite/sqlite-store.js');
       return openSqliteStore(parsed.path, { routerTtlDays: opts.routerTtlDays });
     }
-    case 'postgres':
-      throw new Error('The PostgreSQL backend is not available yet in this build: PostgreSQL storage is planned; use sqlite:PATH');
-    case 'redis':
-      throw new Error('The Redis backend is not available yet in this build: Redis storage is planned; use sqlite:PATH');
+    case 'postgres': {
+      const { openPostgresStore } = await import('./postgres/postgres-store.js');
+      return openPostgresStore(parsed.url, { routerTtlDays: opts.routerTtlDays });
+    }
+    case 'redis': {
+      const { openRedisStore } = await import('./redis/redis-store.js');
+      return openRedisStore(parsed.url, { routerTtlDays: opts.routerTtlDays });
+    }
   }
 }

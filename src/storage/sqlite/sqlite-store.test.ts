@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { runStoreConformance } from '../conformance.js';
-import { StoreBusyError, type Store } from '../store.js';
+import { alternating } from '../conformance/alternating.js';
+import { StoreBusyError } from '../store.js';
 import { migrations } from './migrations.js';
 import { openSqliteStore } from './sqlite-store.js';
 
@@ -37,19 +38,6 @@ runStoreConformance({
   open: (opts) => openSqliteStore(':memory:', opts),
   notShared: 'an in-memory database is private to its connection',
 });
-
-/** One Store whose calls take turns between `a` and `b`, so every read may see the other's write. */
-function alternating(a: Store, b: Store): Store {
-  let turn = 0;
-  return new Proxy(a, {
-    get(_target, prop) {
-      if (prop === 'close') return async () => void (await Promise.all([a.close(), b.close()]));
-      const s = turn++ % 2 ? b : a;
-      const value: unknown = Reflect.get(s, prop);
-      return typeof value === 'function' ? value.bind(s) : value;
-    },
-  });
-}
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const storeModule = new URL('./sqlite-store.ts', import.meta.url).href;

@@ -1,0 +1,409 @@
+/**
+ * The PostgreSQL backend (spec/autopush.md §4.4, §4.6) on a `pg` pool, for clusters: every node
+ * opens the same database; the schema migrates itself under an advisory lock (migrations.ts).
+ *
+ * Sort keys: `max(now in ms, router.next_sort_key, read pointer + 1)`, taken by an
+ * `UPDATE router … RETURNING` in the transaction that inserts the messages. The UPDATE's row lock
+ * makes concurrent saves of one uaid (from any node) wait for each other, so keys strictly
+ * increase per uaid in commit order, as in the SQLite backend.
+ *
+ * Conditional writes are single statements: `updateUser` (`WHERE connected_at < $new`),
+ * `removeNodeId` (`WHERE node_id = $n AND connected_at = $c`). A topic message is an upsert on
+ * the partial unique index (uaid, channel_id, topic). Expiry is decided at read time from the
+ * injected clock; `purgeExpired` deletes in batches. Connection, pool and retryable server
+ * failures become `StoreBusyError`.
+ */
+import pg from 'pg';
+import type { Notification, NotificationHeaders, StoredNotification, Urgency } from '../../protocol/notification.js';
+import { UnknownUserError, USER_RECORD_VERSION, type NewUser, type Store, type UserRecord } from '../store.js';
+import { mapError } from './errors.js';
+import { migrate } from './migrations.js';
+
+export interface PostgresStoreOptions {
+  /** Router records unseen for longer than this count as absent (autopush: 60 days). */
+  routerTtlDays?: number;
+  /** Clock in epoch milliseconds; tests inject one. Default `Date.now`. */
+  now?: () => number;
+  /** Connections in the pool. Default 10. */
+  poolSize?: number;
+  /** How long a call waits for a connection (new or pooled) before `StoreBusyError`. Default 5000. */
+  connectTimeoutMs?: number;
+}
+
+const DAY_MS = 86_400_000;
+/** Rows per purge statement, so a large purge never holds many row locks for long. */
+const PURGE_BATCH = 500;
+
+/** BIGINT (int8) columns and count(*) as numbers: every value here is a ms or s timestamp or a count. */
+const INT8_OID = 20;
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+function parseInt8(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`BIGINT ${text} is beyond Number.MAX_SAFE_INTEGER`);
+  return n;
+}
+
+interface RouterRow {
+  uaid: string;
+  connected_at: number;
+  router_type: string;
+  node_id: string | null;
+  record_version: number;
+  read_pointer: number;
+  last_update: number;
+}
+
+interface MessageRow {
+  sort_key: number;
+  channel_id: string;
+  version: string;
+  ttl: number;
+  timestamp: number;
+  topic: string | null;
+  data: string | null;
+  headers: string | null;
+  urgency: string | null;
+}
+
+/** Open a pool on `dsn` (postgres://…) and migrate the schema; rejects if the server is unreachable. */
+export async function openPostgresStore(dsn: string, opts: PostgresStoreOptions = {}): Promise<PostgresStore> {
+  const pool = new pg.Pool({
+    connectionString: dsn,
+    max: opts.poolSize ?? 10,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000,
+    application_name: 'herald',
+    types,
+  });
+  // An idle connection lost (server restart, network): the pool drops it and the next call opens
+  // another. Without a listener the error would crash the process.
+  pool.on('error', () => undefined);
+  try {
+    const client = await pool.connect();
+    try {
+      await migrate(client);
+      client.release();
+    } catch (err) {
+      client.release(true);
+      throw err;
+    }
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw mapError(err);
+  }
+  return new PostgresStore(pool, opts);
+}
+
+export class PostgresStore implements Store {
+  readonly #pool: pg.Pool;
+  readonly #now: () => number;
+  readonly #routerTtlMs: number;
+  #closed = false;
+
+  /** Prefer `openPostgresStore`; this takes ownership of a pool whose schema is migrated. */
+  constructor(pool: pg.Pool, opts: PostgresStoreOptions = {}) {
+    this.#pool = pool;
+    this.#now = opts.now ?? Date.now;
+    this.#routerTtlMs = (opts.routerTtlDays ?? 60) * DAY_MS;
+  }
+
+  /**
+   * Inserts the record; an expired one in its place is deleted first (with its messages, by
+   * cascade) and a new record starts without channels. A live record wins: false.
+   */
+  addUser(user: NewUser): Promise<boolean> {
+    return this.#tx(async (c) => {
+      const now = this.#now();
+      await c.query({ name: 'herald_drop_expired_user', text: 'DELETE FROM router WHERE uaid = $1 AND last_update < $2', values: [user.uaid, now - this.#routerTtlMs] });
+      const inserted = await c.query({
+        name: 'herald_add_user',
+        text: `INSERT INTO router (uaid, connected_at, router_type, node_id, record_version, read_pointer, last_update)
+               VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (uaid) DO NOTHING`,
+        values: [user.uaid, user.connectedAt, user.routerType ?? 'webpush', user.nodeId, user.recordVersion ?? USER_RECORD_VERSION, user.currentTimestamp ?? 0, now],
+      });
+      if (inserted.rowCount === 0) return false;
+      // Only the transaction that created the record clears channels, so a concurrent addUser
+      // that lost the race never wipes a channel registered meanwhile.
+      await c.query({ name: 'herald_delete_channels', text: 'DELETE FROM channel WHERE uaid = $1', values: [user.uaid] });
+      return true;
+    });
+  }
+
+  async updateUser(uaid: string, connectedAt: number, nodeId: string | null): Promise<boolean> {
+    const now = this.#now();
+    const r = await this.#query(
+      'herald_update_user',
+      `UPDATE router SET node_id = $2, connected_at = $3, last_update = $4
+       WHERE uaid = $1 AND connected_at < $3 AND last_update >= $5`,
+      [uaid, nodeId, connectedAt, now, now - this.#routerTtlMs],
+    );
+    return r.rowCount !== null && r.rowCount > 0;
+  }
+
+  async getUser(uaid: string): Promise<UserRecord | null> {
+    const { rows } = await this.#query<RouterRow>(
+      'herald_get_user',
+      `SELECT uaid, connected_at, router_type, node_id, record_version, read_pointer, last_update
+       FROM router WHERE uaid = $1 AND last_update >= $2`,
+      [uaid, this.#now() - this.#routerTtlMs],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      uaid: row.uaid,
+      connectedAt: row.connected_at,
+      routerType: row.router_type,
+      nodeId: row.node_id,
+      recordVersion: row.record_version,
+      currentTimestamp: row.read_pointer,
+      lastUpdate: row.last_update,
+    };
+  }
+
+  async removeUser(uaid: string): Promise<void> {
+    // One statement, so one transaction; the router delete cascades to the messages.
+    await this.#query('herald_remove_user', 'WITH c AS (DELETE FROM channel WHERE uaid = $1) DELETE FROM router WHERE uaid = $1', [uaid]);
+  }
+
+  async removeNodeId(uaid: string, nodeId: string, connectedAt: number): Promise<boolean> {
+    const r = await this.#query(
+      'herald_remove_node_id',
+      'UPDATE router SET node_id = NULL WHERE uaid = $1 AND node_id = $2 AND connected_at = $3',
+      [uaid, nodeId, connectedAt],
+    );
+    return r.rowCount !== null && r.rowCount > 0;
+  }
+
+  async addChannel(uaid: string, channelId: string): Promise<void> {
+    // A register is a sign of life (§2.4); an expired record stays expired (no resurrection).
+    const now = this.#now();
+    await this.#query(
+      'herald_add_channel',
+      `WITH c AS (INSERT INTO channel (uaid, channel_id) VALUES ($1, $2) ON CONFLICT DO NOTHING)
+       UPDATE router SET last_update = GREATEST(last_update, $3) WHERE uaid = $1 AND last_update >= $4`,
+      [uaid, channelId, now, now - this.#routerTtlMs],
+    );
+  }
+
+  async getChannels(uaid: string): Promise<Set<string>> {
+    const { rows } = await this.#query<{ channel_id: string }>('herald_get_channels', 'SELECT channel_id FROM channel WHERE uaid = $1', [uaid]);
+    return new Set(rows.map((r) => r.channel_id));
+  }
+
+  async hasChannel(uaid: string, channelId: string): Promise<boolean> {
+    const { rows } = await this.#query('herald_has_channel', 'SELECT 1 FROM channel WHERE uaid = $1 AND channel_id = $2', [uaid, channelId]);
+    return rows.length > 0;
+  }
+
+  async removeChannel(uaid: string, channelId: string): Promise<boolean> {
+    const r = await this.#query('herald_remove_channel', 'DELETE FROM channel WHERE uaid = $1 AND channel_id = $2', [uaid, channelId]);
+    return r.rowCount !== null && r.rowCount > 0;
+  }
+
+  /**
+   * Inserts only when the uaid has a live router record; else rejects with `UnknownUserError`
+   * and stores nothing. Re-saving a stored message id replaces it.
+   */
+  async saveMessage(uaid: string, message: Notification): Promise<number> {
+    return (await this.#save(uaid, [message]))[0] as number;
+  }
+
+  async saveMessages(uaid: string, messages: readonly Notification[]): Promise<void> {
+    if (messages.length > 0) await this.#save(uaid, messages);
+  }
+
+  async fetchTopicMessages(uaid: string, limit: number): Promise<StoredNotification[]> {
+    const { rows } = await this.#query<MessageRow>(
+      'herald_fetch_topic',
+      `SELECT sort_key, channel_id, version, ttl, timestamp, topic, data, headers, urgency FROM message
+       WHERE uaid = $1 AND topic IS NOT NULL AND expiry > $2 ORDER BY sort_key LIMIT $3`,
+      [uaid, this.#nowSeconds(), limit],
+    );
+    return rows.map(toNotification);
+  }
+
+  async fetchTimestampMessages(uaid: string, after: number, limit: number): Promise<StoredNotification[]> {
+    const { rows } = await this.#query<MessageRow>(
+      'herald_fetch_timestamp',
+      `SELECT sort_key, channel_id, version, ttl, timestamp, topic, data, headers, urgency FROM message
+       WHERE uaid = $1 AND sort_key > $2 AND topic IS NULL AND expiry > $3 ORDER BY sort_key LIMIT $4`,
+      [uaid, after, this.#nowSeconds(), limit],
+    );
+    return rows.map(toNotification);
+  }
+
+  async incrementStorage(uaid: string, sortKey: number): Promise<void> {
+    const now = this.#now();
+    // Everything at or below the pointer was acked; topic messages are deleted on their own ack.
+    await this.#query(
+      'herald_increment_storage',
+      `WITH r AS (
+         UPDATE router SET read_pointer = GREATEST(read_pointer, $2), last_update = GREATEST(last_update, $3)
+         WHERE uaid = $1 AND last_update >= $4 RETURNING read_pointer)
+       DELETE FROM message WHERE uaid = $1 AND topic IS NULL AND sort_key <= (SELECT read_pointer FROM r)`,
+      [uaid, sortKey, now, now - this.#routerTtlMs],
+    );
+  }
+
+  async removeMessage(uaid: string, version: string): Promise<boolean> {
+    const r = await this.#query('herald_remove_message', 'DELETE FROM message WHERE uaid = $1 AND version = $2', [uaid, version]);
+    return r.rowCount !== null && r.rowCount > 0;
+  }
+
+  async countMessages(uaid: string): Promise<number> {
+    const { rows } = await this.#query<{ n: number }>('herald_count_messages', 'SELECT count(*) AS n FROM message WHERE uaid = $1 AND expiry > $2', [
+      uaid,
+      this.#nowSeconds(),
+    ]);
+    return rows[0]?.n ?? 0;
+  }
+
+  /** Counts every row deleted: stale router records with their channels and messages, then expired messages. */
+  async purgeExpired(nowMs: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      // SKIP LOCKED: a record a node is writing right now is live, and two purging nodes split the work.
+      const { rows } = await this.#query<{ users: number; deleted: number }>(
+        'herald_purge_routers',
+        `WITH u AS (SELECT uaid FROM router WHERE last_update < $1 LIMIT $2 FOR UPDATE SKIP LOCKED),
+              c AS (DELETE FROM channel WHERE uaid IN (SELECT uaid FROM u) RETURNING 1),
+              m AS (DELETE FROM message WHERE uaid IN (SELECT uaid FROM u) RETURNING 1),
+              r AS (DELETE FROM router WHERE uaid IN (SELECT uaid FROM u) RETURNING 1)
+         SELECT (SELECT count(*) FROM u) AS users,
+                (SELECT count(*) FROM c) + (SELECT count(*) FROM m) + (SELECT count(*) FROM r) AS deleted`,
+        [nowMs - this.#routerTtlMs, PURGE_BATCH],
+      );
+      total += rows[0]?.deleted ?? 0;
+      if ((rows[0]?.users ?? 0) < PURGE_BATCH) break;
+    }
+    for (;;) {
+      const r = await this.#query(
+        'herald_purge_messages',
+        `DELETE FROM message WHERE (uaid, sort_key) IN
+           (SELECT uaid, sort_key FROM message WHERE expiry <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+        [Math.floor(nowMs / 1000), PURGE_BATCH],
+      );
+      total += r.rowCount ?? 0;
+      if ((r.rowCount ?? 0) < PURGE_BATCH) break;
+    }
+    return total;
+  }
+
+  async healthCheck(): Promise<boolean> {
+    if (this.#closed) return false;
+    try {
+      const { rows } = await this.#pool.query<{ ok: number }>('SELECT 1 AS ok');
+      return rows[0]?.ok === 1;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.end();
+  }
+
+  /** The sort-key transaction described in the module header. */
+  #save(uaid: string, messages: readonly Notification[]): Promise<number[]> {
+    return this.#tx(async (c) => {
+      const now = this.#now();
+      const { rows } = await c.query<{ first: number }>({
+        name: 'herald_take_sort_keys',
+        text: `UPDATE router SET next_sort_key = GREATEST(next_sort_key, $2, read_pointer + 1) + $3
+               WHERE uaid = $1 AND last_update >= $4 RETURNING next_sort_key - $3 AS first`,
+        values: [uaid, now, messages.length, now - this.#routerTtlMs],
+      });
+      const first = rows[0]?.first;
+      if (first === undefined) throw new UnknownUserError(uaid);
+      // Latest save wins: a re-save of a stored message id replaces it.
+      await c.query({ name: 'herald_delete_versions', text: 'DELETE FROM message WHERE uaid = $1 AND version = ANY($2)', values: [uaid, messages.map((m) => m.version)] });
+      const keys = messages.map((_, i) => first + i);
+      for (const [i, m] of messages.entries()) {
+        await c.query({
+          name: 'herald_insert_message',
+          text: `INSERT INTO message (uaid, sort_key, channel_id, version, ttl, timestamp, expiry, topic, data, headers, urgency)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                 ON CONFLICT (uaid, channel_id, topic) WHERE topic IS NOT NULL DO UPDATE SET
+                   sort_key = EXCLUDED.sort_key, version = EXCLUDED.version, ttl = EXCLUDED.ttl,
+                   timestamp = EXCLUDED.timestamp, expiry = EXCLUDED.expiry, data = EXCLUDED.data,
+                   headers = EXCLUDED.headers, urgency = EXCLUDED.urgency`,
+          values: [
+            uaid,
+            keys[i],
+            m.channelID,
+            m.version,
+            m.ttl,
+            m.timestamp,
+            m.timestamp + m.ttl,
+            m.topic,
+            m.data ?? null,
+            m.headers === undefined ? null : JSON.stringify(m.headers),
+            m.urgency ?? null,
+          ],
+        });
+      }
+      return keys;
+    });
+  }
+
+  #nowSeconds(): number {
+    return Math.floor(this.#now() / 1000);
+  }
+
+  /** One statement (its own transaction), prepared once per connection under `name`. */
+  async #query<R extends pg.QueryResultRow = pg.QueryResultRow>(name: string, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+    if (this.#closed) throw new Error('PostgreSQL store is closed');
+    try {
+      return await this.#pool.query<R>({ name, text, values });
+    } catch (err) {
+      throw mapError(err);
+    }
+  }
+
+  /** Several statements in one transaction on one pooled connection. */
+  async #tx<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    if (this.#closed) throw new Error('PostgreSQL store is closed');
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (err) {
+      throw mapError(err);
+    }
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      client.release();
+      return result;
+    } catch (err) {
+      // A connection that cannot even roll back is broken: destroy it rather than pool it.
+      const rolledBack = await client.query('ROLLBACK').then(
+        () => true,
+        () => false,
+      );
+      client.release(!rolledBack);
+      throw mapError(err);
+    }
+  }
+}
+
+function toNotification(row: MessageRow): StoredNotification {
+  const n: StoredNotification = {
+    channelID: row.channel_id,
+    version: row.version,
+    ttl: row.ttl,
+    topic: row.topic,
+    timestamp: row.timestamp,
+    sortKey: row.sort_key,
+  };
+  // Absent stays absent: no `data: undefined` keys for callers that serialise or compare.
+  if (row.data !== null) n.data = row.data;
+  if (row.headers !== null) n.headers = JSON.parse(row.headers) as NotificationHeaders;
+  if (row.urgency !== null) n.urgency = row.urgency as Urgency;
+  return n;
+}

@@ -1,0 +1,288 @@
+/**
+ * The Redis backend (spec/autopush.md §4.3, §4.6) on ioredis, for small clusters that want no
+ * schema: every node points at the same server. Keys, under a prefix (default `herald:`), with the
+ * uaid in a hash tag so one user's keys share a cluster slot:
+ *
+ *   herald:{uaid}:user               hash: ca, rt, nid (absent = null), rv, ptr, lu, next
+ *   herald:{uaid}:chans              set of channel ids
+ *   herald:{uaid}:ts / :tp           sorted sets of message ids scored by sort key (timestamp / topic messages)
+ *   herald:{uaid}:msg:{version}      hash: j (the message as JSON), e (expiry, s), tk (topic key suffix)
+ *   herald:{uaid}:topic:{chid}:{t}   the message id holding that (channel, topic)
+ *
+ * Every write that reads before it writes is one Lua script (scripts.ts), atomic on the server:
+ * the conditional `updateUser` and `removeNodeId`, topic replacement, and sort keys, taken from
+ * the `next` field as `max(now in ms, next, pointer + 1)`, so they strictly increase per uaid in
+ * the order saves run, across nodes.
+ *
+ * Time: whether a message or record is live is decided against the injected clock, from the
+ * stored expiry and `lu` (tests move that clock by days). Native expiry is a garbage-collection
+ * backstop set never earlier than the real expiry: message keys at timestamp + ttl (+ grace),
+ * the record's keys at lastUpdate + router TTL (+ grace), refreshed on every update. Fetches
+ * skip expired messages and drop index entries whose body already expired; `purgeExpired` SCANs
+ * the records and removes stale ones and expired messages.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Notification, StoredNotification } from '../../protocol/notification.js';
+import { StoreBusyError, UnknownUserError, USER_RECORD_VERSION, type NewUser, type Store, type UserRecord } from '../store.js';
+import { scripts, type ScriptName } from './scripts.js';
+
+export interface RedisStoreOptions {
+  /** Router records unseen for longer than this count as absent (autopush: 60 days). */
+  routerTtlDays?: number;
+  /** Clock in epoch milliseconds; tests inject one. Default `Date.now`. */
+  now?: () => number;
+  /** Prefix of every key, so deployments can share a server. Default `herald:`. */
+  prefix?: string;
+  /** How long native expiry waits past a message's or record's own expiry (clock skew between nodes and server). Default 60000. */
+  expiryGraceMs?: number;
+  /** Bound on connecting, and on each command, before `StoreBusyError`. Default 5000 each. */
+  connectTimeoutMs?: number;
+  commandTimeoutMs?: number;
+}
+
+const DAY_MS = 86_400_000;
+const SCAN_COUNT = 500;
+
+type ScriptCall = (...keysAndArgs: (string | number)[]) => Promise<unknown>;
+
+/** Connect to `dsn` (redis://… or rediss://…); rejects with `StoreBusyError` if it cannot. */
+export async function openRedisStore(dsn: string, opts: RedisStoreOptions = {}): Promise<RedisStore> {
+  const options: RedisOptions = {
+    lazyConnect: true,
+    connectTimeout: opts.connectTimeoutMs ?? 5000,
+    commandTimeout: opts.commandTimeoutMs ?? 5000,
+    // A dead server fails a call after one reconnect attempt instead of queueing it for ever;
+    // the client keeps reconnecting in the background and calls work again once it is back.
+    maxRetriesPerRequest: 1,
+    retryStrategy: (times) => Math.min(times * 100, 1000),
+  };
+  const redis = new Redis(dsn, options);
+  // Connection errors surface as rejected calls; without a listener ioredis would log each one.
+  redis.on('error', () => undefined);
+  for (const [name, lua] of Object.entries(scripts)) redis.defineCommand(name, { numberOfKeys: 4, lua });
+  try {
+    await redis.connect();
+  } catch (err) {
+    redis.disconnect();
+    throw mapError(err);
+  }
+  return new RedisStore(redis, opts);
+}
+
+export class RedisStore implements Store {
+  readonly #redis: Redis;
+  readonly #now: () => number;
+  readonly #routerTtlMs: number;
+  readonly #prefix: string;
+  readonly #graceMs: number;
+  #closed = false;
+
+  /** Prefer `openRedisStore`; this takes ownership of a connected client with the scripts defined. */
+  constructor(redis: Redis, opts: RedisStoreOptions = {}) {
+    this.#redis = redis;
+    this.#now = opts.now ?? Date.now;
+    this.#routerTtlMs = (opts.routerTtlDays ?? 60) * DAY_MS;
+    this.#prefix = opts.prefix ?? 'herald:';
+    this.#graceMs = opts.expiryGraceMs ?? 60_000;
+  }
+
+  async addUser(user: NewUser): Promise<boolean> {
+    const now = this.#now();
+    const created = await this.#script('heraldAddUser', user.uaid, [
+      now,
+      now - this.#routerTtlMs,
+      this.#keepMs(),
+      user.connectedAt,
+      user.routerType ?? 'webpush',
+      user.nodeId === null ? 0 : 1,
+      user.nodeId ?? '',
+      user.recordVersion ?? USER_RECORD_VERSION,
+      user.currentTimestamp ?? 0,
+    ]);
+    return created === 1;
+  }
+
+  async updateUser(uaid: string, connectedAt: number, nodeId: string | null): Promise<boolean> {
+    const now = this.#now();
+    const args = [now, now - this.#routerTtlMs, this.#keepMs(), connectedAt, nodeId === null ? 0 : 1, nodeId ?? ''];
+    return (await this.#script('heraldUpdateUser', uaid, args)) === 1;
+  }
+
+  async getUser(uaid: string): Promise<UserRecord | null> {
+    const h = await this.#call(() => this.#redis.hgetall(this.#keys(uaid)[0]));
+    if (h.lu === undefined || Number(h.lu) < this.#now() - this.#routerTtlMs) return null;
+    return {
+      uaid,
+      connectedAt: Number(h.ca),
+      routerType: h.rt ?? 'webpush',
+      nodeId: h.nid ?? null,
+      recordVersion: Number(h.rv),
+      currentTimestamp: Number(h.ptr),
+      lastUpdate: Number(h.lu),
+    };
+  }
+
+  async removeUser(uaid: string): Promise<void> {
+    await this.#script('heraldRemoveUser', uaid, []);
+  }
+
+  async removeNodeId(uaid: string, nodeId: string, connectedAt: number): Promise<boolean> {
+    return (await this.#script('heraldRemoveNodeId', uaid, [nodeId, connectedAt])) === 1;
+  }
+
+  async addChannel(uaid: string, channelId: string): Promise<void> {
+    const now = this.#now();
+    await this.#script('heraldAddChannel', uaid, [channelId, now, now - this.#routerTtlMs, this.#keepMs()]);
+  }
+
+  async getChannels(uaid: string): Promise<Set<string>> {
+    return new Set(await this.#call(() => this.#redis.smembers(this.#keys(uaid)[1])));
+  }
+
+  async hasChannel(uaid: string, channelId: string): Promise<boolean> {
+    return (await this.#call(() => this.#redis.sismember(this.#keys(uaid)[1], channelId))) === 1;
+  }
+
+  async removeChannel(uaid: string, channelId: string): Promise<boolean> {
+    return (await this.#call(() => this.#redis.srem(this.#keys(uaid)[1], channelId))) === 1;
+  }
+
+  /**
+   * Stores only when the uaid has a live router record; else rejects with `UnknownUserError`
+   * and stores nothing. Re-saving a stored message id replaces it.
+   */
+  async saveMessage(uaid: string, message: Notification): Promise<number> {
+    return (await this.#save(uaid, [message]))[0] as number;
+  }
+
+  async saveMessages(uaid: string, messages: readonly Notification[]): Promise<void> {
+    if (messages.length > 0) await this.#save(uaid, messages);
+  }
+
+  fetchTopicMessages(uaid: string, limit: number): Promise<StoredNotification[]> {
+    return this.#fetch(uaid, 4, '-inf', limit);
+  }
+
+  fetchTimestampMessages(uaid: string, after: number, limit: number): Promise<StoredNotification[]> {
+    return this.#fetch(uaid, 3, `(${after}`, limit);
+  }
+
+  async incrementStorage(uaid: string, sortKey: number): Promise<void> {
+    const now = this.#now();
+    await this.#script('heraldIncrementStorage', uaid, [sortKey, now, now - this.#routerTtlMs, this.#keepMs()]);
+  }
+
+  async removeMessage(uaid: string, version: string): Promise<boolean> {
+    return (await this.#script('heraldRemoveMessage', uaid, [version])) === 1;
+  }
+
+  async countMessages(uaid: string): Promise<number> {
+    return (await this.#script('heraldCount', uaid, [this.#nowSeconds()])) as number;
+  }
+
+  /** SCANs the records in batches; counts records, channels and messages deleted. */
+  async purgeExpired(nowMs: number): Promise<number> {
+    const pattern = `${globEscape(this.#prefix)}{*}:user`;
+    const head = `${this.#prefix}{`;
+    let cursor = '0';
+    let total = 0;
+    do {
+      const [next, keys] = await this.#call(() => this.#redis.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT));
+      cursor = next;
+      const counts = await Promise.all(
+        keys.map((key) => this.#script('heraldPurgeUser', key.slice(head.length, -'}:user'.length), [nowMs - this.#routerTtlMs, Math.floor(nowMs / 1000)])),
+      );
+      for (const n of counts) total += n as number;
+    } while (cursor !== '0');
+    return total;
+  }
+
+  async healthCheck(): Promise<boolean> {
+    if (this.#closed) return false;
+    try {
+      return (await this.#redis.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#redis.status === 'ready') await this.#redis.quit().catch(() => undefined);
+    this.#redis.disconnect();
+  }
+
+  async #save(uaid: string, messages: readonly Notification[]): Promise<number[]> {
+    const now = this.#now();
+    const args: (string | number)[] = [now, now - this.#routerTtlMs, this.#graceMs, this.#keepMs(), messages.length];
+    for (const m of messages) {
+      const body: Notification = { channelID: m.channelID, version: m.version, ttl: m.ttl, topic: m.topic, timestamp: m.timestamp };
+      // Absent stays absent: only the optional fields that are set.
+      if (m.data !== undefined) body.data = m.data;
+      if (m.headers !== undefined) body.headers = m.headers;
+      if (m.urgency !== undefined) body.urgency = m.urgency;
+      args.push(m.version, JSON.stringify(body), m.timestamp + m.ttl, m.topic === null ? 0 : 1, m.topic === null ? '' : `${m.channelID}:${m.topic}`);
+    }
+    const keys = await this.#script('heraldSave', uaid, args);
+    if (keys === -1) throw new UnknownUserError(uaid);
+    return keys as number[];
+  }
+
+  async #fetch(uaid: string, index: 3 | 4, min: string, limit: number): Promise<StoredNotification[]> {
+    const flat = (await this.#script('heraldFetch', uaid, [index, min, this.#nowSeconds(), limit])) as string[];
+    const out: StoredNotification[] = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      out.push({ ...(JSON.parse(flat[i + 1] as string) as Notification), sortKey: Number(flat[i]) });
+    }
+    return out;
+  }
+
+  /** [user, chans, ts, tp] and the base of the user's message and topic keys. */
+  #keys(uaid: string): [string, string, string, string, string] {
+    const base = `${this.#prefix}{${uaid}}:`;
+    return [`${base}user`, `${base}chans`, `${base}ts`, `${base}tp`, base];
+  }
+
+  /** How long past its last update a record's keys live natively. */
+  #keepMs(): number {
+    return this.#routerTtlMs + this.#graceMs;
+  }
+
+  #nowSeconds(): number {
+    return Math.floor(this.#now() / 1000);
+  }
+
+  #script(name: ScriptName, uaid: string, args: (string | number)[]): Promise<unknown> {
+    const run = (this.#redis as unknown as Record<ScriptName, ScriptCall>)[name];
+    return this.#call(() => run.call(this.#redis, ...this.#keys(uaid), ...args));
+  }
+
+  async #call<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new Error('Redis store is closed');
+    try {
+      return await work();
+    } catch (err) {
+      throw mapError(err);
+    }
+  }
+}
+
+function globEscape(s: string): string {
+  return s.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+/**
+ * Retryable: the server unreachable or restarting (connection refused, closed, timed out, retries
+ * used up), loading its data set, busy with a script, or a replica during fail-over. Script
+ * errors and the rest are bugs and are rethrown as they are.
+ */
+const BUSY_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTCONN']);
+const BUSY_MESSAGES = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY)\b|Connection is closed|Command timed out|Stream isn't writeable|connect ETIMEDOUT|Reached the max retries/;
+
+export function mapError(err: unknown): unknown {
+  if (!(err instanceof Error) || err instanceof UnknownUserError || err instanceof StoreBusyError) return err;
+  const code = (err as { code?: unknown }).code;
+  const busy = err.name === 'MaxRetriesPerRequestError' || (typeof code === 'string' && BUSY_ERRNOS.has(code)) || BUSY_MESSAGES.test(err.message);
+  return busy ? new StoreBusyError(`Redis is unavailable (${typeof code === 'string' ? code : err.message}); retry`, { cause: err }) : err;
+}

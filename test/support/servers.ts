@@ -1,0 +1,307 @@
+/**
+ * Real PostgreSQL and Redis servers for tests (DESIGN.md: "the test setup starts real PostgreSQL
+ * and Redis servers"). Each runs on 127.0.0.1, on a free port, in a fresh temporary directory,
+ * as a child process of the test that started it; `stop()` ends it by its pid and removes the
+ * directory. Every wait is bounded, and a missing binary says which package to install
+ * (scripts/system-packages.mjs installs them for the suite).
+ *
+ * PostgreSQL refuses to run as root, so when the tests run as root the server runs as the
+ * `postgres` OS user (Node's `spawn` with uid/gid, which also drops root's supplementary groups),
+ * in a directory chowned to it. The distro's own services are never used.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import pg from 'pg';
+
+export interface TestServer {
+  port: number;
+  /** Stop the process but keep its data, as an outage would; resolves once it has exited. */
+  halt(): Promise<void>;
+  /** Start it again after `halt()`, on the same port with the same data; resolves when ready. */
+  resume(): Promise<void>;
+  /** End the server by its pid and remove its directory; idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface PostgresServer extends TestServer {
+  /** `postgres://postgres@127.0.0.1:PORT/herald`: the database created at start. */
+  dsn: string;
+  /** Create another empty database; returns its DSN. */
+  createDatabase(name: string): Promise<string>;
+}
+
+export interface RedisServer extends TestServer {
+  /** `redis://127.0.0.1:PORT/0` */
+  dsn: string;
+}
+
+const READY_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 15_000;
+const INSTALL_POSTGRES = 'postgresql is not installed: run `apt-get install -y --no-install-recommends postgresql` (Debian/Ubuntu), or put initdb and postgres on PATH';
+const INSTALL_REDIS = 'redis-server is not installed: run `apt-get install -y --no-install-recommends redis-server` (Debian/Ubuntu), or put redis-server on PATH';
+
+/** Start a throw-away PostgreSQL server with a database `herald`; trust auth, loopback only. */
+export async function startPostgres(): Promise<PostgresServer> {
+  const bin = postgresBinDir();
+  const owner = serverUser();
+  const dir = mkdtempSync(join(tempBase(), 'herald-pg-'));
+  const data = join(dir, 'data');
+  try {
+    chownSync(dir, owner.uid, owner.gid);
+    const init = spawnSync(
+      join(bin, 'initdb'),
+      ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions'],
+      { cwd: dir, uid: owner.uid, gid: owner.gid, encoding: 'utf8', timeout: 120_000 },
+    );
+    if (init.status !== 0) throw new Error(`initdb failed (${init.error?.message ?? `exit ${init.status}`}):\n${init.stdout}${init.stderr}`);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const server = await startWithFreePort(dir, (port) => ({
+    command: join(bin, 'postgres'),
+    args: [
+      '-D', data,
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', `port=${port}`,
+      '-c', `unix_socket_directories=${dir}`,
+      // A test database: durability is not the point, speed is.
+      '-c', 'fsync=off',
+      '-c', 'synchronous_commit=off',
+      '-c', 'full_page_writes=off',
+      '-c', 'max_connections=200',
+    ],
+    user: owner,
+    // SIGINT is PostgreSQL's "fast" shutdown (pg_ctl stop -m fast): roll back, disconnect, exit.
+    stopSignal: 'SIGINT',
+    ready: () => pgQuery(port, 'postgres', 'SELECT 1'),
+  }));
+  try {
+    await pgQuery(server.port, 'postgres', 'CREATE DATABASE herald');
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  const dsnFor = (db: string) => `postgres://postgres@127.0.0.1:${server.port}/${db}`;
+  return {
+    ...server,
+    dsn: dsnFor('herald'),
+    async createDatabase(name: string): Promise<string> {
+      if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain database name: ${name}`);
+      await pgQuery(server.port, 'postgres', `CREATE DATABASE ${name}`);
+      return dsnFor(name);
+    },
+  };
+}
+
+/** Start a throw-away Redis server: no persistence, loopback only. */
+export async function startRedis(): Promise<RedisServer> {
+  const binary = findOnPath('redis-server', ['/usr/bin/redis-server', '/usr/local/bin/redis-server']);
+  if (!binary) throw new Error(INSTALL_REDIS);
+  const dir = mkdtempSync(join(tempBase(), 'herald-redis-'));
+  const server = await startWithFreePort(dir, (port) => ({
+    command: binary,
+    args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    stopSignal: 'SIGTERM',
+    ready: () => redisPing(port),
+  }));
+  return { ...server, dsn: `redis://127.0.0.1:${server.port}/0` };
+}
+
+interface ProcessSpec {
+  command: string;
+  args: string[];
+  user?: { uid: number; gid: number };
+  stopSignal: NodeJS.Signals;
+  /** Resolves when the server answers; rejects while it does not yet. */
+  ready: () => Promise<unknown>;
+}
+
+/** Children still running when the test process exits are ended there (SIGQUIT: immediate). */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGQUIT');
+});
+
+/** Pick a free port and start; a port taken between the pick and the bind gets another try. */
+async function startWithFreePort(dir: string, specFor: (port: number) => ProcessSpec): Promise<TestServer> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    const spec = specFor(port);
+    try {
+      let child = await launch(spec, dir);
+      const halt = async (): Promise<void> => {
+        if (child.exitCode === null && child.signalCode === null) await endProcess(child, spec.stopSignal);
+      };
+      return {
+        port,
+        halt,
+        async resume(): Promise<void> {
+          await halt();
+          child = await launch(spec, dir);
+        },
+        async stop(): Promise<void> {
+          await halt();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    } catch (err) {
+      lastError = err;
+      if (!/address already in use|could not bind|could not create listen socket/i.test(String(err))) break;
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+  throw lastError;
+}
+
+/** Spawn the server with its output in `dir/server.log`, and wait (bounded) until it answers. */
+async function launch(spec: ProcessSpec, dir: string): Promise<ChildProcess> {
+  const logFile = join(dir, 'server.log');
+  const log = openSync(logFile, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(spec.command, spec.args, {
+      cwd: dir,
+      stdio: ['ignore', log, log],
+      ...(spec.user ? { uid: spec.user.uid, gid: spec.user.gid } : {}),
+    });
+  } finally {
+    closeSync(log);
+  }
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  const spawnError = new Promise<never>((_, reject) => child.once('error', reject));
+  spawnError.catch(() => undefined);
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${spec.command} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${tail(logFile)}`);
+    }
+    try {
+      await Promise.race([spec.ready(), spawnError]);
+      return child;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).syscall?.startsWith('spawn')) throw err;
+      if (Date.now() > deadline) {
+        await endProcess(child, 'SIGKILL');
+        throw new Error(`${spec.command} was not ready within ${READY_TIMEOUT_MS} ms (${String(err)}):\n${tail(logFile)}`);
+      }
+      await sleep(100);
+    }
+  }
+}
+
+/** Signal the child by its pid and wait for it to exit; SIGKILL if it outlives the bound. */
+async function endProcess(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function pgQuery(port: number, database: string, sql: string): Promise<void> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database, connectionTimeoutMillis: 2000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query(sql);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function redisPing(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const timer = setTimeout(() => socket.destroy(new Error('no answer to PING within 2 s')), 2000);
+    let reply = '';
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk) => {
+      reply += chunk.toString();
+      if (!reply.includes('\r\n')) return;
+      socket.end();
+      if (reply.startsWith('+PONG')) resolve();
+      else reject(new Error(`redis answered PING with ${reply.trim()}`));
+    });
+    socket.on('error', reject);
+    socket.on('close', () => clearTimeout(timer));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** The newest /usr/lib/postgresql/N/bin (Debian), else the directory of initdb on PATH. */
+function postgresBinDir(): string {
+  const root = '/usr/lib/postgresql';
+  if (existsSync(root)) {
+    const versions = readdirSync(root)
+      .filter((v) => existsSync(join(root, v, 'bin', 'postgres')) && existsSync(join(root, v, 'bin', 'initdb')))
+      .sort((a, b) => Number(b) - Number(a));
+    if (versions[0]) return join(root, versions[0], 'bin');
+  }
+  const initdb = findOnPath('initdb', []);
+  if (initdb && existsSync(join(dirname(initdb), 'postgres'))) return dirname(initdb);
+  throw new Error(INSTALL_POSTGRES);
+}
+
+/** Who runs the PostgreSQL server: ourselves, or the `postgres` OS user when we are root. */
+function serverUser(): { uid: number; gid: number } {
+  const me = userInfo();
+  if (me.uid !== 0) return { uid: me.uid, gid: me.gid };
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('postgres:'));
+  const [, , uid, gid] = line?.split(':') ?? [];
+  if (uid === undefined || gid === undefined) {
+    throw new Error(`PostgreSQL cannot run as root and there is no "postgres" OS user; ${INSTALL_POSTGRES}`);
+  }
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+/** The temp base, unless the `postgres` user could not enter it (e.g. TMPDIR under /root). */
+function tempBase(): string {
+  const base = tmpdir();
+  if (userInfo().uid !== 0) return base;
+  for (let p = base; ; p = dirname(p)) {
+    if ((statSync(p).mode & 0o001) === 0) {
+      mkdirSync('/tmp', { recursive: true });
+      return '/tmp';
+    }
+    if (dirname(p) === p) return base;
+  }
+}
+
+function findOnPath(name: string, candidates: string[]): string | undefined {
+  for (const c of candidates) if (existsSync(c)) return c;
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir && existsSync(join(dir, name))) return join(dir, name);
+  }
+  return undefined;
+}
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-20).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
