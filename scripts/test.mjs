@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { ensureSystemPackages } from './system-packages.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -17,7 +18,8 @@ function testFiles(dir) {
 function run(title, cmd, args) {
   const started = Date.now();
   console.log(`\n=== ${title}`);
-  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  // CI=1 makes server-backed tests fail rather than skip when a server cannot start.
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, CI: process.env.CI ?? '1' } });
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   if (r.status !== 0) {
     console.error(`=== ${title}: FAILED after ${secs} s`);
@@ -27,6 +29,24 @@ function run(title, cmd, args) {
 }
 
 const only = process.argv[2]; // optional: "unit" or "integration"
+
+// Real servers and browsers the tests drive: install what is missing (apt-get, non-interactive,
+// progress on the terminal). No silent skip: if something cannot be installed, the run fails here.
+const systemPackages = [
+  { binary: '/usr/lib/postgresql/*/bin/postgres', pkg: 'postgresql' }, // storage backend tests
+  { binary: '/usr/lib/postgresql/*/bin/initdb', pkg: 'postgresql' },
+  { binary: 'redis-server', pkg: 'redis-server' }, // storage backend tests
+  { binary: 'firefox-esr', pkg: 'firefox-esr' }, // test/integration/firefox: the reference user agent
+  { binary: '/usr/bin/chromium', pkg: 'chromium' }, // device page tests (playwright-core)
+];
+try {
+  const installed = ensureSystemPackages(systemPackages);
+  if (installed.length) console.log(`=== installed ${installed.join(', ')}`);
+} catch (err) {
+  console.error(`\n=== FAILED before starting: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`=== the tests need these Debian packages: ${[...new Set(systemPackages.map((p) => p.pkg))].join(' ')}`);
+  process.exit(1);
+}
 const reporter = process.env.TEST_REPORTER ?? 'spec';
 if (!only) run('type check', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
 if (!only || only === 'unit') {

@@ -2,7 +2,7 @@
 /** The `herald` command line. Each command is a small file; this one only declares them. */
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { registerServeCommand } from './serve-command.js';
+import { registerNodeCommands } from './node-commands.js';
 import { registerKeysCommand } from './keys-command.js';
 import { registerVapidCommand } from './vapid-command.js';
 
@@ -14,7 +14,7 @@ const program = new Command()
   .version(pkg.version)
   .showHelpAfterError('(run with --help for usage)');
 
-registerServeCommand(program, pkg.version);
+registerNodeCommands(program, pkg.version);
 registerKeysCommand(program);
 registerVapidCommand(program);
 

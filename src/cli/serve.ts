@@ -1,61 +1,72 @@
 /**
- * `herald serve`: the only place that wires concrete parts together. One HTTP server carries the
- * user-agent WebSocket (`GET /` upgrade) and the endpoint API; both share one store.
+ * Start one Herald process in a role; the only place that wires concrete parts together.
+ *
+ * | role       | public port                                  | router port |
+ * |------------|----------------------------------------------|-------------|
+ * | `serve`    | WebSocket (`GET /` upgrade) + endpoint API   | yes         |
+ * | `connect`  | WebSocket + health routes                    | yes         |
+ * | `endpoint` | endpoint API (no upgrade: a plain 404)       | no          |
+ *
+ * A node with the connection role reaches its own sessions in-process and other nodes over
+ * their router ports; an endpoint-only node reaches every node over HTTP (spec/autopush.md §1.3).
  */
-import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import type { SettingsRole } from '../config/load-settings.js';
 import type { Settings } from '../config/settings.js';
-import { MultiFernet } from '../crypto/fernet.js';
-import { openStore } from '../storage/open-store.js';
-import { createConnectionService } from '../connection/server.js';
 import { buildEndpointApp } from '../endpoint/app.js';
-import { LocalRouter } from '../routing/local-router.js';
+import { buildHealthApp } from './health-app.js';
+import { openNodeResources } from './node-resources.js';
+import { startConnectionNode, type ConnectionNode } from './start-connection-node.js';
 
-export interface RunningServer {
-  /** The port actually bound (useful with --port 0). */
-  port: number;
-  nodeId: string;
+export type Role = SettingsRole;
+
+export interface RunningNode {
+  readonly role: Role;
+  /** The public port actually bound (useful with --port 0). */
+  readonly port: number;
+  /** The connection role's node id and router port; null for `endpoint`. */
+  readonly connection: Pick<ConnectionNode, 'nodeId' | 'routerPort'> | null;
   /** Stop accepting, close sockets (saving unacked messages), close storage. Idempotent. */
   close(): Promise<void>;
 }
 
-export async function startServer(settings: Readonly<Settings>, logger: Logger = pino({ level: settings.logLevel })): Promise<RunningServer> {
-  const store = await openStore(settings.db, { routerTtlDays: settings.routerTtlDays });
-  const cipher = new MultiFernet(settings.cryptoKeys);
-  // One process is one node; the id names it in router records (the router port comes later).
-  const nodeId = `http://${hostname()}:${settings.port}#${process.pid}`;
-  const connection = createConnectionService({ settings, store, cipher, nodeId, logger: logger.child({ part: 'connection' }) });
-  const router = new LocalRouter(nodeId, connection.registry);
-  const app = buildEndpointApp({ settings, store, router, cipher, logger: logger.child({ part: 'endpoint' }) });
-  app.server.on('upgrade', connection.handleUpgrade);
-
+export async function startNode(role: Role, settings: Readonly<Settings>, logger: Logger = pino({ level: settings.logLevel })): Promise<RunningNode> {
+  const res = await openNodeResources(settings, logger);
+  let connection: ConnectionNode | null = null;
+  let app: FastifyInstance | undefined;
   try {
+    if (role !== 'endpoint') connection = await startConnectionNode(res);
+    app =
+      role === 'connect'
+        ? buildHealthApp(res.store, logger.child({ part: 'public' }))
+        : buildEndpointApp({ settings, store: res.store, router: connection?.router ?? res.remote, cipher: res.cipher, logger: logger.child({ part: 'endpoint' }) });
+    if (connection !== null) app.server.on('upgrade', connection.handleUpgrade);
     await app.listen({ host: settings.host, port: settings.port });
   } catch (err) {
-    await store.close();
+    await app?.close();
+    await connection?.shutdown();
+    await res.close();
     throw err;
   }
-  const port = (app.server.address() as AddressInfo).port;
-
-  const purge = setInterval(() => {
-    store.purgeExpired(Date.now()).then(
-      (n) => n > 0 && logger.debug({ purged: n }, 'expired rows purged'),
-      (err: unknown) => logger.warn({ err }, 'purge of expired rows failed'),
-    );
-  }, settings.purgeInterval * 1000);
-  purge.unref();
+  const publicApp = app;
+  const port = (publicApp.server.address() as AddressInfo).port;
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      clearInterval(purge);
       // Stop taking new sockets and requests first, then let sessions save what is unacked.
-      const httpClosed = app.close();
-      await connection.shutdown(settings.shutdownGrace * 1000);
+      const httpClosed = publicApp.close();
+      await connection?.shutdown();
       await httpClosed;
-      await store.close();
+      await res.close();
     })());
 
-  return { port, nodeId, close };
+  return { role, port, connection: connection && { nodeId: connection.nodeId, routerPort: connection.routerPort }, close };
+}
+
+/** `herald serve` in-process (kept for embedders and the bench). It opens the router port too. */
+export function startServer(settings: Readonly<Settings>, logger?: Logger): Promise<RunningNode> {
+  return startNode('serve', settings, logger);
 }

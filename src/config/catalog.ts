@@ -9,30 +9,65 @@ export interface SettingDoc {
   /** Placeholder shown in --help, e.g. `<port>`. */
   value: string;
   help: string;
+  /** More for docs/configuration.md only (what --help would not fit). */
+  more?: string;
+  /** The default in words, where the value itself says nothing (derived or empty). */
+  defaultText?: string;
+  /** The roles whose `--help` shows it; absent: every role (`herald serve` shows them all). */
+  roles?: readonly SettingRole[];
 }
+
+/** A process role that uses only part of the settings. */
+export type SettingRole = 'connect' | 'endpoint';
+const CONNECT = ['connect'] as const;
+const ENDPOINT = ['endpoint'] as const;
+
+/** The config-file option every command that loads settings offers (`loadSettings` reads `config`). */
+export const configOption = {
+  flags: '--config <path>',
+  help: 'read settings from a JSON or TOML file (Herald or autopush key names); env HERALD_CONFIG',
+} as const;
 
 export const settingsCatalog: readonly SettingDoc[] = [
   { key: 'port', value: '<port>', help: 'public port for user agents (WebSocket) and application servers (HTTP)' },
   { key: 'host', value: '<address>', help: 'interface to listen on' },
-  { key: 'endpointUrl', value: '<url>', help: 'public base URL of this server, used in push endpoints and as the VAPID audience (default http://127.0.0.1:<port>)' },
-  { key: 'db', value: '<dsn>', help: 'storage: sqlite:PATH' },
-  { key: 'cryptoKeys', value: '<keys>', help: 'Fernet keys, comma-separated or [k1,k2]; the first encrypts, all decrypt (default: generated into the key file)' },
-  { key: 'maxDataBytes', value: '<bytes>', help: 'largest push message body accepted' },
-  { key: 'maxTtl', value: '<seconds>', help: 'TTL values above this are clamped' },
-  { key: 'msgLimit', value: '<count>', help: 'stored messages sent in one go before a user agent is reset' },
-  { key: 'openHandshakeTimeout', value: '<seconds>', help: 'time a new WebSocket has to say hello' },
-  { key: 'autoPingInterval', value: '<seconds>', help: 'idle time before the server sends a WebSocket ping' },
-  { key: 'autoPingTimeout', value: '<seconds>', help: 'time to wait for the pong' },
-  { key: 'appPingMinInterval', value: '<seconds>', help: 'minimum time between app-level pings from a user agent' },
-  { key: 'clientChannelCapacity', value: '<count>', help: 'notifications queued for one connected user agent' },
+  { key: 'endpointUrl', value: '<url>', help: 'public base URL of this server, used in push endpoints and as the VAPID audience (default http://127.0.0.1:<port>)', defaultText: 'http://127.0.0.1:<port> (http://<host>:<port> for a specific host)' },
+  { key: 'db', value: '<dsn>', help: 'storage: sqlite:PATH, postgres://… or redis://…' },
+  {
+    key: 'dbSettings',
+    value: '<json>',
+    help: 'backend-specific storage options as a JSON object',
+    more: 'Passed to the storage backend as autopush passes `db_settings`; empty means none. Must parse as a JSON object.',
+  },
+  { key: 'cryptoKeys', value: '<keys>', help: 'Fernet keys, comma-separated or [k1,k2]; the first encrypts, all decrypt (default: generated into the key file)', defaultText: 'generated into the key file beside the SQLite database' },
+  {
+    key: 'authKeys',
+    value: '<keys>',
+    help: 'keys for the auth tokens of the bridge registration API, comma-separated or [k1,k2]',
+    more: 'autopush signs the `/v1/{router_type}/{app_id}/registration` tokens with these. Herald keeps them for the bridge API and does not use them yet.',
+  },
+  {
+    key: 'trackingKeys',
+    value: '<keys>',
+    help: 'VAPID public keys whose messages autopush tracks; accepted for compatibility, unused',
+    more: 'Accepted so autopush configurations load unchanged; Herald does not use them.',
+  },
+  { key: 'maxDataBytes', value: '<bytes>', help: 'largest push message body accepted', roles: ENDPOINT },
+  { key: 'maxTtl', value: '<seconds>', help: 'TTL values above this are clamped', roles: ENDPOINT },
+  { key: 'msgLimit', value: '<count>', help: 'stored messages sent in one go before a user agent is reset', roles: CONNECT },
+  { key: 'openHandshakeTimeout', value: '<seconds>', help: 'time a new WebSocket has to say hello', roles: CONNECT },
+  { key: 'autoPingInterval', value: '<seconds>', help: 'idle time before the server sends a WebSocket ping', more: 'Fractions allowed. When a subscribed broadcast changed, a `broadcast` frame is sent instead of the ping.', roles: CONNECT },
+  { key: 'autoPingTimeout', value: '<seconds>', help: 'time to wait for the pong', more: 'Fractions allowed; a missed pong closes the socket with 1011 PongTimeout.', roles: CONNECT },
+  { key: 'appPingMinInterval', value: '<seconds>', help: 'minimum time between app-level pings from a user agent', roles: CONNECT },
+  { key: 'clientChannelCapacity', value: '<count>', help: 'notifications queued for one connected user agent', roles: CONNECT },
   { key: 'purgeInterval', value: '<seconds>', help: 'time between sweeps of expired messages' },
   { key: 'routerTtlDays', value: '<days>', help: 'user agents unseen this long are forgotten' },
-  { key: 'shutdownGrace', value: '<seconds>', help: 'time open sockets get to finish on SIGTERM' },
+  { key: 'shutdownGrace', value: '<seconds>', help: 'time open sockets get to finish on SIGTERM', roles: CONNECT },
   { key: 'logLevel', value: '<level>', help: 'fatal, error, warn, info, debug, trace or silent' },
-  { key: 'routerPort', value: '<port>', help: 'internal port other nodes use to hand messages to this node (0: any free port)' },
-  { key: 'routerHost', value: '<address>', help: 'interface the router port listens on' },
-  { key: 'routerHostname', value: '<name>', help: 'host name other nodes use to reach the router port (default: this machine\'s host name)' },
-  { key: 'routerKey', value: '<secret>', help: 'shared secret for node-to-node requests (default: derived from the crypto keys)' },
-  { key: 'megaphoneApiUrl', value: '<url>', help: 'broadcast source to poll (Megaphone API); empty: none' },
-  { key: 'megaphonePollInterval', value: '<seconds>', help: 'time between polls of the broadcast source' },
+  { key: 'routerPort', value: '<port>', help: 'internal port other nodes use to hand messages to this node (0: any free port)', roles: CONNECT },
+  { key: 'routerHost', value: '<address>', help: 'interface the router port listens on', roles: CONNECT },
+  { key: 'routerHostname', value: '<name>', more: 'With the router port it forms this node\'s id, `http://<routerHostname>:<routerPort>`.', help: 'host name other nodes use to reach the router port (default: this machine\'s host name)', defaultText: 'this machine\'s host name', roles: CONNECT },
+  { key: 'routerKey', value: '<secret>', help: 'shared secret for node-to-node requests (default: derived from the crypto keys)', defaultText: 'derived from the crypto keys' },
+  { key: 'megaphoneApiUrl', value: '<url>', help: 'broadcast source to poll (Megaphone API); empty: none', more: 'Expects `{"broadcasts":{"<id>":"<version>"}}`; redirects are followed. A connection node that cannot read it at start-up does not start; later failures are logged and the last versions kept. Without it, `hello` gets `broadcasts: {}` and `broadcast_subscribe` is accepted silently.', roles: CONNECT },
+  { key: 'megaphonePollInterval', value: '<seconds>', help: 'time between polls of the broadcast source', roles: CONNECT },
 ];

@@ -1,23 +1,32 @@
 /**
- * Build the one Settings object: defaults ← HERALD_* environment ← command-line flags.
- * Values are validated once here, with errors that say how to fix them, then frozen.
+ * Build the one Settings object. Sources, later ones winning:
+ *   defaults ← config file ← AUTOCONNECT__* / AUTOEND__* (by role) ← HERALD_* ← command-line flags.
+ * Values are validated once here, with errors that name where the bad value came from, then
+ * frozen. What was ignored or overridden comes back as notes for the caller's logger, which
+ * does not exist yet while settings load.
  */
 import { z } from 'zod';
-import { defaultSettings, type Settings } from './settings.js';
+import { readAutopushEnv, type SettingsRole } from './autopush-env.js';
+import { readConfigFile } from './config-file.js';
+import { defaultSettings, type Settings, type SettingsInput } from './settings.js';
 
-/** Raw values as strings or numbers, keyed like Settings; undefined means "not given". */
-export type SettingsInput = Partial<Record<keyof Settings, string | number | string[] | undefined>>;
+export type { SettingsInput } from './settings.js';
+export type { SettingsRole } from './autopush-env.js';
+
+/** What a command passes: its parsed flags (keyed like Settings) plus `--config`. */
+export type SettingsFlags = SettingsInput & { config?: string | undefined };
 
 const seconds = z.coerce.number().finite().positive();
+const httpUrl = (u: string) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol);
 const schema = z.object({
   host: z.string().min(1),
   port: z.coerce.number().int().min(0).max(65535),
-  endpointUrl: z
-    .string()
-    .url({ message: 'must be an absolute URL such as https://push.example.com' })
-    .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'must be an http:// or https:// URL'),
+  endpointUrl: z.string().refine(httpUrl, 'must be an absolute http:// or https:// URL such as https://push.example.com'),
   db: z.string().min(1),
+  dbSettings: z.string().refine(isJsonObjectOrEmpty, 'must be empty or a JSON object, e.g. {"pool_size": 10}'),
   cryptoKeys: z.array(z.string()),
+  authKeys: z.array(z.string()),
+  trackingKeys: z.array(z.string()),
   maxDataBytes: z.coerce.number().int().positive(),
   maxTtl: z.coerce.number().int().nonnegative(),
   msgLimit: z.coerce.number().int().positive(),
@@ -34,9 +43,11 @@ const schema = z.object({
   routerHost: z.string().min(1),
   routerHostname: z.string(),
   routerKey: z.string(),
-  megaphoneApiUrl: z.string().refine((u) => u === '' || (URL.canParse(u) && /^https?:$/.test(new URL(u).protocol)), 'must be empty or an http(s) URL'),
+  megaphoneApiUrl: z.string().refine((u) => u === '' || httpUrl(u), 'must be empty or an http(s) URL'),
   megaphonePollInterval: seconds,
 });
+
+const KEY_LISTS = ['cryptoKeys', 'authKeys', 'trackingKeys'] as const;
 
 /** HERALD_MAX_DATA_BYTES → maxDataBytes, for every settings key. */
 export function envName(key: keyof Settings): string {
@@ -57,36 +68,110 @@ export class SettingsError extends Error {
   override name = 'SettingsError';
 }
 
-export function loadSettings(flags: SettingsInput, env: NodeJS.ProcessEnv = process.env): Readonly<Settings> {
+/** Something the operator may want to know about the configuration; log it at `level`. */
+export interface SettingsNote {
+  level: 'debug' | 'warn';
+  msg: string;
+  items: string[];
+}
+
+export interface LoadedSettings {
+  settings: Readonly<Settings>;
+  notes: SettingsNote[];
+}
+
+/**
+ * Load settings for `role` (`serve` reads both AUTOCONNECT__ and AUTOEND__ variables, `connect`
+ * only AUTOCONNECT__, `endpoint` only AUTOEND__). The config file is `flags.config`, else
+ * `HERALD_CONFIG`, else none.
+ * @throws SettingsError for an unreadable or invalid config file or any invalid value.
+ */
+export function loadSettings(flags: SettingsFlags, env: NodeJS.ProcessEnv = process.env, role: SettingsRole = 'serve'): Readonly<Settings> {
+  return loadSettingsWithNotes(flags, env, role).settings;
+}
+
+/** `loadSettings`, plus notes (ignored autopush names, conflicting ones) for the caller to log. */
+export function loadSettingsWithNotes(flags: SettingsFlags, env: NodeJS.ProcessEnv = process.env, role: SettingsRole = 'serve'): LoadedSettings {
   const merged: Record<string, unknown> = { ...defaultSettings };
+  const origins = new Map<keyof Settings, string>();
+  const notes: SettingsNote[] = [];
+  let endpointScheme: string | undefined;
+  const apply = (values: SettingsInput, from: (key: keyof Settings) => string) => {
+    for (const [key, value] of Object.entries(values) as [keyof Settings, SettingsInput[keyof Settings]][]) {
+      if (value === undefined) continue;
+      merged[key] = value;
+      origins.set(key, from(key));
+      if (key === 'endpointUrl') endpointScheme = undefined;
+    }
+  };
+
+  const configPath = flags.config ?? (env.HERALD_CONFIG || undefined);
+  if (configPath !== undefined) {
+    let file;
+    try {
+      file = readConfigFile(configPath);
+    } catch (err) {
+      throw new SettingsError((err as Error).message);
+    }
+    apply(file.values, (k) => file.origins[k] ?? `config file ${configPath}`);
+    if (file.endpointScheme !== undefined) endpointScheme = file.endpointScheme;
+    if (file.ignored.length > 0) notes.push({ level: 'debug', msg: 'config file keys ignored (autopush settings Herald does not use)', items: file.ignored });
+  }
+
+  const autopush = readAutopushEnv(env, role);
+  apply(autopush.values, (k) => autopush.origins[k] ?? 'autopush variables');
+  if (autopush.endpointScheme !== undefined) endpointScheme = autopush.endpointScheme;
+  if (autopush.ignored.length > 0) notes.push({ level: 'debug', msg: 'autopush variables ignored', items: autopush.ignored });
+  if (autopush.conflicts.length > 0) notes.push({ level: 'warn', msg: 'AUTOCONNECT__ and AUTOEND__ variables disagree; herald serve uses the AUTOCONNECT__ value', items: autopush.conflicts });
+
+  const fromEnv: SettingsInput = {};
+  const fromFlags: SettingsInput = {};
   for (const key of Object.keys(schema.shape) as (keyof Settings)[]) {
-    const fromEnv = env[envName(key)];
-    if (fromEnv !== undefined && fromEnv !== '') merged[key] = fromEnv;
-    const fromFlag = flags[key];
-    if (fromFlag !== undefined) merged[key] = fromFlag;
+    const e = env[envName(key)];
+    if (e !== undefined && e !== '') fromEnv[key] = e;
+    fromFlags[key] = flags[key];
   }
-  merged.cryptoKeys = merged.cryptoKeys === undefined ? [] : parseKeyList(merged.cryptoKeys as string | string[]);
+  apply(fromEnv, envName);
+  apply(fromFlags, (k) => '--' + kebab(k));
+
+  for (const key of KEY_LISTS) merged[key] = parseKeyList((merged[key] ?? []) as string | string[]);
   if (merged.endpointUrl === undefined) {
+    // Herald's default, or autopush's scheme://host:port when AUTOEND__SCHEME (or `scheme`) was given.
     const port = Number(merged.port);
-    merged.endpointUrl = `http://${publicHost(String(merged.host))}${port === 80 ? '' : ':' + port}`;
+    const scheme = endpointScheme ?? 'http';
+    const dflt = (scheme === 'http' && port === 80) || (scheme === 'https' && port === 443);
+    merged.endpointUrl = `${scheme}://${publicHost(String(merged.host))}${dflt ? '' : ':' + port}`;
   }
+
   const result = schema.safeParse(merged);
   if (!result.success) {
     const lines = result.error.issues.map((i) => {
       const key = String(i.path[0]) as keyof Settings;
-      return `  --${kebab(key)} (or ${envName(key)}): ${i.message}`;
+      const origin = origins.get(key);
+      const from = origin === undefined || origin === '--' + kebab(key) || origin === envName(key) ? '' : ` (value from ${origin})`;
+      return `  --${kebab(key)} (or ${envName(key)}): ${i.message}${from}`;
     });
     throw new SettingsError(`Invalid settings:\n${lines.join('\n')}`);
   }
   const settings = result.data;
   settings.endpointUrl = settings.endpointUrl.replace(/\/+$/, '');
-  return Object.freeze(settings);
+  return { settings: Object.freeze(settings), notes };
 }
 
 /** The host a local user would type: a wildcard bind address is not one. */
 function publicHost(host: string): string {
   if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
   return host.includes(':') ? `[${host}]` : host;
+}
+
+function isJsonObjectOrEmpty(text: string): boolean {
+  if (text.trim() === '') return true;
+  try {
+    const v: unknown = JSON.parse(text);
+    return v !== null && typeof v === 'object' && !Array.isArray(v);
+  } catch {
+    return false;
+  }
 }
 
 export function kebab(key: string): string {

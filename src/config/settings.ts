@@ -12,8 +12,14 @@ export interface Settings {
   endpointUrl: string;
   /** Storage DSN: `sqlite:PATH` (default `sqlite:./data/herald.db`). */
   db: string;
+  /** Backend-specific storage options as a JSON object (autopush `db_settings`); empty: none. */
+  dbSettings: string;
   /** Fernet keys (44-character URL-safe base64); encrypt with the first, decrypt with any. */
   cryptoKeys: string[];
+  /** Keys for the bridge registration API's auth tokens (autopush `auth_keys`); kept for the bridges. */
+  authKeys: string[];
+  /** VAPID public keys whose messages autopush tracks (`tracking_keys`); accepted, not used by Herald. */
+  trackingKeys: string[];
   /** Largest accepted push body in bytes (autopush: 5630). */
   maxDataBytes: number;
   /** TTL values above this many seconds are clamped (autopush: 30 days). */
@@ -52,10 +58,16 @@ export interface Settings {
   megaphonePollInterval: number;
 }
 
+/** Raw values keyed like Settings, before validation; undefined means "not given". */
+export type SettingsInput = Partial<Record<keyof Settings, string | number | string[] | undefined>>;
+
 export const defaultSettings: Readonly<Omit<Settings, 'endpointUrl' | 'cryptoKeys'>> = Object.freeze({
   host: '0.0.0.0',
   port: 8080,
   db: 'sqlite:./data/herald.db',
+  dbSettings: '',
+  authKeys: [],
+  trackingKeys: [],
   maxDataBytes: 5630,
   maxTtl: 30 * 24 * 60 * 60,
   msgLimit: 150,

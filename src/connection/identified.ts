@@ -11,6 +11,7 @@ import { StorageCheck, runStorageCheck } from './check-storage.js';
 import { onClientMessage } from './on-client-message.js';
 import { onServerEvent } from './on-server-event.js';
 import { SessionStats } from './session-stats.js';
+import type { BroadcastSubscription } from './broadcasts/tracker.js';
 import type { ConnectionEnv, Outbox, ServerEvent } from './types.js';
 
 export interface IdentifiedInit {
@@ -35,6 +36,8 @@ export class IdentifiedClient {
   /** Time of the last accepted app-level ping, ms; null before the first. */
   lastAppPingMs: number | null = null;
   readonly stats = new SessionStats();
+  /** Megaphone broadcasts this UA follows (§2.8), set at hello; null without a broadcast source. */
+  broadcasts: BroadcastSubscription | null = null;
 
   constructor(
     readonly env: ConnectionEnv,
@@ -64,7 +67,8 @@ export class IdentifiedClient {
   /**
    * The session is over. Unacked direct notifications (and those still queued, `undelivered`)
    * with a TTL go to storage so the next connection gets them (§1.4 "Disconnect with unACKed
-   * direct messages"); then the router record stops pointing at this node, unless a newer
+   * direct messages"), and if the uaid has reconnected on another node meanwhile, that node is
+   * nudged to check storage; then the router record stops pointing at this node, unless a newer
    * connection already owns it. Never throws: failures are logged.
    */
   async finish(undelivered: readonly Notification[]): Promise<void> {
@@ -79,14 +83,29 @@ export class IdentifiedClient {
       } catch (err) {
         logger.error({ err, count: toSave.length }, 'could not save unacked direct messages');
       }
-      // A newer session of this uaid on this node may have checked storage already.
+      // A newer session of this uaid, here or on another node, may have checked storage already.
       registry.current(this.uaid)?.deliver({ kind: 'check-storage' });
+      await this.#nudgeNewNode();
     }
     if (!this.userStored) return;
     try {
       await store.removeNodeId(this.uaid, nodeId, this.connectedAt);
     } catch (err) {
       logger.warn({ err }, 'could not clear the node id of a closed session');
+    }
+  }
+
+  /** The uaid now lives on another node (§1.4): `PUT {its node_id}/notif/{uaid}`. */
+  async #nudgeNewNode(): Promise<void> {
+    const { store, router, nodeId, logger } = this.env;
+    if (router === undefined) return;
+    try {
+      const now = await store.getUser(this.uaid);
+      if (now?.nodeId == null || now.nodeId === nodeId) return;
+      const outcome = await router.notify(now.nodeId, this.uaid);
+      logger.debug({ node: now.nodeId, outcome }, 'nudged the node that now holds the uaid');
+    } catch (err) {
+      logger.warn({ err }, 'could not nudge the node that now holds the uaid');
     }
   }
 }

@@ -3,6 +3,10 @@
  * traffic from the UA the server sends a ping frame; without a pong within `timeoutMs` the
  * session ends with PongTimeout. A pong, or any frame while no ping is outstanding, restarts
  * the idle timer. The server never sends app-level pings.
+ *
+ * `sendInstead` is asked first on each tick: when it sends something else (a Megaphone
+ * `broadcast` frame, §2.8), no pong is awaited and the idle timer starts again, as autopush's
+ * ping manager does.
  */
 
 export class Keepalive {
@@ -15,6 +19,7 @@ export class Keepalive {
     private readonly timeoutMs: number,
     private readonly sendPing: () => void,
     private readonly onTimeout: () => void,
+    private readonly sendInstead: () => boolean = () => false,
   ) {
     this.#armIdle();
   }
@@ -41,6 +46,7 @@ export class Keepalive {
     clearTimeout(this.#idle);
     this.#idle = setTimeout(() => {
       this.#idle = undefined;
+      if (this.sendInstead()) return this.#armIdle();
       this.sendPing();
       this.#deadline = setTimeout(() => {
         this.#deadline = undefined;

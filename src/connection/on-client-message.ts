@@ -9,6 +9,7 @@ import { makeEndpoint } from '../crypto/endpoint-token.js';
 import type { AckUpdate, ClientFrame } from '../protocol/frames.js';
 import { USER_RECORD_VERSION } from '../storage/store.js';
 import { onStoredAck } from './check-storage.js';
+import { onBroadcastSubscribe } from './broadcasts/session-broadcasts.js';
 import type { IdentifiedClient } from './identified.js';
 
 export async function onClientMessage(client: IdentifiedClient, frame: ClientFrame): Promise<void> {
@@ -28,8 +29,8 @@ export async function onClientMessage(client: IdentifiedClient, frame: ClientFra
     case 'ping':
       return appPing(client);
     case 'broadcast_subscribe':
-      // No broadcast source (Megaphone) exists yet: nothing ever differs, so nothing to reply.
-      return;
+      // Megaphone (§2.8); accepted silently when no broadcast source is configured.
+      return onBroadcastSubscribe(client, frame.broadcasts);
   }
 }
 

@@ -29,7 +29,7 @@ describe('ClientRegistry', () => {
   it('queues notifications and check-storage signals on the session', () => {
     const r = new ClientRegistry();
     const s = new FakeSession();
-    r.register('u', s);
+    r.register('u', s, 1);
     const n = makeNotification('c');
     assert.equal(r.push('u', n), true);
     assert.equal(r.checkStorage('u'), true);
@@ -38,7 +38,7 @@ describe('ClientRegistry', () => {
 
   it('answers false when the session refuses (queue full)', () => {
     const r = new ClientRegistry();
-    r.register('u', new FakeSession(false));
+    r.register('u', new FakeSession(false), 1);
     assert.equal(r.push('u', makeNotification('c')), false);
   });
 
@@ -46,8 +46,8 @@ describe('ClientRegistry', () => {
     const r = new ClientRegistry();
     const old = new FakeSession();
     const fresh = new FakeSession();
-    r.register('u', old);
-    r.register('u', fresh);
+    r.register('u', old, 1);
+    r.register('u', fresh, 2);
     assert.equal(old.ghosted, 1);
     assert.equal(fresh.ghosted, 0);
     assert.equal(r.current('u'), fresh);
@@ -58,11 +58,31 @@ describe('ClientRegistry', () => {
     const r = new ClientRegistry();
     const old = new FakeSession();
     const fresh = new FakeSession();
-    r.register('u', old);
-    r.register('u', fresh);
+    r.register('u', old, 1);
+    r.register('u', fresh, 2);
     r.unregister('u', old);
     assert.equal(r.current('u'), fresh);
     r.unregister('u', fresh);
     assert.equal(r.current('u'), undefined);
+  });
+
+  it('on takeover ghosts a session older than the newer connection elsewhere', () => {
+    const r = new ClientRegistry();
+    const s = new FakeSession();
+    r.register('u', s, 1000);
+    assert.equal(r.disconnect('u', 1001), true);
+    assert.equal(s.ghosted, 1);
+    assert.equal(r.current('u'), undefined, 'routers now see "not connected"');
+  });
+
+  it('on takeover keeps a session as new as or newer than the other connection', () => {
+    const r = new ClientRegistry();
+    const s = new FakeSession();
+    r.register('u', s, 1000);
+    assert.equal(r.disconnect('u', 1000), false);
+    assert.equal(r.disconnect('u', 999), false);
+    assert.equal(r.disconnect('other', 5000), false);
+    assert.equal(s.ghosted, 0);
+    assert.equal(r.current('u'), s);
   });
 });

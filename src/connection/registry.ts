@@ -2,40 +2,59 @@
  * The live sessions of this node, by uaid (spec/autopush.md §1.3 "Connection-node side", §2.7).
  * Routers reach user agents only through `LocalDelivery`: `push` queues a notification, and
  * `checkStorage` a storage re-check, on the session's bounded queue; false means "not here or
- * busy", and the endpoint then stores the message.
+ * busy", and the endpoint then stores the message. `disconnect` is the takeover of a uaid by a
+ * newer connection on another node (beyond autopush).
  */
 import type { Notification } from '../protocol/notification.js';
 import type { LocalDelivery } from '../routing/node-router.js';
 import type { RegisteredSession, SessionDirectory } from './types.js';
 
+interface Entry {
+  session: RegisteredSession;
+  /** The session's `connected_at` (ms), as written into the router record at its hello. */
+  connectedAt: number;
+}
+
 export class ClientRegistry implements LocalDelivery, SessionDirectory {
-  readonly #sessions = new Map<string, RegisteredSession>();
+  readonly #sessions = new Map<string, Entry>();
 
   /**
    * Make `session` the one for `uaid`. An older session of the same uaid is ghosted: it closes
    * with 1011 "Ghost" and saves its unacked messages.
    */
-  register(uaid: string, session: RegisteredSession): void {
-    const previous = this.#sessions.get(uaid);
-    this.#sessions.set(uaid, session);
+  register(uaid: string, session: RegisteredSession, connectedAt: number): void {
+    const previous = this.#sessions.get(uaid)?.session;
+    this.#sessions.set(uaid, { session, connectedAt });
     if (previous !== undefined && previous !== session) previous.ghost();
   }
 
   /** Forget `session`, unless a newer session already holds its uaid. */
   unregister(uaid: string, session: RegisteredSession): void {
-    if (this.#sessions.get(uaid) === session) this.#sessions.delete(uaid);
+    if (this.#sessions.get(uaid)?.session === session) this.#sessions.delete(uaid);
   }
 
   current(uaid: string): RegisteredSession | undefined {
-    return this.#sessions.get(uaid);
+    return this.#sessions.get(uaid)?.session;
   }
 
   push(uaid: string, notification: Notification): boolean {
-    return this.#sessions.get(uaid)?.deliver({ kind: 'notification', notification }) ?? false;
+    return this.#sessions.get(uaid)?.session.deliver({ kind: 'notification', notification }) ?? false;
   }
 
   checkStorage(uaid: string): boolean {
-    return this.#sessions.get(uaid)?.deliver({ kind: 'check-storage' }) ?? false;
+    return this.#sessions.get(uaid)?.session.deliver({ kind: 'check-storage' }) ?? false;
+  }
+
+  /**
+   * A connection made at `connectedAt` on another node took `uaid` over: ghost this node's
+   * session if it is older. A session that is as new or newer stays (the request is stale).
+   */
+  disconnect(uaid: string, connectedAt: number): boolean {
+    const entry = this.#sessions.get(uaid);
+    if (entry === undefined || entry.connectedAt >= connectedAt) return false;
+    this.#sessions.delete(uaid);
+    entry.session.ghost();
+    return true;
   }
 
   /** Number of identified sessions. */

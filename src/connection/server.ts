@@ -1,7 +1,8 @@
 /**
  * The connection service (spec/autopush.md §1.1 autoconnect, §2): WebSocket upgrades on `GET /`
  * of the public port, one `Session` per socket, and the registry routers deliver through.
- * `cli/serve.ts` attaches `handleUpgrade` to the HTTP server's 'upgrade' event.
+ * The CLI attaches `handleUpgrade` to the public HTTP server's 'upgrade' event, and serves the
+ * registry to other nodes on the router port (`router-port.ts`).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -9,7 +10,9 @@ import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import type { Settings } from '../config/settings.js';
 import type { MultiFernet } from '../crypto/fernet.js';
+import type { NodeRouter } from '../routing/node-router.js';
 import type { Store } from '../storage/store.js';
+import type { BroadcastTracker } from './broadcasts/tracker.js';
 import { ClientRegistry } from './registry.js';
 import { Session } from './session.js';
 import type { Clock, ConnectionEnv } from './types.js';
@@ -23,8 +26,17 @@ export interface ConnectionServiceDeps {
   settings: Readonly<Settings>;
   store: Store;
   cipher: MultiFernet;
-  /** This node's id, written into router records on hello. */
+  /** This node's id (its router URL), written into router records on hello. */
   nodeId: string;
+  /**
+   * The registry to fill; pass one when the router port must exist before the service (the node
+   * id names the port). Default: a new one.
+   */
+  registry?: ClientRegistry;
+  /** Reaches other nodes for takeover and post-disconnect nudges; absent: a single node. */
+  router?: NodeRouter;
+  /** Megaphone broadcasts (`openMegaphone(...).tracker`, §2.8); absent: hello gets `broadcasts: {}`. */
+  broadcasts?: BroadcastTracker;
   /** A logger, `false` for none; by default a pino logger at `settings.logLevel`. */
   logger?: Logger | false;
   clock?: Clock;
@@ -48,7 +60,7 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
   const { settings, store, cipher, nodeId } = deps;
   const logger = deps.logger === false ? pino({ level: 'silent' }) : (deps.logger ?? pino({ level: settings.logLevel }));
   const clock = deps.clock ?? { nowMs: () => Date.now() };
-  const registry = new ClientRegistry();
+  const registry = deps.registry ?? new ClientRegistry();
   let lastConnectedAt = 0;
   const env: ConnectionEnv = {
     settings,
@@ -58,6 +70,8 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
     logger,
     clock,
     registry,
+    ...(deps.router ? { router: deps.router } : {}),
+    ...(deps.broadcasts ? { broadcasts: deps.broadcasts } : {}),
     // Two hellos in the same millisecond must still order: update_user compares connectedAt.
     nextConnectedAt: () => (lastConnectedAt = Math.max(clock.nowMs(), lastConnectedAt + 1)),
   };

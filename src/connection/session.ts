@@ -18,6 +18,7 @@ import type { IdentifiedClient } from './identified.js';
 import { Keepalive } from './keepalive.js';
 import { SessionStats, logSessionEnd } from './session-stats.js';
 import { acceptHello } from './unidentified.js';
+import { sendChangedBroadcasts } from './broadcasts/session-broadcasts.js';
 import type { ConnectionEnv, RegisteredSession, ServerEvent } from './types.js';
 
 /** How long the server lets a closing socket flush before destroying it. */
@@ -61,6 +62,8 @@ export class Session implements RegisteredSession {
       settings.autoPingTimeout * 1000,
       () => this.#ws.readyState === WebSocket.OPEN && this.#ws.ping(),
       () => this.end('PongTimeout'),
+      // Megaphone (§2.8): a changed broadcast goes out in place of the ping.
+      () => sendChangedBroadcasts(this.#client),
     );
     ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
     ws.on('pong', () => this.#keepalive.pong());

@@ -16,6 +16,7 @@ import WebSocket from 'ws';
 import { defaultSettings, type Settings } from '../config/settings.js';
 import { MultiFernet, generateFernetKey } from '../crypto/fernet.js';
 import type { Notification } from '../protocol/notification.js';
+import type { NodeRouter } from '../routing/node-router.js';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
 import type { Store } from '../storage/store.js';
 import { createConnectionService, type ConnectionService } from './server.js';
@@ -76,7 +77,7 @@ export interface Harness {
 
 export async function startHarness(
   overrides: Partial<Settings> = {},
-  opts: { logger?: Logger | false; clock?: Clock } = {},
+  opts: { logger?: Logger | false; clock?: Clock; router?: NodeRouter } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'herald-conn-'));
   const store = await openSqliteStore(join(dir, 'herald.db'));
@@ -90,6 +91,7 @@ export async function startHarness(
     nodeId: NODE_ID,
     logger: opts.logger ?? false,
     ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.router ? { router: opts.router } : {}),
   });
   const http: Server = createServer((_req, res) => res.writeHead(404).end());
   http.on('upgrade', service.handleUpgrade);

@@ -7,6 +7,8 @@ import type { Settings } from '../config/settings.js';
 import type { MultiFernet } from '../crypto/fernet.js';
 import type { Notification } from '../protocol/notification.js';
 import type { ServerFrame } from '../protocol/frames.js';
+import type { NodeRouter } from '../routing/node-router.js';
+import type { BroadcastTracker } from './broadcasts/tracker.js';
 import type { Store } from '../storage/store.js';
 
 export interface Clock {
@@ -23,6 +25,14 @@ export interface ConnectionEnv {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly registry: SessionDirectory;
+  /**
+   * Reaches other nodes (and this one): takeover of a uaid another node still holds, and the
+   * nudge after saving unacked messages of a uaid that reconnected elsewhere. Absent: this node
+   * works alone.
+   */
+  readonly router?: NodeRouter;
+  /** Megaphone broadcast versions (§2.8); absent: no broadcast source is configured. */
+  readonly broadcasts?: BroadcastTracker;
   /** A `connected_at` for a new hello: now in ms, strictly increasing within this process. */
   nextConnectedAt(): number;
 }
@@ -40,7 +50,8 @@ export interface RegisteredSession {
 
 /** The part of the registry a session uses: join, leave and look up by uaid. */
 export interface SessionDirectory {
-  register(uaid: string, session: RegisteredSession): void;
+  /** `connectedAt`: the session's hello time, compared on takeover. */
+  register(uaid: string, session: RegisteredSession, connectedAt: number): void;
   unregister(uaid: string, session: RegisteredSession): void;
   current(uaid: string): RegisteredSession | undefined;
 }

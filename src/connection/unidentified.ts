@@ -6,11 +6,15 @@
  *   the first `register`, and there is no storage check.
  * - Known uaid: `updateUser(uaid, connectedAt, nodeId)`, conditional on the stored connectedAt
  *   being older; false ends the session with AlreadyConnected. Then storage is checked.
+ * - Takeover (beyond autopush, §2.7): when the record read before that write named another node,
+ *   that node is asked to close its older session of the uaid, which saves its unacked messages
+ *   and nudges this node to check storage again.
  */
 import { randomUUID } from 'node:crypto';
 import { SessionError } from '../errors/session-error.js';
 import type { ClientFrame, HelloReply } from '../protocol/frames.js';
 import { IdentifiedClient } from './identified.js';
+import { openBroadcasts } from './broadcasts/session-broadcasts.js';
 import type { ConnectionEnv, Outbox, RegisteredSession } from './types.js';
 
 /**
@@ -34,9 +38,22 @@ export async function acceptHello(
   }
   const uaid = user?.uaid ?? randomUUID().replace(/-/g, '');
   const client = new IdentifiedClient(env, out, { uaid, connectedAt, user });
-  env.registry.register(uaid, session);
-  // No broadcast source exists yet, so no subscribed broadcast can differ (§2.8).
-  const reply: HelloReply = { messageType: 'hello', uaid, status: 200, use_webpush: true, broadcasts: {} };
+  env.registry.register(uaid, session, connectedAt);
+  if (user?.nodeId != null && user.nodeId !== env.nodeId) takeOver(env, user.nodeId, uaid, connectedAt);
+  // Megaphone (§2.8): subscribe to the hello's broadcasts; `{}` without a broadcast source.
+  const { subscription, reply: broadcasts } = openBroadcasts(env.broadcasts, frame.broadcasts);
+  client.broadcasts = subscription;
+  const reply: HelloReply = { messageType: 'hello', uaid, status: 200, use_webpush: true, broadcasts };
   out.send(reply);
   return client;
+}
+
+/** Ask the node named in the record before this hello to drop its older session; best effort. */
+function takeOver(env: ConnectionEnv, previousNode: string, uaid: string, connectedAt: number): void {
+  const { router, logger } = env;
+  if (router === undefined) return;
+  router.disconnect(previousNode, uaid, connectedAt).then(
+    (outcome) => logger.debug({ previousNode, outcome }, 'takeover of a uaid held by another node'),
+    (err: unknown) => logger.warn({ err, previousNode }, 'takeover request failed'),
+  );
 }

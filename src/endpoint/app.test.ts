@@ -39,6 +39,8 @@ class FakeRouter implements NodeRouter {
   async notify(nodeId: string, uaid: string): Promise<RouteOutcome> {
     this.notifies.push({ nodeId, uaid });
     return this.notifyOutcome;
+  }  async disconnect(): Promise<RouteOutcome> {
+    return 'not-connected';
   }
 }
 

@@ -22,7 +22,18 @@ export type ApiErrorKind =
   | 'not-found'
   | 'method-not-allowed'
   | 'bad-request'
-  | 'internal';
+  | 'internal'
+  // The account, device and device-messages API (spec/device-messages.md §2-3, §6.3): FxA's errnos.
+  | 'account-exists'
+  | 'incorrect-password'
+  | 'invalid-json'
+  | 'invalid-parameter'
+  | 'invalid-session-token'
+  | 'request-too-large'
+  | 'unknown-device'
+  | 'device-session-conflict'
+  | 'unavailable-command'
+  | 'messages-not-supported';
 
 export interface ApiErrorRow {
   status: number;
@@ -50,6 +61,16 @@ export const apiErrorTable: Readonly<Record<ApiErrorKind, ApiErrorRow>> = {
   'method-not-allowed': { status: 405, errno: null, message: 'Method not allowed' },
   'bad-request': { status: 400, errno: null, message: 'Bad request' },
   internal: { status: 500, errno: null, message: 'Internal server error' },
+  'account-exists': { status: 400, errno: 101, message: 'Account already exists' },
+  'incorrect-password': { status: 400, errno: 103, message: 'Incorrect email or password' },
+  'invalid-json': { status: 400, errno: 106, message: 'Invalid JSON in request body' },
+  'invalid-parameter': { status: 400, errno: 107, message: 'Invalid parameter in request body' },
+  'invalid-session-token': { status: 401, errno: 110, message: 'Invalid or missing session token' },
+  'request-too-large': { status: 413, errno: 113, message: 'Request body too large' },
+  'unknown-device': { status: 400, errno: 123, message: 'Unknown device' },
+  'device-session-conflict': { status: 400, errno: 124, message: 'This session already has another device' },
+  'unavailable-command': { status: 400, errno: 157, message: 'Unavailable device command' },
+  'messages-not-supported': { status: 400, errno: 157, message: 'The target device does not accept device messages' },
 };
 
 /** Documentation link sent in every error body, as autopush does (pointing at our own docs). */

@@ -1,9 +1,11 @@
 /**
- * A router for nodes that run the connection service in the same process: notifications for
- * this node's own id go straight to its registry, without HTTP.
+ * A router for nodes that run the connection service in the same process: requests for this
+ * node's own id go straight to its registry, without HTTP; other ids go to `remote`.
  */
 import type { Notification } from '../protocol/notification.js';
 import type { LocalDelivery, NodeRouter, RouteOutcome } from './node-router.js';
+
+const answer = (accepted: boolean): RouteOutcome => (accepted ? 'delivered' : 'not-connected');
 
 export class LocalRouter implements NodeRouter {
   constructor(
@@ -14,12 +16,17 @@ export class LocalRouter implements NodeRouter {
   ) {}
 
   async push(nodeId: string, uaid: string, notification: Notification): Promise<RouteOutcome> {
-    if (nodeId === this.localNodeId) return this.local.push(uaid, notification) ? 'delivered' : 'not-connected';
+    if (nodeId === this.localNodeId) return answer(this.local.push(uaid, notification));
     return this.remote ? this.remote.push(nodeId, uaid, notification) : 'unreachable';
   }
 
   async notify(nodeId: string, uaid: string): Promise<RouteOutcome> {
-    if (nodeId === this.localNodeId) return this.local.checkStorage(uaid) ? 'delivered' : 'not-connected';
+    if (nodeId === this.localNodeId) return answer(this.local.checkStorage(uaid));
     return this.remote ? this.remote.notify(nodeId, uaid) : 'unreachable';
+  }
+
+  async disconnect(nodeId: string, uaid: string, connectedAt: number): Promise<RouteOutcome> {
+    if (nodeId === this.localNodeId) return answer(this.local.disconnect(uaid, connectedAt));
+    return this.remote ? this.remote.disconnect(nodeId, uaid, connectedAt) : 'unreachable';
   }
 }

@@ -1,6 +1,7 @@
 /**
  * How an endpoint node reaches the connection node that holds a user agent
- * (spec/autopush.md §1.3). `deliver.ts` in the endpoint service talks only to this interface.
+ * (spec/autopush.md §1.3). `deliver.ts` in the endpoint service talks only to this interface;
+ * `http-node-router.ts` speaks it over the router port, `local-router.ts` short-cuts this node.
  */
 import type { Notification } from '../protocol/notification.js';
 
@@ -16,6 +17,12 @@ export interface NodeRouter {
   push(nodeId: string, uaid: string, notification: Notification): Promise<RouteOutcome>;
   /** Ask `nodeId` to re-check storage for `uaid` (`PUT /notif/{uaid}`). */
   notify(nodeId: string, uaid: string): Promise<RouteOutcome>;
+  /**
+   * Beyond autopush (as the Python server's `DELETE /notif/{uaid}/{connected_at}`): ask `nodeId`
+   * to close its session of `uaid` if that session connected before `connectedAt`, because a
+   * newer connection took the uaid over. `delivered` means a session was closed.
+   */
+  disconnect(nodeId: string, uaid: string, connectedAt: number): Promise<RouteOutcome>;
 }
 
 /**
@@ -27,4 +34,6 @@ export interface LocalDelivery {
   push(uaid: string, notification: Notification): boolean;
   /** Ask the live session of `uaid` to check storage; false if none. */
   checkStorage(uaid: string): boolean;
+  /** Close the session of `uaid` if it connected before `connectedAt`; false if none was closed. */
+  disconnect(uaid: string, connectedAt: number): boolean;
 }

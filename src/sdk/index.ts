@@ -9,3 +9,4 @@ export { loadState, saveState } from './file-state.js';
 export { sendPush } from './sender.js';
 export type { SendPushOptions, SendPushResult } from './sender.js';
 export { generateVapidKeys } from '../crypto/vapid.js';
+export * from './account-client.js';

@@ -29,9 +29,21 @@ describe('herald CLI', () => {
     assert.match(help, /--keys-file/);
   });
 
+  it('shows only the flags of its role in `herald connect --help` and `herald endpoint --help`', () => {
+    const connect = herald('connect', '--help');
+    const endpoint = herald('endpoint', '--help');
+    for (const doc of settingsCatalog) {
+      const flag = `--${kebab(doc.key)} `;
+      assert.equal(connect.includes(flag), !doc.roles || doc.roles.includes('connect'), `connect ${flag}`);
+      assert.equal(endpoint.includes(flag), !doc.roles || doc.roles.includes('endpoint'), `endpoint ${flag}`);
+    }
+    assert.match(connect, /--router-port/);
+    assert.doesNotMatch(endpoint, /--router-port/);
+  });
+
   it('has --help on every command', () => {
     const top = herald('--help');
-    for (const cmd of ['serve', 'keys', 'vapid']) {
+    for (const cmd of ['serve', 'connect', 'endpoint', 'keys', 'vapid']) {
       assert.match(top, new RegExp(`\\b${cmd}\\b`));
       assert.match(herald(cmd, '--help'), /Usage: herald/);
     }
@@ -97,7 +109,7 @@ describe('herald CLI', () => {
     dirs.push(cwd);
     const port = await freePort();
     const tsx = pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href;
-    const proc = spawn(process.execPath, ['--import', tsx, join(root, 'src/cli/main.ts'), 'serve', '--port', String(port), '--host', '127.0.0.1'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, ['--import', tsx, join(root, 'src/cli/main.ts'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--router-port', '0'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     proc.stdout.on('data', (d: Buffer) => (out += d));
     proc.stderr.on('data', (d: Buffer) => (out += d));

@@ -16,7 +16,8 @@ export function readVersionInfo(env: NodeJS.ProcessEnv = process.env): { build: 
   return { build: env.HERALD_BUILD || 'unknown', commit: env.HERALD_COMMIT || 'unknown', source: SOURCE, version: pkg.version };
 }
 
-export const healthRoutes: FastifyPluginCallback<EndpointContext> = (app, ctx, done) => {
+/** Only the store is needed, so a connection-only node's public port serves these too. */
+export const healthRoutes: FastifyPluginCallback<Pick<EndpointContext, 'store'>> = (app, ctx, done) => {
   const info = readVersionInfo();
   const { version } = info;
 

@@ -61,6 +61,10 @@ export class PageServer {
       else {
         this.pendingPoll?.writeHead(204).end();
         this.pendingPoll = res;
+        // A poll whose browser quit must not swallow the next run's first command.
+        res.once('close', () => {
+          if (this.pendingPoll === res) this.pendingPoll = null;
+        });
         // Answer empty after a while so the page's fetch never hangs for long.
         setTimeout(() => {
           if (this.pendingPoll === res) {
@@ -129,7 +133,12 @@ export class TrapProxy {
   }
 }
 
-export function writeProfile(profileDir: string, pushWsUrl: string, trapPort: number): void {
+export function writeProfile(
+  profileDir: string,
+  pushWsUrl: string,
+  trapPort: number,
+  extraPrefs: Record<string, string | number | boolean> = {},
+): void {
   const prefs: Record<string, string | number | boolean> = {
     'dom.push.enabled': true,
     'dom.push.connection.enabled': true,
@@ -140,6 +149,7 @@ export function writeProfile(profileDir: string, pushWsUrl: string, trapPort: nu
     'dom.push.maxQuotaPerSubscription': 100000,
     'alerts.useSystemBackend': false,
     'dom.allow_scripts_to_close_windows': true,
+    // The harness reads the push frames from this debug log (FirefoxProcess.frames).
     'dom.push.loglevel': 'debug',
     'devtools.console.stdout.chrome': true,
     'devtools.console.stdout.content': true,
@@ -161,6 +171,47 @@ export function writeProfile(profileDir: string, pushWsUrl: string, trapPort: nu
     'browser.aboutwelcome.enabled': false,
     'browser.startup.homepage_override.mstone': 'ignore',
     'browser.sessionstore.resume_from_crash': false,
+    'browser.startup.page': 0,
+    // Once the page is in the profile's history, a relaunch loads it a second time in a hidden
+    // 1024 px browser to take a thumbnail (BackgroundPageThumbs): a second page polling /command
+    // that may take the test's commands.
+    'browser.pagethumbnails.capturing_disabled': true,
+    // Background services that otherwise try to reach Mozilla through the trap proxy (a loopback
+    // proxy socket is "local", so MOZ_DISABLE_NONLOCAL_CONNECTIONS does not stop them). Values as
+    // in Firefox's own remote/shared/RecommendedPreferences.sys.mjs.
+    'telemetry.fog.test.localhost_port': -1, // Glean: incoming.telemetry.mozilla.org
+    'datareporting.usage.uploadEnabled': false,
+    'toolkit.telemetry.server': 'data:,',
+    'app.normandy.enabled': false, // normandy.cdn.mozilla.net
+    'app.normandy.api_url': '',
+    'browser.region.network.url': '', // location.services.mozilla.com
+    'browser.region.update.enabled': false,
+    'browser.newtabpage.enabled': false, // new tab: ads.mozilla.org, settings attachments CDN
+    'browser.newtab.preload': false,
+    'browser.newtabpage.activity-stream.testing.shouldInitializeFeeds': false,
+    'browser.newtabpage.activity-stream.showSponsoredTopSites': false,
+    'browser.topsites.contile.enabled': false,
+    'browser.safebrowsing.malware.enabled': false,
+    'browser.safebrowsing.phishing.enabled': false,
+    'browser.safebrowsing.downloads.enabled': false,
+    'browser.safebrowsing.blockedURIs.enabled': false,
+    'browser.search.update': false,
+    'browser.discovery.enabled': false,
+    'browser.ml.enable': false,
+    'browser.translations.enable': false,
+    'browser.backup.enabled': false,
+    'extensions.update.enabled': false,
+    'extensions.systemAddon.update.enabled': false,
+    'extensions.getAddons.cache.enabled': false,
+    'geo.provider.network.url': '',
+    'media.gmp-manager.updateEnabled': false, // about 25 s in: aus5.mozilla.org, update.googleapis.com
+    'media.gmp-manager.url': 'data:text/plain,',
+    'media.gmp-provider.enabled': false,
+    'security.remote_settings.intermediates.enabled': false,
+    'network.dns.disablePrefetch': true,
+    'network.prefetch-next': false,
+    'network.http.speculative-parallel-limit': 0,
+    ...extraPrefs,
   };
   const text = Object.entries(prefs)
     .map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});`)
@@ -168,13 +219,45 @@ export function writeProfile(profileDir: string, pushWsUrl: string, trapPort: nu
   writeFileSync(join(profileDir, 'user.js'), text + '\n');
 }
 
+/** One WebSocket frame of Firefox's push connection, as Firefox's own debug log shows it. */
+export interface PushFrame {
+  /** `sent` by Firefox to the server, or `received` from it. */
+  dir: 'sent' | 'received';
+  frame: Record<string, unknown>;
+  /** Date.now() when the line reached us. */
+  at: number;
+}
+
+// PushServiceWebSocket logs every frame it sends and receives (dom.push.loglevel=debug); the
+// frame text is the last argument, printed as a JSON-style quoted string.
+const SENT_LINE = /^console\.debug: PushServiceWebSocket: "wsSendMessage: Sending message" (".*")$/;
+const RECEIVED_LINE = /^console\.debug: PushServiceWebSocket: "wsOnMessageAvailable\(\)" (".*")$/;
+
 export interface FirefoxProcess {
   proc: ChildProcess;
+  /** Everything Firefox printed (stdout and stderr). */
   output(): string;
+  /** The push frames so far, in order. */
+  readonly frames: PushFrame[];
+  /** Frames of one direction and messageType (`{}` pings have messageType undefined). */
+  framesOf(dir: PushFrame['dir'], messageType: string): Array<Record<string, unknown>>;
+  waitFrame(what: string, match: (f: PushFrame) => boolean, timeoutMs?: number): Promise<PushFrame>;
+  /** Errors and warnings Firefox's push code logged (bad frames, unexpected states, failed deliveries). */
+  pushComplaints(): string[];
+  /**
+   * Wait until the parent-process PushService is up and has its hello reply. Firefox creates the
+   * PushService (and the listener for the content process's Push:* requests) only in a late
+   * startup idle task (BrowserGlue "PushService.ensureReady"), a few seconds after the page has
+   * loaded. A subscribe() or getSubscription() sent before that is silently dropped by the
+   * message manager and never settles, so every push action in the page must wait for this.
+   */
+  waitPushReady(timeoutMs?: number): Promise<void>;
   /** Quit through the page (window.close()); kill the process group if that fails. */
   quit(page: PageServer): Promise<void>;
   /** Kill the process group (SIGKILL): a crash, or a last resort. */
   kill(): Promise<void>;
+  /** Exit code, or the signal that ended it; undefined while running. */
+  exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
 }
 
 export function launchFirefox(profileDir: string, pageUrl: string): FirefoxProcess {
@@ -189,10 +272,34 @@ export function launchFirefox(profileDir: string, pageUrl: string): FirefoxProce
     },
   });
   let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const frames: PushFrame[] = [];
+  let partial = '';
+  const onLine = (line: string) => {
+    const m = SENT_LINE.exec(line) ?? RECEIVED_LINE.exec(line);
+    if (!m) return;
+    try {
+      const frame = JSON.parse(JSON.parse(m[1]!) as string) as Record<string, unknown>;
+      frames.push({ dir: line.includes('wsSendMessage') ? 'sent' : 'received', frame, at: Date.now() });
+    } catch {
+      /* not a JSON frame; the raw line stays in output() */
+    }
+  };
+  proc.stdout!.on('data', (d: Buffer) => {
+    const text = d.toString();
+    out += text;
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) onLine(line);
+  });
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const isRunning = () => proc.exitCode === null && proc.signalCode === null;
+  let exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const exited = new Promise<void>((resolve) =>
+    proc.once('exit', (code, signal) => {
+      exitInfo = { code, signal };
+      resolve();
+    }),
+  );
+  const isRunning = () => exitInfo === undefined;
 
   const kill = async () => {
     if (!isRunning()) return;
@@ -204,10 +311,21 @@ export function launchFirefox(profileDir: string, pageUrl: string): FirefoxProce
     await exited;
   };
 
+  const waitFrame = (what: string, match: (f: PushFrame) => boolean, timeoutMs = 15_000) =>
+    waitFor(what, () => frames.find(match), timeoutMs);
+
   return {
     proc,
     output: () => out,
+    frames,
+    framesOf: (dir, messageType) => frames.filter((f) => f.dir === dir && f.frame.messageType === messageType).map((f) => f.frame),
+    waitFrame,
+    pushComplaints: () => out.split('\n').filter((l) => /^console\.(error|warn): Push\w*:/.test(l)),
+    async waitPushReady(timeoutMs = 30_000) {
+      await waitFrame('the push service to get its hello reply', (f) => f.dir === 'received' && f.frame.messageType === 'hello', timeoutMs);
+    },
     kill,
+    exit: () => exitInfo,
     async quit(page: PageServer) {
       if (!isRunning()) return;
       try {

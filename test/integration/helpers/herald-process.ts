@@ -1,6 +1,7 @@
 /**
  * Start Herald as a real child process (from source, through tsx) on a free loopback port, the
- * way a user runs it, and stop it with a real signal.
+ * way a user runs it, and stop it with a real signal. Any role: `serve` (default), `connect` or
+ * `endpoint`; nodes with a router port get a free one on 127.0.0.1, reported as `routerPort`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,12 +22,21 @@ export async function freePort(): Promise<number> {
   });
 }
 
+export type HeraldRole = 'serve' | 'connect' | 'endpoint';
+
 export interface HeraldProcess {
+  role: HeraldRole;
   port: number;
   /** `ws://127.0.0.1:PORT/` */
   wsUrl: string;
-  /** `http://127.0.0.1:PORT` */
+  /** `http://127.0.0.1:PORT`: this process's public port. */
+  publicUrl: string;
+  /** The endpoint URL it was given: its own public URL unless `opts.endpointUrl` said otherwise. */
   endpointUrl: string;
+  /** The router port bound by the current run (serve, connect); null for `endpoint`. */
+  readonly routerPort: number | null;
+  /** The node id (router URL) printed by the current run; null for `endpoint`. */
+  readonly nodeId: string | null;
   dataDir: string;
   /** Everything the process printed so far. */
   output(): string;
@@ -39,25 +49,37 @@ export interface HeraldProcess {
 }
 
 export interface StartOptions {
-  /** Extra `herald serve` flags, e.g. ['--msg-limit', '5']. */
+  /** Which command to run; default `serve`. */
+  role?: HeraldRole;
+  /** Extra flags, e.g. ['--msg-limit', '5']; they win over the helper's own. */
   args?: string[];
   env?: NodeJS.ProcessEnv;
+  /** Storage DSN; default `sqlite:` in the data directory. Share it to form a cluster. */
+  db?: string;
+  /** Base URL for push endpoints; default this process's own public URL. */
+  endpointUrl?: string;
 }
 
 export async function startHerald(opts: StartOptions = {}): Promise<HeraldProcess> {
+  const role = opts.role ?? 'serve';
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'herald-it-'));
-  const endpointUrl = `http://127.0.0.1:${port}`;
+  const publicUrl = `http://127.0.0.1:${port}`;
+  const endpointUrl = opts.endpointUrl ?? publicUrl;
   let child: ChildProcess | undefined;
   let out = '';
+  let nodeId: string | null = null;
+  // Several nodes run at once: router ports are picked by the OS and named by loopback address.
+  const routerArgs = role === 'endpoint' ? [] : ['--router-port', '0', '--router-host', '127.0.0.1', '--router-hostname', '127.0.0.1'];
 
   const launch = async () => {
     const args = [
-      '--import', 'tsx', join(root, 'src/cli/main.ts'), 'serve',
+      '--import', 'tsx', join(root, 'src/cli/main.ts'), role,
       '--host', '127.0.0.1', '--port', String(port),
-      '--db', `sqlite:${join(dataDir, 'herald.db')}`,
+      '--db', opts.db ?? `sqlite:${join(dataDir, 'herald.db')}`,
       '--endpoint-url', endpointUrl,
       '--log-level', 'warn',
+      ...routerArgs,
       ...(opts.args ?? []),
     ];
     const proc = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -68,6 +90,7 @@ export async function startHerald(opts: StartOptions = {}): Promise<HeraldProces
       const timer = setTimeout(() => reject(new Error(`Herald did not start within 20 s:\n${out}`)), 20_000);
       const onData = () => {
         if (out.includes('is running')) {
+          nodeId = /Router port \(node id\):\s+(\S+)/.exec(out)?.[1] ?? null;
           clearTimeout(timer);
           proc.stdout!.off('data', onData);
           resolve();
@@ -94,9 +117,17 @@ export async function startHerald(opts: StartOptions = {}): Promise<HeraldProces
 
   await launch();
   return {
+    role,
     port,
     wsUrl: `ws://127.0.0.1:${port}/`,
+    publicUrl,
     endpointUrl,
+    get routerPort() {
+      return nodeId === null ? null : Number(new URL(nodeId).port);
+    },
+    get nodeId() {
+      return nodeId;
+    },
     dataDir,
     output: () => out,
     stop,

@@ -4,7 +4,7 @@ self.addEventListener('install', () => self.skipWaiting());
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
 self.addEventListener('push', (event) => {
   const text = event.data ? event.data.text() : null;
-  const reported = fetch('/report', { method: 'POST', body: JSON.stringify({ type: 'push', text }) });
+  const reported = fetch('/report', { method: 'POST', body: JSON.stringify({ type: 'push', text, hasData: event.data !== null }) });
   event.waitUntil(reported.then(() => (text && text.startsWith('fail') ? Promise.reject(new Error('handler failed on purpose')) : undefined)));
 });
 self.addEventListener('pushsubscriptionchange', (event) => {

@@ -1,0 +1,38 @@
+/**
+ * The device management page (`GET /devices`): sign in, see the account's devices, rename,
+ * disconnect. Plain HTML; the behaviour is in devices-js.ts, the look in devices-css.ts. Served
+ * from TypeScript strings so the built package carries them without an asset step.
+ */
+export const devicesHtml = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Your devices · Herald</title>
+<link rel="icon" href="/devices/icon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/devices/app.css">
+<script src="/devices/app.js" defer></script>
+</head>
+<body>
+<header><h1>Herald</h1><span id="who"></span><button id="sign-out" type="button" hidden>Sign out</button></header>
+<main>
+  <p id="status" role="status" aria-live="polite"></p>
+  <form id="sign-in" hidden>
+    <h2>Sign in</h2>
+    <label>Email <input id="email" name="email" type="email" autocomplete="username" required></label>
+    <label>Password <input id="password" name="password" type="password" autocomplete="current-password" required minlength="8"></label>
+    <button type="submit">Sign in</button>
+  </form>
+  <section id="devices" hidden>
+    <h2>Your devices</h2>
+    <ul id="device-list"></ul>
+    <p id="no-devices" hidden>No device is connected to this account yet.</p>
+  </section>
+</main>
+</body>
+</html>
+`;
+
+/** The page's icon (so browsers do not ask for /favicon.ico, which the push API answers 404). */
+export const devicesIcon = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#592acb"/><path d="M9 8h4v6h6V8h4v16h-4v-6h-6v6H9z" fill="#fff"/></svg>
+`;

@@ -1,0 +1,183 @@
+/**
+ * The behaviour of the device management page, plain browser JavaScript (no framework, no build).
+ * Everything shown from the server goes through `textContent`, never HTML, so a device named
+ * `<img onerror=…>` is only text. The session token lives in `sessionStorage` (this tab only).
+ *
+ * Sign-in sends what the client SDK sends as the password (src/sdk/account-secrets.ts): a key
+ * stretched from the email and password, so accounts made with the SDK sign in here too and the
+ * server never sees the password the Send Tab keys come from. `account-secrets.test.ts` checks
+ * the constants below match the SDK's.
+ */
+export const PAGE_STRETCH_SALT_PREFIX = 'identity.herald-push/v1/quickStretch:';
+export const PAGE_STRETCH_ITERATIONS = 100_000;
+export const PAGE_AUTH_INFO = 'identity.herald-push/v1/authPW';
+
+export const devicesJs = `'use strict';
+(function () {
+  var TOKEN_KEY = 'herald.sessionToken';
+  var SALT_PREFIX = ${JSON.stringify(PAGE_STRETCH_SALT_PREFIX)};
+  var ITERATIONS = ${PAGE_STRETCH_ITERATIONS};
+  var AUTH_INFO = ${JSON.stringify(PAGE_AUTH_INFO)};
+  var enc = new TextEncoder();
+  var byId = function (id) { return document.getElementById(id); };
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function button(label, className, onClick) {
+    var b = el('button', className, label);
+    b.type = 'button';
+    b.addEventListener('click', onClick);
+    return b;
+  }
+
+  function setStatus(text, isError) {
+    var s = byId('status');
+    s.textContent = text || '';
+    s.className = isError ? 'error' : '';
+  }
+
+  function hex(buffer) {
+    return Array.from(new Uint8Array(buffer), function (b) { return b.toString(16).padStart(2, '0'); }).join('');
+  }
+
+  async function authPassword(email, password) {
+    var base = await crypto.subtle.importKey('raw', enc.encode(password.normalize('NFC')), 'PBKDF2', false, ['deriveBits']);
+    var stretched = await crypto.subtle.deriveBits(
+      { name: 'PBKDF2', hash: 'SHA-256', salt: enc.encode(SALT_PREFIX + email), iterations: ITERATIONS }, base, 256);
+    var ikm = await crypto.subtle.importKey('raw', stretched, 'HKDF', false, ['deriveBits']);
+    var auth = await crypto.subtle.deriveBits(
+      { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: enc.encode(AUTH_INFO) }, ikm, 256);
+    return hex(auth);
+  }
+
+  function SessionEnded() {}
+
+  async function api(method, path, body) {
+    var headers = {};
+    var token = sessionStorage.getItem(TOKEN_KEY);
+    if (token) headers.Authorization = 'Bearer ' + token;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    var res = await fetch(path, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    var data = await res.json().catch(function () { return {}; });
+    if (res.status === 401 && token) {
+      showSignIn('Your session has ended. Please sign in again.', true);
+      throw new SessionEnded();
+    }
+    if (!res.ok) throw new Error(data.message || ('The server answered ' + res.status));
+    return data;
+  }
+
+  function report(err) {
+    if (!(err instanceof SessionEnded)) setStatus(err.message, true);
+  }
+
+  function when(ms) {
+    if (!ms) return 'never';
+    return new Date(ms).toLocaleString();
+  }
+
+  function showSignIn(message, isError) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    byId('devices').hidden = true;
+    byId('sign-out').hidden = true;
+    byId('who').textContent = '';
+    byId('sign-in').hidden = false;
+    setStatus(message, isError);
+  }
+
+  async function showDevices() {
+    byId('sign-in').hidden = true;
+    byId('sign-out').hidden = false;
+    var profile = await api('GET', '/v1/account/profile');
+    byId('who').textContent = 'Signed in as ' + profile.email;
+    var devices = await api('GET', '/v1/account/devices');
+    var list = byId('device-list');
+    list.replaceChildren();
+    devices.forEach(function (d) { list.append(deviceItem(d)); });
+    byId('no-devices').hidden = devices.length > 0;
+    byId('devices').hidden = false;
+  }
+
+  function deviceItem(d) {
+    var li = el('li', 'device');
+    li.dataset.deviceId = d.id;
+    var info = el('div');
+    var title = el('div');
+    title.append(el('span', 'device-name', d.name));
+    if (d.isCurrentDevice) title.append(el('span', 'badge', 'this device'));
+    if (d.pushEndpointExpired) title.append(el('span', 'badge warn', 'push expired'));
+    info.append(title, el('div', 'device-meta', d.type + ' · last used ' + when(d.lastAccessTime)));
+    var actions = el('div', 'actions');
+    actions.append(
+      button('Rename', 'secondary rename', function () { startRename(li, d); }),
+      button('Disconnect', 'danger disconnect', function () { disconnect(d); })
+    );
+    li.append(info, actions);
+    return li;
+  }
+
+  function startRename(li, d) {
+    if (li.querySelector('.rename-form')) return;
+    var form = el('form', 'rename-form');
+    var input = el('input');
+    input.name = 'name';
+    input.value = d.name;
+    input.maxLength = 255;
+    input.setAttribute('aria-label', 'New name for ' + d.name);
+    var cancel = button('Cancel', 'secondary', function () { form.remove(); });
+    var save = el('button', '', 'Save');
+    save.type = 'submit';
+    form.append(input, save, cancel);
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var name = input.value.trim();
+      if (!name) return setStatus('A device needs a name.', true);
+      api('POST', '/v1/account/device', { id: d.id, name: name })
+        .then(function () { return showDevices(); })
+        .then(function () { setStatus('Renamed to ' + name + '.'); })
+        .catch(report);
+    });
+    li.append(form);
+    input.focus();
+    input.select();
+  }
+
+  function disconnect(d) {
+    if (!window.confirm('Disconnect ' + d.name + '? It will have to sign in again.')) return;
+    api('POST', '/v1/account/device/destroy', { id: d.id })
+      .then(function () { return showDevices(); })
+      .then(function () { setStatus('Disconnected ' + d.name + '.'); })
+      .catch(report);
+  }
+
+  byId('sign-in').addEventListener('submit', function (event) {
+    event.preventDefault();
+    var email = byId('email').value.trim().toLowerCase();
+    var password = byId('password').value;
+    setStatus('Signing in…');
+    authPassword(email, password)
+      .then(function (auth) { return api('POST', '/v1/account/login', { email: email, password: auth }); })
+      .then(function (session) {
+        sessionStorage.setItem(TOKEN_KEY, session.sessionToken);
+        byId('password').value = '';
+        setStatus('');
+        return showDevices();
+      })
+      .catch(report);
+  });
+
+  byId('sign-out').addEventListener('click', function () {
+    api('POST', '/v1/session/destroy')
+      .catch(function () {})
+      .then(function () { showSignIn('You are signed out.'); });
+  });
+
+  if (sessionStorage.getItem(TOKEN_KEY)) showDevices().catch(report);
+  else showSignIn('');
+})();
+`;

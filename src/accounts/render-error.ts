@@ -1,0 +1,33 @@
+/**
+ * Errors of the account routes, rendered in Firefox Accounts' shape (spec/device-messages.md
+ * §6.3 item 7): `{code, errno, error, message, info}`, with a body on every status (unlike the
+ * push endpoint's empty 404). Statuses and errnos come from the one table in errors/api-error.ts.
+ */
+import { STATUS_CODES } from 'node:http';
+import type { FastifyError, FastifyReply } from 'fastify';
+import { ApiError, MORE_INFO_URL } from '../errors/api-error.js';
+import { StoreBusyError } from '../storage/store.js';
+
+/** Map any error to an ApiError: ours as they are, storage's and Fastify's by what they mean. */
+export function toAccountsError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof StoreBusyError) return new ApiError('database-busy');
+  const { code, statusCode } = err as Partial<FastifyError>;
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new ApiError('request-too-large');
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new ApiError('invalid-json', 'The request body must be application/json');
+  if (code?.startsWith('FST_ERR_CTP_')) return new ApiError('invalid-json');
+  if (statusCode === 404) return new ApiError('not-found');
+  if (statusCode === 405) return new ApiError('method-not-allowed');
+  if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) return new ApiError('bad-request');
+  if (statusCode === undefined && (err as Error | undefined)?.name === 'SqliteError') return new ApiError('database');
+  return new ApiError('internal');
+}
+
+export function sendAccountsError(reply: FastifyReply, error: ApiError): FastifyReply {
+  const { status } = error;
+  if (status === 503) reply.header('retry-after', '120');
+  return reply
+    .code(status)
+    .type('application/json')
+    .send({ code: status, errno: error.errno, error: STATUS_CODES[status] ?? 'Error', message: error.message, info: MORE_INFO_URL });
+}

@@ -1,0 +1,38 @@
+/**
+ * Account and session routes (spec/device-messages.md §6.1): create, sign in, sign out, profile,
+ * delete. Bodies become typed values in `edge/`; the work is in `accounts.ts`.
+ */
+import type { FastifyPluginCallback } from 'fastify';
+import { z } from 'zod';
+import { createAccount, destroyAccount, getProfile, signIn, signOut, updateProfile } from '../accounts.js';
+import { authenticate } from '../authenticate.js';
+import type { AccountsContext } from '../context.js';
+import { parseCredentials, parsePassword } from '../edge/credentials.js';
+import { deviceNameSchema } from '../edge/device-registration.js';
+import { parseWith } from '../edge/parse.js';
+
+const profileSchema = z.object({ displayName: deviceNameSchema.nullable() }).strict();
+
+export const accountRoutes: FastifyPluginCallback<AccountsContext> = (app, ctx, done) => {
+  app.post('/v1/account/create', async (req) => createAccount(ctx, parseCredentials(req.body)));
+  app.post('/v1/account/login', async (req) => signIn(ctx, parseCredentials(req.body)));
+
+  app.post('/v1/session/destroy', async (req) => {
+    await signOut(ctx, await authenticate(ctx, req.headers.authorization));
+    return {};
+  });
+
+  app.get('/v1/account/profile', async (req) => getProfile(ctx, await authenticate(ctx, req.headers.authorization)));
+  app.post('/v1/account/profile', async (req) => {
+    const auth = await authenticate(ctx, req.headers.authorization);
+    await updateProfile(ctx, auth, parseWith(profileSchema, req.body).displayName);
+    return {};
+  });
+
+  app.post('/v1/account/destroy', async (req) => {
+    const auth = await authenticate(ctx, req.headers.authorization);
+    await destroyAccount(ctx, auth, parsePassword(req.body));
+    return {};
+  });
+  done();
+};

@@ -1,0 +1,78 @@
+/**
+ * The connection role (spec/autopush.md §1.1 autoconnect): the router port, whose URL is this
+ * node's id, and the WebSocket service that writes that id into router records on hello. The
+ * caller attaches `handleUpgrade` to its public HTTP server.
+ */
+import { hostname } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { openMegaphone } from '../connection/broadcasts/megaphone.js';
+import { ClientRegistry } from '../connection/registry.js';
+import { buildRouterPort } from '../connection/router-port.js';
+import { createConnectionService, type ConnectionService } from '../connection/server.js';
+import { LocalRouter } from '../routing/local-router.js';
+import { routerUrl } from '../routing/node-id.js';
+import type { NodeRouter } from '../routing/node-router.js';
+import type { NodeResources } from './node-resources.js';
+
+export interface ConnectionNode {
+  /** `http://{routerHostname}:{routerPort}`: this node's id and router URL. */
+  readonly nodeId: string;
+  /** The router port actually bound (useful with --router-port 0). */
+  readonly routerPort: number;
+  /** This node's sessions in-process, every other node over HTTP. */
+  readonly router: NodeRouter;
+  readonly handleUpgrade: ConnectionService['handleUpgrade'];
+  /** Close every session (saving unacked messages), then the router port. Idempotent. */
+  shutdown(): Promise<void>;
+}
+
+export async function startConnectionNode(res: NodeResources): Promise<ConnectionNode> {
+  const { settings, store, cipher } = res;
+  const logger = res.logger.child({ part: 'connection' });
+  // The registry exists before the service: the router port must be bound to name the node.
+  const registry = new ClientRegistry();
+  const routerApp = buildRouterPort({
+    delivery: registry,
+    key: res.routerKey,
+    healthCheck: () => store.healthCheck(),
+    maxDataBytes: settings.maxDataBytes,
+    logger: res.logger.child({ part: 'router-port' }),
+  });
+  await routerApp.listen({ host: settings.routerHost, port: settings.routerPort });
+  const routerPort = (routerApp.server.address() as AddressInfo).port;
+  const nodeId = routerUrl(settings.routerHostname || hostname(), routerPort);
+  const router = new LocalRouter(nodeId, registry, res.remote);
+
+  let megaphone;
+  try {
+    megaphone = await openMegaphone(settings, logger);
+  } catch (err) {
+    await routerApp.close();
+    throw err;
+  }
+  const service = createConnectionService({
+    settings,
+    store,
+    cipher,
+    nodeId,
+    registry,
+    router,
+    ...(megaphone ? { broadcasts: megaphone.tracker } : {}),
+    logger,
+  });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    nodeId,
+    routerPort,
+    router,
+    handleUpgrade: service.handleUpgrade,
+    shutdown: () =>
+      (stopping ??= (async () => {
+        megaphone?.stop();
+        // Sessions end first: until then the router port still answers for them.
+        await service.shutdown(settings.shutdownGrace * 1000);
+        await routerApp.close();
+      })()),
+  };
+}

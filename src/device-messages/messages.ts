@@ -1,0 +1,49 @@
+/**
+ * The messages API of the 2018 recipe (spec/device-messages.md §3.1): `sendtab` messages,
+ * encrypted by the sender to the target's push keys, stored in the target's `messages` mailbox,
+ * announced with a `{topic, url}` push. Only devices with the `messages` capability take them.
+ */
+import type { AuthContext } from '../accounts/authenticate.js';
+import type { AccountsContext } from '../accounts/context.js';
+import { ApiError } from '../errors/api-error.js';
+import { ownBox, type InvokeResult } from './commands.js';
+import type { DeviceMessage } from './edge/device-message.js';
+import type { ReadQuery } from './edge/read-query.js';
+import { fetchUrl } from './links.js';
+import { putRecord, readRecords, type RecordPage } from './mailbox.js';
+
+export const MESSAGES_CAPABILITY = 'messages';
+/** The recipe's TTL for `sendtab` (30 days; clamped to the mailbox maximum). */
+const SENDTAB_TTL = 30 * 86_400;
+/** The recipe's push TTL (1 h), never longer than the message lives. */
+const PUSH_TTL = 3600;
+
+export interface StoredMessage {
+  topic: 'sendtab';
+  data: string;
+  sender?: string;
+}
+
+/**
+ * @throws ApiError `unknown-device`, `messages-not-supported` (no `messages` capability),
+ *   `request-too-large`.
+ */
+export async function sendMessage(ctx: AccountsContext, auth: AuthContext, msg: DeviceMessage): Promise<InvokeResult> {
+  const target = await ctx.store.getDevice(auth.uid, msg.to);
+  if (target === null) throw new ApiError('unknown-device');
+  if (!target.capabilities.includes(MESSAGES_CAPABILITY)) throw new ApiError('messages-not-supported');
+  const record: StoredMessage = { topic: msg.topic, data: msg.data };
+  if (auth.deviceId !== null) record.sender = auth.deviceId;
+  const key = { uid: auth.uid, deviceId: target.id, box: 'messages' as const };
+  const stored = await putRecord(ctx.mailbox, ctx.settings, key, record, msg.ttl ?? SENDTAB_TTL);
+  const payload = { topic: msg.topic, url: fetchUrl(ctx.settings.publicUrl, 'messages', stored.index) };
+  const outcome = await ctx.pusher.push(target, payload, Math.min(PUSH_TTL, stored.ttl));
+  return outcome.ok ? { enqueued: true, notified: true } : { enqueued: true, notified: false, notifyError: outcome.reason };
+}
+
+/** The caller's own messages; with limit 0 only `{index}` of the latest. */
+export async function readMessages(ctx: AccountsContext, auth: AuthContext, query: ReadQuery): Promise<RecordPage<StoredMessage> | { index: number }> {
+  const key = ownBox(auth, 'messages');
+  if (query.limit === 0) return { index: await ctx.mailbox.latestIndex(key) };
+  return readRecords<StoredMessage>(ctx.mailbox, key, query.index, query.limit);
+}

@@ -1,0 +1,119 @@
+/**
+ * `accountsPlugin`: accounts, sessions, the device registry, device messages and commands, and
+ * the device management page, as one Fastify plugin to mount on Herald's HTTP app:
+ *
+ *   app.register(accountsPlugin, { settings, accounts, mailbox, vapid })
+ *
+ * It lives here, in the upper of the two parts, because it wires both: `device-messages/` may
+ * import `accounts/`, never the other way round. The plugin is encapsulated: its JSON body
+ * parser, body limit and FxA-style error rendering apply to its own routes only, so the push
+ * endpoint's raw-bytes parsing and autopush-style errors are untouched. It starts the mailbox
+ * sweeper and, on close, stops it and waits for pushes still in flight. The caller owns (and
+ * closes) the stores.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { BackgroundTasks } from '../accounts/background.js';
+import type { AccountsContext } from '../accounts/context.js';
+import { DevicePusher } from '../accounts/device-push.js';
+import { decoyHash } from '../accounts/password.js';
+import { sendAccountsError, toAccountsError } from '../accounts/render-error.js';
+import { accountRoutes } from '../accounts/routes/account.js';
+import { devicesPageRoutes } from '../accounts/routes/devices-page.js';
+import { deviceRoutes } from '../accounts/routes/devices.js';
+import { systemClock, type AccountsSettings, type Clock } from '../accounts/settings.js';
+import type { VapidKeyPair } from '../accounts/vapid-key-file.js';
+import { ApiError } from '../errors/api-error.js';
+import type { AccountStore } from '../storage/accounts/account-store.js';
+import type { MailboxStore } from '../storage/accounts/mailbox-store.js';
+import { commandRoutes } from './routes/commands.js';
+import { messageRoutes } from './routes/messages.js';
+import { startSweeper } from './sweeper.js';
+
+export interface AccountsPluginOptions {
+  settings: Readonly<AccountsSettings>;
+  accounts: AccountStore;
+  mailbox: MailboxStore;
+  /** Herald's own VAPID key pair (`loadOrCreateVapidKeys`), signing its pushes to devices. */
+  vapid: VapidKeyPair;
+  /** Time of sessions, devices and sweeps; default the system clock. */
+  clock?: Clock;
+  /** HTTP client of pushes to devices; default global fetch. Tests wrap it. */
+  fetch?: typeof fetch;
+  /** Run the periodic sweep of expired messages (default true). */
+  sweep?: boolean;
+  /** Called once the plugin is set up, with handles for shutdown tooling and tests. */
+  onStarted?: (handle: AccountsHandle) => void;
+}
+
+export interface AccountsHandle {
+  /** Wait for account-event pushes still in flight. */
+  drain(): Promise<void>;
+  /** Sweep expired mailbox entries now; resolves with how many went. */
+  sweepNow(): Promise<number>;
+}
+
+/** Room for the largest stored message plus its JSON envelope; more is 413 before parsing. */
+const bodyLimitFor = (maxMessageBytes: number) => Math.max(1024 * 1024, 2 * maxMessageBytes);
+
+export const accountsPlugin: FastifyPluginAsync<AccountsPluginOptions> = async (app, opts) => {
+  const clock = opts.clock ?? systemClock;
+  const log = app.log.child({ part: 'accounts' });
+  const background = new BackgroundTasks();
+  const pusher = new DevicePusher({
+    store: opts.accounts,
+    vapid: opts.vapid,
+    subject: opts.settings.publicUrl,
+    timeoutMs: opts.settings.pushTimeoutMs,
+    log,
+    fetch: opts.fetch,
+  });
+  const decoy = decoyHash(opts.settings.passwordCost);
+  decoy.catch(() => undefined); // awaited (and rethrown) at sign-in only; never an unhandled rejection
+  const ctx: AccountsContext = {
+    settings: opts.settings,
+    store: opts.accounts,
+    mailbox: opts.mailbox,
+    pusher,
+    clock,
+    background,
+    log,
+    decoyHash: decoy,
+  };
+
+  // JSON only, here; an empty body is no body (sign-out posts none).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: bodyLimitFor(opts.settings.maxMessageBytes) }, (_req, body, done) => {
+    if (body === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      done(new ApiError('invalid-json'), undefined);
+    }
+  });
+  app.setErrorHandler((err, req, reply) => {
+    const error = toAccountsError(err);
+    if (error.status >= 500) req.log.error({ err, kind: error.kind }, 'account request failed');
+    return sendAccountsError(reply, error);
+  });
+  // Tokens are per-user secrets: no shared cache may keep an answer.
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    reply.header('cache-control', 'no-store');
+    done(null, payload);
+  });
+
+  await app.register(accountRoutes, ctx);
+  await app.register(deviceRoutes, ctx);
+  await app.register(commandRoutes, ctx);
+  await app.register(messageRoutes, ctx);
+  await app.register(devicesPageRoutes, ctx);
+
+  const sweeper = opts.sweep === false ? null : startSweeper(opts.mailbox, { intervalMs: opts.settings.sweepInterval * 1000, clock, log });
+  app.addHook('onClose', async () => {
+    await sweeper?.stop();
+    await background.drain();
+  });
+  opts.onStarted?.({
+    drain: () => background.drain(),
+    sweepNow: () => (sweeper ? sweeper.sweepNow() : opts.mailbox.purgeExpired(clock.now())),
+  });
+};

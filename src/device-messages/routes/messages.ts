@@ -1,0 +1,19 @@
+/** The messages API of the recipe (spec/device-messages.md §3.1): send `sendtab`, read one's own. */
+import type { FastifyPluginCallback } from 'fastify';
+import { authenticate } from '../../accounts/authenticate.js';
+import type { AccountsContext } from '../../accounts/context.js';
+import { parseDeviceMessage } from '../edge/device-message.js';
+import { parseReadQuery } from '../edge/read-query.js';
+import { readMessages, sendMessage } from '../messages.js';
+
+export const messageRoutes: FastifyPluginCallback<AccountsContext> = (app, ctx, done) => {
+  app.post('/v1/account/devices/messages', async (req) => {
+    const auth = await authenticate(ctx, req.headers.authorization);
+    return sendMessage(ctx, auth, parseDeviceMessage(req.body));
+  });
+  app.get('/v1/account/device/messages', async (req) => {
+    const auth = await authenticate(ctx, req.headers.authorization);
+    return readMessages(ctx, auth, parseReadQuery(req.query));
+  });
+  done();
+};

@@ -1,0 +1,158 @@
+/**
+ * A thin typed client of Herald's account API (docs/device-messages.md): one method per route,
+ * JSON in and out, `Authorization: Bearer <sessionToken>`. Failures throw `AccountApiError` with
+ * the status and errno (docs/errors.md). No retries, no state beyond the token.
+ */
+
+/** A device as `GET /v1/account/devices` shows it. */
+export interface RemoteDevice {
+  id: string;
+  name: string;
+  type: string;
+  createdAt: number;
+  lastAccessTime: number;
+  isCurrentDevice: boolean;
+  pushCallback: string | null;
+  pushPublicKey: string | null;
+  pushAuthKey: string | null;
+  pushEndpointExpired: boolean;
+  capabilities: string[];
+  availableCommands: Record<string, string>;
+}
+
+export interface DeviceRegistrationBody {
+  id?: string;
+  name?: string;
+  type?: string;
+  pushCallback?: string;
+  pushPublicKey?: string;
+  pushAuthKey?: string;
+  capabilities?: string[];
+  availableCommands?: Record<string, string>;
+}
+
+/** A page of a mailbox; `{index}` alone when asked with limit 0. */
+export interface MailboxPageJson<T> {
+  index: number;
+  last?: boolean;
+  messages?: { index: number; data: T }[];
+}
+
+export interface StoredCommandJson {
+  command: string;
+  payload: Record<string, unknown>;
+  sender?: string;
+}
+
+export interface StoredMessageJson {
+  topic: string;
+  data: string;
+  sender?: string;
+}
+
+export interface EnqueueResult {
+  enqueued: boolean;
+  notified: boolean;
+  notifyError?: string;
+}
+
+export class AccountApiError extends Error {
+  readonly status: number;
+  readonly errno: number | null;
+  constructor(status: number, errno: number | null, message: string) {
+    super(message);
+    this.name = 'AccountApiError';
+    this.status = status;
+    this.errno = errno;
+  }
+}
+
+export class AccountApi {
+  readonly baseUrl: string;
+  sessionToken: string | null;
+
+  /** @param baseUrl Herald's public URL, e.g. `https://push.example.com`. */
+  constructor(baseUrl: string, sessionToken: string | null = null) {
+    this.baseUrl = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+    this.sessionToken = sessionToken;
+  }
+
+  /** Create an account; keeps and returns the new session. */
+  async createAccount(email: string, password: string): Promise<{ uid: string; sessionToken: string }> {
+    return this.#signedIn(await this.#call<{ uid: string; sessionToken: string }>('POST', 'v1/account/create', { email, password }, false));
+  }
+
+  /** Sign in; keeps and returns the new session. */
+  async signIn(email: string, password: string): Promise<{ uid: string; sessionToken: string }> {
+    return this.#signedIn(await this.#call<{ uid: string; sessionToken: string }>('POST', 'v1/account/login', { email, password }, false));
+  }
+
+  async signOut(): Promise<void> {
+    await this.#call('POST', 'v1/session/destroy');
+    this.sessionToken = null;
+  }
+
+  profile(): Promise<{ uid: string; email: string; displayName: string | null }> {
+    return this.#call('GET', 'v1/account/profile');
+  }
+
+  async destroyAccount(password: string): Promise<void> {
+    await this.#call('POST', 'v1/account/destroy', { password });
+    this.sessionToken = null;
+  }
+
+  registerDevice(body: DeviceRegistrationBody): Promise<RemoteDevice> {
+    return this.#call('POST', 'v1/account/device', body);
+  }
+
+  devices(activeSince?: number): Promise<RemoteDevice[]> {
+    return this.#call('GET', activeSince === undefined ? 'v1/account/devices' : `v1/account/devices?filterIdleDevicesTimestamp=${activeSince}`);
+  }
+
+  async destroyDevice(id: string): Promise<void> {
+    await this.#call('POST', 'v1/account/device/destroy', { id });
+  }
+
+  invokeCommand(target: string, command: string, payload: Record<string, unknown>, ttl?: number): Promise<EnqueueResult> {
+    return this.#call('POST', 'v1/account/devices/invoke_command', ttl === undefined ? { target, command, payload } : { target, command, payload, ttl });
+  }
+
+  commands(index: number, limit = 100): Promise<MailboxPageJson<StoredCommandJson>> {
+    return this.#call('GET', `v1/account/device/commands?index=${index}&limit=${limit}`);
+  }
+
+  sendMessage(to: string, data: string, ttl?: number): Promise<EnqueueResult> {
+    return this.#call('POST', 'v1/account/devices/messages', ttl === undefined ? { to, topic: 'sendtab', data } : { to, topic: 'sendtab', data, ttl });
+  }
+
+  messages(index: number, limit = 100): Promise<MailboxPageJson<StoredMessageJson>> {
+    return this.#call('GET', `v1/account/device/messages?index=${index}&limit=${limit}`);
+  }
+
+  #signedIn(r: { uid: string; sessionToken: string }) {
+    this.sessionToken = r.sessionToken;
+    return r;
+  }
+
+  async #call<T>(method: 'GET' | 'POST', path: string, body?: unknown, auth = true): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (auth) {
+      if (this.sessionToken === null) throw new AccountApiError(401, 110, 'not signed in');
+      headers.Authorization = `Bearer ${this.sessionToken}`;
+    }
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const res = await fetch(new URL(path, this.baseUrl), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    if (!res.ok) {
+      const err = (json ?? {}) as { errno?: number; message?: string };
+      throw new AccountApiError(res.status, err.errno ?? null, err.message ?? `HTTP ${res.status}`);
+    }
+    return json as T;
+  }
+}

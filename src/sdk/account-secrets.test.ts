@@ -1,0 +1,37 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { webcrypto } from 'node:crypto';
+import { PAGE_AUTH_INFO, PAGE_STRETCH_ITERATIONS, PAGE_STRETCH_SALT_PREFIX } from '../accounts/page/devices-js.js';
+import { AUTH_INFO, deriveAccountSecrets, STRETCH_ITERATIONS, STRETCH_SALT_PREFIX } from './account-secrets.js';
+
+describe('account secrets', () => {
+  it('are derived from the normalised email and the NFC password, the same every time', async () => {
+    const a = await deriveAccountSecrets(' Ann@Example.com ', 'caf\u00e9 password');
+    const b = await deriveAccountSecrets('ann@example.com', 'cafe\u0301 password');
+    assert.equal(a.email, 'ann@example.com');
+    assert.deepEqual(a, b);
+    assert.match(a.authPassword, /^[0-9a-f]{64}$/);
+    assert.equal(a.kSync.length, 64);
+    assert.equal(a.kXCS.length, 16);
+  });
+
+  it('differ per account and per password, and the password sent is not kSync', async () => {
+    const a = await deriveAccountSecrets('ann@example.com', 'password one');
+    const b = await deriveAccountSecrets('bob@example.com', 'password one');
+    const c = await deriveAccountSecrets('ann@example.com', 'password two');
+    assert.notEqual(a.authPassword, b.authPassword);
+    assert.notEqual(a.authPassword, c.authPassword);
+    assert.ok(!a.kSync.toString('hex').includes(a.authPassword));
+  });
+
+  it('match what the device page computes with WebCrypto (same constants, same steps)', async () => {
+    assert.deepEqual([PAGE_STRETCH_SALT_PREFIX, PAGE_STRETCH_ITERATIONS, PAGE_AUTH_INFO], [STRETCH_SALT_PREFIX, STRETCH_ITERATIONS, AUTH_INFO]);
+    const subtle = webcrypto.subtle;
+    const enc = new TextEncoder();
+    const base = await subtle.importKey('raw', enc.encode('hunter2 hunter2'), 'PBKDF2', false, ['deriveBits']);
+    const stretched = await subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt: enc.encode(PAGE_STRETCH_SALT_PREFIX + 'x@example.com'), iterations: PAGE_STRETCH_ITERATIONS }, base, 256);
+    const ikm = await subtle.importKey('raw', stretched, 'HKDF', false, ['deriveBits']);
+    const auth = await subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: enc.encode(PAGE_AUTH_INFO) }, ikm, 256);
+    assert.equal(Buffer.from(auth).toString('hex'), (await deriveAccountSecrets('x@example.com', 'hunter2 hunter2')).authPassword);
+  });
+});

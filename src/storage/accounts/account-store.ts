@@ -1,0 +1,124 @@
+/**
+ * The storage contract of accounts, sessions and the device registry (spec/device-messages.md
+ * §2, §6.3). Each method's comment is its contract; every backend passes the shared suite in
+ * `conformance.ts`. Nothing here knows a backend: SQLite lives in `sqlite/`, and a PostgreSQL or
+ * Redis backend implements this same interface beside it.
+ *
+ * Identifiers are opaque lowercase hex made by the caller (uid and device id 32 characters, a
+ * session id the 64-character SHA-256 of its token), so every backend can key on them as text.
+ * Times are epoch milliseconds given by the caller, never read from the backend's clock.
+ */
+
+export interface AccountRecord {
+  /** 32 lowercase hex characters. */
+  uid: string;
+  /** Lowercased at the edge; unique across accounts. */
+  email: string;
+  /** An encoded password hash (`accounts/password.ts`); opaque to storage. */
+  passwordHash: string;
+  displayName: string | null;
+  createdAt: number;
+}
+
+export type NewAccount = AccountRecord;
+
+export interface SessionRecord {
+  /** SHA-256 of the session token, 64 lowercase hex characters; the token itself is never stored. */
+  id: string;
+  uid: string;
+  createdAt: number;
+  /** Last authenticated request, epoch ms (bumped at most once a minute by the caller). */
+  lastAccessTime: number;
+  /** The device bound to this session, if it registered one. */
+  deviceId: string | null;
+}
+
+/** A device's push subscription: all three fields or none. */
+export interface DevicePush {
+  /** The push endpoint URL. */
+  callback: string;
+  /** base64url 65-byte P-256 point (`p256dh`). */
+  publicKey: string;
+  /** base64url 16-byte auth secret. */
+  authKey: string;
+}
+
+export interface DeviceRecord {
+  uid: string;
+  /** 32 lowercase hex characters, unique within the account. */
+  id: string;
+  /** Every device is bound to exactly one session; destroying either destroys both. */
+  sessionId: string;
+  name: string;
+  type: string;
+  createdAt: number;
+  push: DevicePush | null;
+  /** Set when the push service answered 404/410; cleared by registering another callback. */
+  pushEndpointExpired: boolean;
+  capabilities: string[];
+  /** Command URI → opaque data (spec §2.1), e.g. the Send Tab key bundle. */
+  availableCommands: Record<string, string>;
+  /** The `lastAccessTime` of the device's session. */
+  lastAccessTime: number;
+}
+
+export type NewDevice = Omit<DeviceRecord, 'pushEndpointExpired' | 'lastAccessTime'>;
+
+/** What a device update may change; absent fields stay as stored. */
+export interface DevicePatch {
+  name?: string;
+  type?: string;
+  /** null clears the subscription. */
+  push?: DevicePush | null;
+  capabilities?: string[];
+  availableCommands?: Record<string, string>;
+}
+
+export interface AccountStore {
+  /** Create an account; false (and no change) when its email or uid is taken. */
+  createAccount(account: NewAccount): Promise<boolean>;
+  getAccount(uid: string): Promise<AccountRecord | null>;
+  /** By the (already lowercased) email; null when there is none. */
+  findAccountByEmail(email: string): Promise<AccountRecord | null>;
+  /** Change the password hash or display name; false when the account does not exist. */
+  updateAccount(uid: string, patch: { passwordHash?: string; displayName?: string | null }): Promise<boolean>;
+  /** Delete the account with all its sessions and devices; false when it did not exist. */
+  deleteAccount(uid: string): Promise<boolean>;
+
+  /** Add a session; false (and no change) when the account does not exist or the id is taken. */
+  createSession(session: { id: string; uid: string; createdAt: number }): Promise<boolean>;
+  /** The session, or null when it does not exist (signed out, revoked, account deleted). */
+  getSession(id: string): Promise<SessionRecord | null>;
+  /** Move `lastAccessTime` forward to `at` (never backwards); no-op for an unknown session. */
+  touchSession(id: string, at: number): Promise<void>;
+  /** Delete the session and the device bound to it; false when it did not exist. */
+  deleteSession(id: string): Promise<boolean>;
+
+  /**
+   * Create a device bound to `device.sessionId` (of account `device.uid`), with
+   * `pushEndpointExpired` false. False (and no change) when the session does not exist, belongs
+   * to another account, already has a device, or the id is taken in the account.
+   */
+  createDevice(device: NewDevice): Promise<boolean>;
+  /**
+   * Apply `patch` to a device of the account and return the new record, or null when there is no
+   * such device. When `patch.push` names a callback other than the stored one (or the stored
+   * subscription is null), `pushEndpointExpired` is cleared in the same write.
+   */
+  updateDevice(uid: string, id: string, patch: DevicePatch): Promise<DeviceRecord | null>;
+  /** A device of the account, or null (a device of another account is null too). */
+  getDevice(uid: string, id: string): Promise<DeviceRecord | null>;
+  /** The account's devices, oldest first (ties by id). */
+  listDevices(uid: string): Promise<DeviceRecord[]>;
+  /** Delete a device and the session it is bound to; false when there is no such device. */
+  deleteDevice(uid: string, id: string): Promise<boolean>;
+  /**
+   * Set `pushEndpointExpired` only while the device's callback still equals `callback`, so a
+   * failure of an old endpoint never flags a newer registration. Returns whether it was set.
+   */
+  markPushEndpointExpired(uid: string, id: string, callback: string): Promise<boolean>;
+
+  /** True when the backend answers. */
+  healthCheck(): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,285 @@
+/**
+ * `AccountStore` on SQLite (better-sqlite3), in the push store's database file or any other.
+ * Writes that read first run under BEGIN IMMEDIATE, as in the push store, so a second process on
+ * the same file never has to upgrade a read lock. JSON columns hold capabilities and commands.
+ */
+import type Database from 'better-sqlite3';
+import type { AccountRecord, AccountStore, DevicePatch, DeviceRecord, NewAccount, NewDevice, SessionRecord } from '../account-store.js';
+import { openAccountsDatabase, runSync, type SqliteConnectionOptions } from './open-database.js';
+
+interface DeviceRow {
+  uid: string;
+  id: string;
+  session_id: string;
+  name: string;
+  type: string;
+  created_at: number;
+  push_callback: string | null;
+  push_public_key: string | null;
+  push_auth_key: string | null;
+  push_expired: number;
+  capabilities: string;
+  available_commands: string;
+  last_access: number;
+}
+
+interface AccountRow {
+  uid: string;
+  email: string;
+  password_hash: string;
+  display_name: string | null;
+  created_at: number;
+}
+
+/** Open (creating and migrating if needed) the accounts tables in the database at `path`. */
+export function openSqliteAccountStore(path: string, opts: SqliteConnectionOptions = {}): Promise<SqliteAccountStore> {
+  try {
+    return Promise.resolve(new SqliteAccountStore(openAccountsDatabase(path, opts)));
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+export class SqliteAccountStore implements AccountStore {
+  readonly #db: Database.Database;
+  readonly #sql: ReturnType<typeof prepare>;
+  readonly #tx: ReturnType<typeof transactions>;
+  #closed = false;
+
+  /** Prefer `openSqliteAccountStore`; this takes ownership of a migrated connection. */
+  constructor(db: Database.Database) {
+    this.#db = db;
+    this.#sql = prepare(db);
+    this.#tx = transactions(db, this.#sql);
+  }
+
+  createAccount(a: NewAccount): Promise<boolean> {
+    return this.#run(() => this.#sql.insertAccount.run(a.uid, a.email, a.passwordHash, a.displayName, a.createdAt).changes > 0);
+  }
+
+  getAccount(uid: string): Promise<AccountRecord | null> {
+    return this.#run(() => toAccount(this.#sql.getAccount.get(uid) as AccountRow | undefined));
+  }
+
+  findAccountByEmail(email: string): Promise<AccountRecord | null> {
+    return this.#run(() => toAccount(this.#sql.getAccountByEmail.get(email) as AccountRow | undefined));
+  }
+
+  updateAccount(uid: string, patch: { passwordHash?: string; displayName?: string | null }): Promise<boolean> {
+    return this.#run(() => this.#tx.updateAccount.immediate(uid, patch));
+  }
+
+  deleteAccount(uid: string): Promise<boolean> {
+    // Sessions and devices go by ON DELETE CASCADE.
+    return this.#run(() => this.#sql.deleteAccount.run(uid).changes > 0);
+  }
+
+  createSession(s: { id: string; uid: string; createdAt: number }): Promise<boolean> {
+    return this.#run(() => this.#sql.insertSession.run(s.id, s.uid, s.createdAt, s.createdAt, s.uid).changes > 0);
+  }
+
+  getSession(id: string): Promise<SessionRecord | null> {
+    return this.#run(() => {
+      const row = this.#sql.getSession.get(id) as
+        | { id: string; uid: string; created_at: number; last_access: number; device_id: string | null }
+        | undefined;
+      if (!row) return null;
+      return { id: row.id, uid: row.uid, createdAt: row.created_at, lastAccessTime: row.last_access, deviceId: row.device_id };
+    });
+  }
+
+  touchSession(id: string, at: number): Promise<void> {
+    return this.#run(() => void this.#sql.touchSession.run(at, id));
+  }
+
+  deleteSession(id: string): Promise<boolean> {
+    // The device bound to it goes by ON DELETE CASCADE.
+    return this.#run(() => this.#sql.deleteSession.run(id).changes > 0);
+  }
+
+  createDevice(d: NewDevice): Promise<boolean> {
+    return this.#run(() => this.#tx.createDevice.immediate(d));
+  }
+
+  updateDevice(uid: string, id: string, patch: DevicePatch): Promise<DeviceRecord | null> {
+    return this.#run(() => this.#tx.updateDevice.immediate(uid, id, patch));
+  }
+
+  getDevice(uid: string, id: string): Promise<DeviceRecord | null> {
+    return this.#run(() => toDevice(this.#sql.getDevice.get(uid, id) as DeviceRow | undefined));
+  }
+
+  listDevices(uid: string): Promise<DeviceRecord[]> {
+    return this.#run(() => (this.#sql.listDevices.all(uid) as DeviceRow[]).map((r) => toDevice(r) as DeviceRecord));
+  }
+
+  deleteDevice(uid: string, id: string): Promise<boolean> {
+    // Deleting the session cascades to the device: both go in one statement.
+    return this.#run(() => this.#sql.deleteDeviceSession.run(uid, id).changes > 0);
+  }
+
+  markPushEndpointExpired(uid: string, id: string, callback: string): Promise<boolean> {
+    return this.#run(() => this.#sql.markExpired.run(uid, id, callback).changes > 0);
+  }
+
+  healthCheck(): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(false);
+    try {
+      return Promise.resolve(this.#sql.health.get() === 1);
+    } catch {
+      return Promise.resolve(false);
+    }
+  }
+
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#db.close();
+    }
+    return Promise.resolve();
+  }
+
+  #run<T>(work: () => T): Promise<T> {
+    return runSync(this.#closed, work);
+  }
+}
+
+const DEVICE_COLUMNS = `d.uid, d.id, d.session_id, d.name, d.type, d.created_at, d.push_callback, d.push_public_key,
+  d.push_auth_key, d.push_expired, d.capabilities, d.available_commands, s.last_access`;
+
+function prepare(db: Database.Database) {
+  return {
+    insertAccount: db.prepare(
+      'INSERT OR IGNORE INTO account (uid, email, password_hash, display_name, created_at) VALUES (?, ?, ?, ?, ?)',
+    ),
+    getAccount: db.prepare('SELECT uid, email, password_hash, display_name, created_at FROM account WHERE uid = ?'),
+    getAccountByEmail: db.prepare('SELECT uid, email, password_hash, display_name, created_at FROM account WHERE email = ?'),
+    setPasswordHash: db.prepare('UPDATE account SET password_hash = ? WHERE uid = ?'),
+    setDisplayName: db.prepare('UPDATE account SET display_name = ? WHERE uid = ?'),
+    accountExists: db.prepare('SELECT 1 FROM account WHERE uid = ?'),
+    deleteAccount: db.prepare('DELETE FROM account WHERE uid = ?'),
+
+    insertSession: db.prepare(
+      `INSERT OR IGNORE INTO account_session (id, uid, created_at, last_access)
+       SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM account WHERE uid = ?)`,
+    ),
+    getSession: db.prepare(
+      `SELECT s.id, s.uid, s.created_at, s.last_access, d.id AS device_id
+       FROM account_session s LEFT JOIN account_device d ON d.session_id = s.id WHERE s.id = ?`,
+    ),
+    touchSession: db.prepare('UPDATE account_session SET last_access = max(last_access, ?) WHERE id = ?'),
+    deleteSession: db.prepare('DELETE FROM account_session WHERE id = ?'),
+
+    sessionFree: db.prepare(
+      `SELECT 1 FROM account_session s WHERE s.id = ? AND s.uid = ?
+       AND NOT EXISTS (SELECT 1 FROM account_device d WHERE d.session_id = s.id)`,
+    ),
+    insertDevice: db.prepare(
+      `INSERT OR IGNORE INTO account_device (uid, id, session_id, name, type, created_at, push_callback, push_public_key,
+         push_auth_key, push_expired, capabilities, available_commands)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+    ),
+    getDevice: db.prepare(
+      `SELECT ${DEVICE_COLUMNS} FROM account_device d JOIN account_session s ON s.id = d.session_id WHERE d.uid = ? AND d.id = ?`,
+    ),
+    listDevices: db.prepare(
+      `SELECT ${DEVICE_COLUMNS} FROM account_device d JOIN account_session s ON s.id = d.session_id
+       WHERE d.uid = ? ORDER BY d.created_at, d.id`,
+    ),
+    writeDevice: db.prepare(
+      `UPDATE account_device SET name = ?, type = ?, push_callback = ?, push_public_key = ?, push_auth_key = ?,
+         push_expired = ?, capabilities = ?, available_commands = ? WHERE uid = ? AND id = ?`,
+    ),
+    deleteDeviceSession: db.prepare(
+      'DELETE FROM account_session WHERE id = (SELECT session_id FROM account_device WHERE uid = ? AND id = ?)',
+    ),
+    markExpired: db.prepare('UPDATE account_device SET push_expired = 1 WHERE uid = ? AND id = ? AND push_callback = ?'),
+    health: db.prepare('SELECT 1').pluck(),
+  };
+}
+
+function transactions(db: Database.Database, sql: ReturnType<typeof prepare>) {
+  return {
+    updateAccount: db.transaction((uid: string, patch: { passwordHash?: string; displayName?: string | null }): boolean => {
+      if (sql.accountExists.get(uid) === undefined) return false;
+      if (patch.passwordHash !== undefined) sql.setPasswordHash.run(patch.passwordHash, uid);
+      if (patch.displayName !== undefined) sql.setDisplayName.run(patch.displayName, uid);
+      return true;
+    }),
+
+    createDevice: db.transaction((d: NewDevice): boolean => {
+      if (sql.sessionFree.get(d.sessionId, d.uid) === undefined) return false;
+      return (
+        sql.insertDevice.run(
+          d.uid,
+          d.id,
+          d.sessionId,
+          d.name,
+          d.type,
+          d.createdAt,
+          d.push?.callback ?? null,
+          d.push?.publicKey ?? null,
+          d.push?.authKey ?? null,
+          JSON.stringify(d.capabilities),
+          JSON.stringify(d.availableCommands),
+        ).changes > 0
+      );
+    }),
+
+    updateDevice: db.transaction((uid: string, id: string, patch: DevicePatch): DeviceRecord | null => {
+      const current = toDevice(sql.getDevice.get(uid, id) as DeviceRow | undefined);
+      if (current === null) return null;
+      const push = patch.push === undefined ? current.push : patch.push;
+      // A new callback is a new chance: the old endpoint's failure says nothing about it.
+      const newCallback = patch.push !== undefined && patch.push !== null && patch.push.callback !== current.push?.callback;
+      const next: DeviceRecord = {
+        ...current,
+        name: patch.name ?? current.name,
+        type: patch.type ?? current.type,
+        push,
+        pushEndpointExpired: newCallback ? false : current.pushEndpointExpired,
+        capabilities: patch.capabilities ?? current.capabilities,
+        availableCommands: patch.availableCommands ?? current.availableCommands,
+      };
+      sql.writeDevice.run(
+        next.name,
+        next.type,
+        next.push?.callback ?? null,
+        next.push?.publicKey ?? null,
+        next.push?.authKey ?? null,
+        next.pushEndpointExpired ? 1 : 0,
+        JSON.stringify(next.capabilities),
+        JSON.stringify(next.availableCommands),
+        uid,
+        id,
+      );
+      return next;
+    }),
+  };
+}
+
+function toAccount(row: AccountRow | undefined): AccountRecord | null {
+  if (!row) return null;
+  return { uid: row.uid, email: row.email, passwordHash: row.password_hash, displayName: row.display_name, createdAt: row.created_at };
+}
+
+function toDevice(row: DeviceRow | undefined): DeviceRecord | null {
+  if (!row) return null;
+  const push =
+    row.push_callback !== null && row.push_public_key !== null && row.push_auth_key !== null
+      ? { callback: row.push_callback, publicKey: row.push_public_key, authKey: row.push_auth_key }
+      : null;
+  return {
+    uid: row.uid,
+    id: row.id,
+    sessionId: row.session_id,
+    name: row.name,
+    type: row.type,
+    createdAt: row.created_at,
+    push,
+    pushEndpointExpired: row.push_expired === 1,
+    capabilities: JSON.parse(row.capabilities) as string[],
+    availableCommands: JSON.parse(row.available_commands) as Record<string, string>,
+    lastAccessTime: row.last_access,
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * A live Herald with accounts and device messages, started in-process for the integration tests:
+ * the same parts `herald serve` wires (node resources, connection node, endpoint app, one port
+ * for WebSocket and HTTP), plus `accountsPlugin` on the endpoint app, the account stores in the
+ * same SQLite file, and Herald's VAPID key from its key file. Real sockets on 127.0.0.1.
+ *
+ * It stays here until `herald serve` mounts the plugin itself (see the wiring notes in
+ * docs/device-messages.md); tests then can move to `startHerald()`.
+ *
+ * `dropPushes(n)` makes the next n pushes Herald sends to devices vanish after the push service
+ * would have accepted them (Herald sees a 201), as a lossy push network does.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { accountsSettings, type AccountsSettings } from '../../../src/accounts/settings.js';
+import { loadOrCreateVapidKeys } from '../../../src/accounts/vapid-key-file.js';
+import { openNodeResources } from '../../../src/cli/node-resources.js';
+import { startConnectionNode } from '../../../src/cli/start-connection-node.js';
+import { defaultSettings, type Settings } from '../../../src/config/settings.js';
+import { generateFernetKey } from '../../../src/crypto/fernet.js';
+import { accountsPlugin, type AccountsHandle } from '../../../src/device-messages/plugin.js';
+import { buildEndpointApp } from '../../../src/endpoint/app.js';
+import { openAccountStores, type AccountStores } from '../../../src/storage/accounts/open-account-stores.js';
+import { freePort } from './herald-process.js';
+
+export interface HeraldWithAccounts {
+  /** `http://127.0.0.1:PORT`: the endpoint API, the account API and the device page. */
+  url: string;
+  /** `ws://127.0.0.1:PORT/` */
+  wsUrl: string;
+  stores: AccountStores;
+  /** The SQLite file holding the push store and the account tables. */
+  dbPath: string;
+  handle: AccountsHandle;
+  /** Pushes Herald sent to devices so far (to their callbacks), with the status they got. */
+  pushes: { url: string; status: number; dropped: boolean }[];
+  /** Make the next `n` pushes to devices vanish on the way. */
+  dropPushes(n: number): void;
+  /** Make the next `n` pushes to devices arrive twice (two messages with the same payload). */
+  duplicatePushes(n: number): void;
+  close(): Promise<void>;
+}
+
+export async function startHeraldWithAccounts(over: Partial<AccountsSettings> = {}): Promise<HeraldWithAccounts> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'herald-accounts-it-'));
+  const url = `http://127.0.0.1:${port}`;
+  const settings: Readonly<Settings> = Object.freeze({
+    ...defaultSettings,
+    host: '127.0.0.1',
+    port,
+    endpointUrl: url,
+    db: `sqlite:${join(dataDir, 'herald.db')}`,
+    cryptoKeys: [generateFernetKey()],
+    routerHost: '127.0.0.1',
+    routerHostname: '127.0.0.1',
+    routerPort: 0,
+    logLevel: 'silent',
+  });
+  const logger = pino({ level: 'silent' });
+  const res = await openNodeResources(settings, logger);
+  const connection = await startConnectionNode(res);
+  const stores = await openAccountStores(settings.db);
+  const { keys: vapid } = loadOrCreateVapidKeys(join(dataDir, 'herald-vapid.json'));
+
+  const pushes: HeraldWithAccounts['pushes'] = [];
+  let toDrop = 0;
+  let toDuplicate = 0;
+  const lossyFetch: typeof fetch = async (input, init) => {
+    const target = String(input);
+    if (toDrop > 0) {
+      toDrop--;
+      pushes.push({ url: target, status: 201, dropped: true });
+      return new Response(null, { status: 201 });
+    }
+    if (toDuplicate > 0) {
+      toDuplicate--;
+      const first = await fetch(input, init);
+      pushes.push({ url: target, status: first.status, dropped: false });
+    }
+    const response = await fetch(input, init);
+    pushes.push({ url: target, status: response.status, dropped: false });
+    return response;
+  };
+
+  const app = buildEndpointApp({ settings, store: res.store, router: connection.router, cipher: res.cipher, logger: logger.child({ part: 'endpoint' }) });
+  let handle: AccountsHandle | undefined;
+  app.register(accountsPlugin, {
+    settings: accountsSettings(url, { passwordCost: 12, sweepInterval: 1, ...over }),
+    accounts: stores.accounts,
+    mailbox: stores.mailbox,
+    vapid,
+    fetch: lossyFetch,
+    onStarted: (h) => (handle = h),
+  });
+  app.server.on('upgrade', connection.handleUpgrade);
+  await app.listen({ host: settings.host, port });
+  if (handle === undefined) throw new Error('accountsPlugin did not start');
+  const started = handle;
+  if ((app.server.address() as AddressInfo).port !== port) throw new Error('bound another port');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    wsUrl: `ws://127.0.0.1:${port}/`,
+    stores,
+    dbPath: join(dataDir, 'herald.db'),
+    handle: started,
+    pushes,
+    dropPushes: (n) => void (toDrop += n),
+    duplicatePushes: (n) => void (toDuplicate += n),
+    close: () =>
+      (closing ??= (async () => {
+        const httpClosed = app.close();
+        await connection.shutdown();
+        await httpClosed;
+        await stores.close();
+        await res.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      })()),
+  };
+}
