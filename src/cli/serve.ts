@@ -17,6 +17,7 @@ import type { SettingsRole } from '../config/load-settings.js';
 import type { Settings } from '../config/settings.js';
 import { buildEndpointApp } from '../endpoint/app.js';
 import { buildHealthApp } from './health-app.js';
+import { mountAccounts } from './mount-accounts.js';
 import { openNodeResources } from './node-resources.js';
 import { startConnectionNode, type ConnectionNode } from './start-connection-node.js';
 
@@ -36,17 +37,20 @@ export async function startNode(role: Role, settings: Readonly<Settings>, logger
   const res = await openNodeResources(settings, logger);
   let connection: ConnectionNode | null = null;
   let app: FastifyInstance | undefined;
+  let accounts: { close(): Promise<void> } | undefined;
   try {
     if (role !== 'endpoint') connection = await startConnectionNode(res);
     app =
       role === 'connect'
         ? buildHealthApp(res.store, logger.child({ part: 'public' }))
         : buildEndpointApp({ settings, store: res.store, router: connection?.router ?? res.remote, cipher: res.cipher, logger: logger.child({ part: 'endpoint' }) });
+    if (role !== 'connect') accounts = await mountAccounts(app, settings, logger);
     if (connection !== null) app.server.on('upgrade', connection.handleUpgrade);
     await app.listen({ host: settings.host, port: settings.port });
   } catch (err) {
     await app?.close();
     await connection?.shutdown();
+    await accounts?.close();
     await res.close();
     throw err;
   }
@@ -60,6 +64,7 @@ export async function startNode(role: Role, settings: Readonly<Settings>, logger
       const httpClosed = publicApp.close();
       await connection?.shutdown();
       await httpClosed;
+      await accounts?.close();
       await res.close();
     })());
 

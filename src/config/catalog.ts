@@ -70,4 +70,13 @@ export const settingsCatalog: readonly SettingDoc[] = [
   { key: 'routerKey', value: '<secret>', help: 'shared secret for node-to-node requests (default: derived from the crypto keys)', defaultText: 'derived from the crypto keys' },
   { key: 'megaphoneApiUrl', value: '<url>', help: 'broadcast source to poll (Megaphone API); empty: none', more: 'Expects `{"broadcasts":{"<id>":"<version>"}}`; redirects are followed. A connection node that cannot read it at start-up does not start; later failures are logged and the last versions kept. Without it, `hello` gets `broadcasts: {}` and `broadcast_subscribe` is accepted silently.', roles: CONNECT },
   { key: 'megaphonePollInterval', value: '<seconds>', help: 'time between polls of the broadcast source', roles: CONNECT },
+  {
+    key: 'allowedPushOrigins',
+    value: '<origins>',
+    help: 'origins a device push callback may use, comma-separated (https://*.example.com for subdomains)',
+    defaultText: 'the origin of the endpoint URL',
+    roles: ENDPOINT,
+  },
+  { key: 'deviceMessageMaxTtl', value: '<seconds>', help: 'device messages and commands are kept at most this long', roles: ENDPOINT },
+  { key: 'deviceMessageMaxBytes', value: '<bytes>', help: 'largest device message or command (JSON bytes)', roles: ENDPOINT },
 ];

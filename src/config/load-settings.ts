@@ -45,9 +45,12 @@ const schema = z.object({
   routerKey: z.string(),
   megaphoneApiUrl: z.string().refine((u) => u === '' || httpUrl(u), 'must be empty or an http(s) URL'),
   megaphonePollInterval: seconds,
+  allowedPushOrigins: z.array(z.string().regex(/^https?:\/\/(\*\.)?[^/*\s]+$/, 'each must be an http(s) origin such as https://push.example.com or https://*.example.com')),
+  deviceMessageMaxTtl: z.coerce.number().int().positive(),
+  deviceMessageMaxBytes: z.coerce.number().int().positive(),
 });
 
-const KEY_LISTS = ['cryptoKeys', 'authKeys', 'trackingKeys'] as const;
+const KEY_LISTS = ['cryptoKeys', 'authKeys', 'trackingKeys', 'allowedPushOrigins'] as const;
 
 /** HERALD_MAX_DATA_BYTES → maxDataBytes, for every settings key. */
 export function envName(key: keyof Settings): string {

@@ -56,6 +56,12 @@ export interface Settings {
   megaphoneApiUrl: string;
   /** Seconds between polls of the broadcast source. */
   megaphonePollInterval: number;
+  /** Origins a device's push callback may use; empty: this server's own endpoint origin. */
+  allowedPushOrigins: string[];
+  /** Device messages and commands are kept at most this many seconds (Pushbox: 28 days). */
+  deviceMessageMaxTtl: number;
+  /** Largest device message or command, in bytes of its JSON. */
+  deviceMessageMaxBytes: number;
 }
 
 /** Raw values keyed like Settings, before validation; undefined means "not given". */
@@ -86,4 +92,7 @@ export const defaultSettings: Readonly<Omit<Settings, 'endpointUrl' | 'cryptoKey
   routerKey: '',
   megaphoneApiUrl: '',
   megaphonePollInterval: 30,
+  allowedPushOrigins: [],
+  deviceMessageMaxTtl: 28 * 24 * 60 * 60,
+  deviceMessageMaxBytes: 48 * 1024,
 });
