@@ -10,6 +10,7 @@ import { defaultSettings, type Settings } from '../config/settings.js';
 import { defaultKeyFilePath, loadOrCreateKeys } from './key-file.js';
 import { startNode, type Role, type RunningNode } from './serve.js';
 import { startupLines } from './startup-lines.js';
+import { reportReady, superviseWorkers, workerIndex, workerSettings } from './workers.js';
 
 interface RoleCommand {
   role: Role;
@@ -63,7 +64,17 @@ function registerNodeCommand(program: Command, version: string, { role, descript
       process.exit(2);
     }
     const logger = pino({ level: settings.logLevel });
-    for (const note of notes) logger[note.level]({ items: note.items }, note.msg);
+    const worker = workerIndex();
+    if (worker === null) for (const note of notes) logger[note.level]({ items: note.items }, note.msg);
+    if (role !== 'endpoint' && settings.workers > 1 && worker === null) {
+      superviseWorkers(settings, logger, (nodes) => {
+        const first = nodes[0]!;
+        const ids = nodes.map((n) => n.connection?.nodeId).filter(Boolean);
+        console.log(`${startupLines({ ...first, close: async () => {} }, settings, version)}\n  Workers:                    ${nodes.length} (${ids.join(', ')})`);
+      });
+      return;
+    }
+    if (worker !== null) settings = workerSettings(settings, worker);
     let node: RunningNode;
     try {
       node = await startNode(role, settings, logger);
@@ -71,7 +82,8 @@ function registerNodeCommand(program: Command, version: string, { role, descript
       console.error(`${name}: could not start: ${(err as Error).message}.${portHint(err, settings)}`);
       process.exit(1);
     }
-    console.log(startupLines(node, settings, version));
+    if (worker === null) console.log(startupLines(node, settings, version));
+    else reportReady(worker, node);
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;

@@ -9,6 +9,7 @@ import { openMegaphone } from '../connection/broadcasts/megaphone.js';
 import { ClientRegistry } from '../connection/registry.js';
 import { buildRouterPort } from '../connection/router-port.js';
 import { createConnectionService, type ConnectionService } from '../connection/server.js';
+import { connectionCap, gateUpgrades } from '../connection/upgrade-gate.js';
 import { LocalRouter } from '../routing/local-router.js';
 import { routerUrl } from '../routing/node-id.js';
 import type { NodeRouter } from '../routing/node-router.js';
@@ -38,7 +39,8 @@ export async function startConnectionNode(res: NodeResources): Promise<Connectio
     maxDataBytes: settings.maxDataBytes,
     logger: res.logger.child({ part: 'router-port' }),
   });
-  await routerApp.listen({ host: settings.routerHost, port: settings.routerPort });
+  // exclusive: in a worker process the router port is this node's own, never shared by cluster.
+  await routerApp.listen({ host: settings.routerHost, port: settings.routerPort, exclusive: true });
   const routerPort = (routerApp.server.address() as AddressInfo).port;
   const nodeId = routerUrl(settings.routerHostname || hostname(), routerPort);
   const router = new LocalRouter(nodeId, registry, res.remote);
@@ -61,12 +63,22 @@ export async function startConnectionNode(res: NodeResources): Promise<Connectio
     logger,
   });
 
+  const cap = connectionCap(settings.maxConnections);
+  let refusedLogged = false;
+  const handleUpgrade = gateUpgrades(service.handleUpgrade, () => service.connectionCount(), cap, () => {
+    // Once per burst is enough for the operator; every refusal is a 503 to the client.
+    if (refusedLogged) return;
+    refusedLogged = true;
+    setTimeout(() => (refusedLogged = false), 10_000).unref();
+    logger.warn({ cap }, 'connection cap reached: refusing new WebSockets with 503 (add workers or nodes)');
+  });
+
   let stopping: Promise<void> | undefined;
   return {
     nodeId,
     routerPort,
     router,
-    handleUpgrade: service.handleUpgrade,
+    handleUpgrade,
     shutdown: () =>
       (stopping ??= (async () => {
         megaphone?.stop();

@@ -71,6 +71,20 @@ export const settingsCatalog: readonly SettingDoc[] = [
   { key: 'megaphoneApiUrl', value: '<url>', help: 'broadcast source to poll (Megaphone API); empty: none', more: 'Expects `{"broadcasts":{"<id>":"<version>"}}`; redirects are followed. A connection node that cannot read it at start-up does not start; later failures are logged and the last versions kept. Without it, `hello` gets `broadcasts: {}` and `broadcast_subscribe` is accepted silently.', roles: CONNECT },
   { key: 'megaphonePollInterval', value: '<seconds>', help: 'time between polls of the broadcast source', roles: CONNECT },
   {
+    key: 'workers',
+    value: '<count>',
+    help: 'worker processes on this host, each a node of the cluster sharing the public port',
+    more: 'One process holds at most about as many sockets as its open-files limit; more workers hold more. Each worker opens its own router port: --router-port + worker number (or a free one with 0). Needs storage all workers share (SQLite file, PostgreSQL or Redis).',
+    roles: CONNECT,
+  },
+  {
+    key: 'maxConnections',
+    value: '<count>',
+    help: 'WebSockets one process holds before it refuses new ones with HTTP 503 (0: its open-files limit minus 512)',
+    defaultText: 'the open-files limit minus 512',
+    roles: CONNECT,
+  },
+  {
     key: 'allowedPushOrigins',
     value: '<origins>',
     help: 'origins a device push callback may use, comma-separated (https://*.example.com for subdomains)',

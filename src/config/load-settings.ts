@@ -45,6 +45,8 @@ const schema = z.object({
   routerKey: z.string(),
   megaphoneApiUrl: z.string().refine((u) => u === '' || httpUrl(u), 'must be empty or an http(s) URL'),
   megaphonePollInterval: seconds,
+  workers: z.coerce.number().int().min(1).max(256),
+  maxConnections: z.coerce.number().int().nonnegative(),
   allowedPushOrigins: z.array(z.string().regex(/^https?:\/\/(\*\.)?[^/*\s]+$/, 'each must be an http(s) origin such as https://push.example.com or https://*.example.com')),
   deviceMessageMaxTtl: z.coerce.number().int().positive(),
   deviceMessageMaxBytes: z.coerce.number().int().positive(),

@@ -56,6 +56,10 @@ export interface Settings {
   megaphoneApiUrl: string;
   /** Seconds between polls of the broadcast source. */
   megaphonePollInterval: number;
+  /** Worker processes of `serve`/`connect` on this host, each a node sharing the public port. */
+  workers: number;
+  /** WebSockets one process holds before refusing upgrades with 503; 0: derived from its open-files limit. */
+  maxConnections: number;
   /** Origins a device's push callback may use; empty: this server's own endpoint origin. */
   allowedPushOrigins: string[];
   /** Device messages and commands are kept at most this many seconds (Pushbox: 28 days). */
@@ -92,6 +96,8 @@ export const defaultSettings: Readonly<Omit<Settings, 'endpointUrl' | 'cryptoKey
   routerKey: '',
   megaphoneApiUrl: '',
   megaphonePollInterval: 30,
+  workers: 1,
+  maxConnections: 0,
   allowedPushOrigins: [],
   deviceMessageMaxTtl: 28 * 24 * 60 * 60,
   deviceMessageMaxBytes: 48 * 1024,

@@ -1,0 +1,96 @@
+/**
+ * Several worker processes on one host (DESIGN.md "Several workers on one host"): one process can
+ * hold only as many sockets as its open-files limit allows, so `--workers N` forks N processes
+ * with node:cluster. They share the public port (the primary hands out connections) and each is a
+ * node of the cluster design, with its own router port and node id, on storage they all share.
+ * The primary only supervises: it restarts a worker that dies and stops all on SIGTERM/SIGINT.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import type { Logger } from 'pino';
+import type { Settings } from '../config/settings.js';
+import type { RunningNode } from './serve.js';
+
+const WORKER_INDEX = 'HERALD_WORKER_INDEX';
+
+/** What a worker tells the primary once it serves. */
+export interface WorkerReady {
+  type: 'herald-ready';
+  index: number;
+  node: Pick<RunningNode, 'role' | 'port' | 'connection'>;
+}
+
+/** The worker number of this process, or null in a primary or single process. */
+export function workerIndex(): number | null {
+  if (!cluster.isWorker) return null;
+  const raw = process.env[WORKER_INDEX];
+  return raw === undefined ? null : Number(raw);
+}
+
+/** A worker's own settings: router ports are per node (base + index; 0 stays "any free port"). */
+export function workerSettings(settings: Readonly<Settings>, index: number): Readonly<Settings> {
+  return Object.freeze({ ...settings, routerPort: settings.routerPort === 0 ? 0 : settings.routerPort + index });
+}
+
+/** In a worker: tell the primary this node serves. */
+export function reportReady(index: number, node: RunningNode): void {
+  const msg: WorkerReady = { type: 'herald-ready', index, node: { role: node.role, port: node.port, connection: node.connection } };
+  process.send?.(msg);
+}
+
+/**
+ * In the primary: fork `settings.workers` workers (they re-run this command), print the start-up
+ * lines once all serve, restart a worker that dies unexpectedly, and stop them all on a signal.
+ */
+export function superviseWorkers(settings: Readonly<Settings>, logger: Logger, onAllReady: (nodes: WorkerReady['node'][]) => void): void {
+  const ready = new Map<number, WorkerReady['node']>();
+  const workers = new Map<number, Worker>();
+  let stopping = false;
+  let announced = false;
+  let failed = false;
+
+  const fork = (index: number) => {
+    const worker = cluster.fork({ [WORKER_INDEX]: String(index) });
+    workers.set(index, worker);
+    worker.on('message', (msg: WorkerReady) => {
+      if (msg?.type !== 'herald-ready') return;
+      ready.set(msg.index, msg.node);
+      if (!announced && ready.size === settings.workers) {
+        announced = true;
+        onAllReady([...ready.entries()].sort((a, b) => a[0] - b[0]).map(([, n]) => n));
+      }
+    });
+    worker.on('exit', (code, signal) => {
+      workers.delete(index);
+      ready.delete(index);
+      if (stopping) {
+        if (workers.size === 0) process.exit(failed ? 1 : 0);
+        return;
+      }
+      if (!announced) {
+        // A worker that cannot start (port in use, bad storage) will not do better on retry.
+        logger.error({ worker: index, code, signal }, 'a worker failed to start; stopping');
+        failed = true;
+        stop();
+        return;
+      }
+      logger.error({ worker: index, code, signal }, 'worker died; starting a new one in 1 s');
+      setTimeout(() => !stopping && fork(index), 1000).unref();
+    });
+  };
+
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    if (workers.size === 0) process.exit(failed ? 1 : 0);
+    // Each worker saves its sessions' unacked messages before it exits.
+    for (const w of workers.values()) w.process.kill('SIGTERM');
+    setTimeout(() => {
+      for (const w of workers.values()) w.process.kill('SIGKILL');
+      process.exit(1);
+    }, (settings.shutdownGrace + 10) * 1000).unref();
+  };
+
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  for (let i = 0; i < settings.workers; i++) fork(i);
+}

@@ -1,0 +1,90 @@
+/**
+ * `herald serve --workers N`: worker processes share the public port, each is a node with its own
+ * router port, messages reach a user agent whichever worker took the POST, and a worker at its
+ * connection cap refuses new WebSockets with 503 instead of failing.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import { PushUserAgent } from '../../src/sdk/index.js';
+import { startHerald, type HeraldProcess } from './helpers/herald-process.js';
+import { collectPushes } from './helpers/pushes.js';
+import { sendNotification } from './helpers/web-push-send.js';
+
+describe('herald serve --workers', () => {
+  let herald: HeraldProcess;
+  before(async () => {
+    herald = await startHerald({ args: ['--workers', '2'] });
+  });
+  after(async () => herald?.dispose());
+
+  it('starts the workers as separate nodes and prints their node ids', () => {
+    const line = /Workers: +2 \((http:\/\/127\.0\.0\.1:\d+), (http:\/\/127\.0\.0\.1:\d+)\)/.exec(herald.output());
+    assert.ok(line, herald.output());
+    assert.notEqual(line[1], line[2], 'each worker has its own router port');
+  });
+
+  it('delivers to every user agent whichever worker holds it and whichever takes the POST', async () => {
+    const agents = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const ua = new PushUserAgent({ serverUrl: herald.wsUrl, reconnect: false });
+        const pushes = collectPushes(ua);
+        await ua.connect();
+        return { ua, pushes, sub: await ua.subscribe() };
+      }),
+    );
+    try {
+      for (const [i, a] of agents.entries()) {
+        for (let k = 0; k < 3; k++) assert.equal((await sendNotification(a.sub, `ua${i}-m${k}`, { TTL: 60 })).statusCode, 201);
+      }
+      for (const [i, a] of agents.entries()) {
+        const got = await a.pushes.waitCount(3);
+        assert.deepEqual(got.map((p) => p.text).sort(), [`ua${i}-m0`, `ua${i}-m1`, `ua${i}-m2`]);
+      }
+    } finally {
+      await Promise.all(agents.map((a) => a.ua.close()));
+    }
+  });
+
+  it('stops every worker on SIGTERM with a clean exit', async () => {
+    assert.equal(await herald.stop('SIGTERM'), 0);
+    await herald.restart();
+  });
+});
+
+describe('connection cap', () => {
+  let herald: HeraldProcess;
+  before(async () => {
+    herald = await startHerald({ args: ['--max-connections', '3'] });
+  });
+  after(async () => herald?.dispose());
+
+  it('refuses WebSockets over the cap with 503 and Retry-After, and serves again below it', async () => {
+    const open: WebSocket[] = [];
+    const outcomes: Array<number | 'open'> = [];
+    for (let i = 0; i < 5; i++) {
+      const ws = new WebSocket(herald.wsUrl, ['push-notification']);
+      outcomes.push(
+        await new Promise<number | 'open'>((resolve) => {
+          ws.once('open', () => {
+            open.push(ws);
+            resolve('open');
+          });
+          ws.once('unexpected-response', (_req, res) => {
+            assert.equal(res.headers['retry-after'], '5');
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          });
+          ws.once('error', () => {});
+        }),
+      );
+    }
+    assert.deepEqual(outcomes, ['open', 'open', 'open', 503, 503]);
+    open[0]!.close();
+    await new Promise((r) => setTimeout(r, 200));
+    const ua = new PushUserAgent({ serverUrl: herald.wsUrl, reconnect: false });
+    await ua.connect();
+    await ua.close();
+    for (const ws of open) ws.terminate();
+  });
+});
