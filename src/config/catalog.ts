@@ -36,8 +36,8 @@ export const settingsCatalog: readonly SettingDoc[] = [
   {
     key: 'dbSettings',
     value: '<json>',
-    help: 'backend-specific storage options as a JSON object',
-    more: 'Passed to the storage backend as autopush passes `db_settings`; empty means none. Must parse as a JSON object.',
+    help: 'backend-specific storage options as a JSON object (accepted, not used yet)',
+    more: 'Accepted so autopush configurations (`db_settings`) load unchanged; it must parse as a JSON object, and Herald\'s backends take no options from it yet.',
   },
   { key: 'cryptoKeys', value: '<keys>', help: 'Fernet keys, comma-separated or [k1,k2]; the first encrypts, all decrypt (default: generated into the key file)', defaultText: 'generated into the key file beside the SQLite database' },
   {

@@ -18,7 +18,10 @@ import pg from 'pg';
 
 export interface TestServer {
   port: number;
-  /** Stop the process but keep its data, as an outage would; resolves once it has exited. */
+  /**
+   * Stop the process, as an outage would; resolves once it has exited. PostgreSQL keeps its data;
+   * Redis only when started with `{ persist: true }`.
+   */
   halt(): Promise<void>;
   /** Start it again after `halt()`, on the same port with the same data; resolves when ready. */
   resume(): Promise<void>;
@@ -97,14 +100,18 @@ export async function startPostgres(): Promise<PostgresServer> {
   };
 }
 
-/** Start a throw-away Redis server: no persistence, loopback only. */
-export async function startRedis(): Promise<RedisServer> {
+/**
+ * Start a throw-away Redis server, loopback only. No persistence by default, so `halt()` loses
+ * the data as a cache restart would; `{ persist: true }` keeps it across `halt()`/`resume()`
+ * (an append-only file, flushed on shutdown), as a production Redis with AOF would.
+ */
+export async function startRedis(opts: { persist?: boolean } = {}): Promise<RedisServer> {
   const binary = findOnPath('redis-server', ['/usr/bin/redis-server', '/usr/local/bin/redis-server']);
   if (!binary) throw new Error(INSTALL_REDIS);
   const dir = mkdtempSync(join(tempBase(), 'herald-redis-'));
   const server = await startWithFreePort(dir, (port) => ({
     command: binary,
-    args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', opts.persist ? 'yes' : 'no', '--appendfsync', 'no', '--dir', dir],
     stopSignal: 'SIGTERM',
     ready: () => redisPing(port),
   }));

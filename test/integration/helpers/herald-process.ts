@@ -58,11 +58,20 @@ export interface StartOptions {
   db?: string;
   /** Base URL for push endpoints; default this process's own public URL. */
   endpointUrl?: string;
+  /**
+   * Give none of the helper's own flags (--host, --port, --db, --endpoint-url, --log-level, the
+   * router flags): only `args`, so the process is configured by `env` (or a config file) alone.
+   * Say which public port that configuration binds in `port` (default: a free one, which the
+   * caller then has to pass on); `endpointUrl` is only reported, not passed.
+   */
+  bare?: boolean;
+  /** The public port, when the helper does not pick it (see `bare`). */
+  port?: number;
 }
 
 export async function startHerald(opts: StartOptions = {}): Promise<HeraldProcess> {
   const role = opts.role ?? 'serve';
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const dataDir = mkdtempSync(join(tmpdir(), 'herald-it-'));
   const publicUrl = `http://127.0.0.1:${port}`;
   const endpointUrl = opts.endpointUrl ?? publicUrl;
@@ -73,15 +82,16 @@ export async function startHerald(opts: StartOptions = {}): Promise<HeraldProces
   const routerArgs = role === 'endpoint' ? [] : ['--router-port', '0', '--router-host', '127.0.0.1', '--router-hostname', '127.0.0.1'];
 
   const launch = async () => {
-    const args = [
-      '--import', 'tsx', join(root, 'src/cli/main.ts'), role,
-      '--host', '127.0.0.1', '--port', String(port),
-      '--db', opts.db ?? `sqlite:${join(dataDir, 'herald.db')}`,
-      '--endpoint-url', endpointUrl,
-      '--log-level', 'warn',
-      ...routerArgs,
-      ...(opts.args ?? []),
-    ];
+    const ownFlags = opts.bare
+      ? []
+      : [
+          '--host', '127.0.0.1', '--port', String(port),
+          '--db', opts.db ?? `sqlite:${join(dataDir, 'herald.db')}`,
+          '--endpoint-url', endpointUrl,
+          '--log-level', 'warn',
+          ...routerArgs,
+        ];
+    const args = ['--import', 'tsx', join(root, 'src/cli/main.ts'), role, ...ownFlags, ...(opts.args ?? [])];
     const proc = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
