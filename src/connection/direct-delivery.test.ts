@@ -6,6 +6,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { makeMessageId, parseMessageId } from '../crypto/message-id.js';
+import { MAX_REDELIVERIES } from './nack.js';
 import { eventually, makeNotification, startHarness, type Harness } from './test-harness.js';
 
 describe('connection service: direct notifications', () => {
@@ -68,24 +70,66 @@ describe('connection service: direct notifications', () => {
     c2.terminate();
   });
 
-  it('keeps a nacked notification unacked, so it is saved and re-delivered', async () => {
+  /** A notification whose version is a real message id, as the endpoint mints them. */
+  const withId = (uaid: string, chid: string) =>
+    makeNotification(chid, { version: makeMessageId(h.cipher, { uaid, channelID: chid, topic: null, receivedMicros: Date.now() * 1000 }) });
+
+  it('redelivers a nacked notification under a new id on the next connection, acked first as Firefox does', async () => {
     const { c, uaid, chid } = await subscribed();
-    const n = makeNotification(chid);
+    const n = withId(uaid, chid);
     h.service.registry.push(uaid, n);
     const f = await c.next();
     c.ack([f]);
-    const n2 = makeNotification(chid);
-    h.service.registry.push(uaid, n2);
-    await c.next();
-    c.send({ messageType: 'nack', version: n2.version, code: 302 });
+    c.send({ messageType: 'nack', version: n.version, code: 302 });
     await c.quiet(50);
     c.terminate();
     await ended();
     const c2 = await h.connect();
     await c2.hello(uaid);
-    assert.equal((await c2.next()).version, n2.version);
+    const again = (await c2.next()) as { version: string; data: string };
+    assert.notEqual(again.version, n.version, 'a new id: user agents drop ids they have seen');
+    assert.equal(again.data, n.data);
+    assert.equal(parseMessageId(h.cipher, again.version).redelivery, 1);
+    c2.ack([again]);
     assert.ok(await c2.quiet(100));
     c2.terminate();
+  });
+
+  it('redelivers a nacked notification that was never acked once, not twice', async () => {
+    const { c, uaid, chid } = await subscribed();
+    const n = withId(uaid, chid);
+    h.service.registry.push(uaid, n);
+    await c.next();
+    c.send({ messageType: 'nack', version: n.version, code: 301 });
+    await c.quiet(50);
+    c.terminate();
+    await ended();
+    const c2 = await h.connect();
+    await c2.hello(uaid);
+    const again = (await c2.next()) as { version: string };
+    assert.equal(parseMessageId(h.cipher, again.version).redelivery, 1);
+    assert.ok(await c2.quiet(100), 'the original is not saved beside its copy');
+    c2.terminate();
+  });
+
+  it('stops redelivering after the last attempt, and only counts nacks of other codes or foreign ids', async () => {
+    const { c, uaid, chid } = await subscribed();
+    const last = makeNotification(chid, {
+      version: makeMessageId(h.cipher, { uaid, channelID: chid, topic: null, receivedMicros: Date.now() * 1000, redelivery: MAX_REDELIVERIES }),
+    });
+    const other = withId(uaid, chid);
+    const foreign = makeNotification(chid);
+    for (const n of [last, other, foreign]) {
+      h.service.registry.push(uaid, n);
+      c.ack([await c.next()]);
+    }
+    c.send({ messageType: 'nack', version: last.version, code: 302 });
+    c.send({ messageType: 'nack', version: other.version, code: 200 });
+    c.send({ messageType: 'nack', version: foreign.version, code: 302 });
+    await c.quiet(50);
+    c.terminate();
+    await ended();
+    assert.equal(await h.store.countMessages(uaid), 0);
   });
 
   it('never stores a TTL-0 notification', async () => {

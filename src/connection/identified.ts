@@ -13,6 +13,7 @@ import { onServerEvent } from './on-server-event.js';
 import { SessionStats } from './session-stats.js';
 import type { BroadcastSubscription } from './broadcasts/tracker.js';
 import type { ConnectionEnv, Outbox, ServerEvent } from './types.js';
+import { RecentlyAcked } from './nack.js';
 
 export interface IdentifiedInit {
   uaid: string;
@@ -32,6 +33,8 @@ export class IdentifiedClient {
   resetting = false;
   /** Direct notifications sent and not acked yet, by version (TTL 0 ones are never tracked). */
   readonly unackedDirect = new Map<string, Notification>();
+  /** Acked in the last seconds, for a nack that follows its ack (Firefox does). */
+  readonly recentlyAcked = new RecentlyAcked();
   readonly storage: StorageCheck;
   /** Time of the last accepted app-level ping, ms; null before the first. */
   lastAppPingMs: number | null = null;

@@ -10,6 +10,7 @@ import type { AckUpdate, ClientFrame } from '../protocol/frames.js';
 import { USER_RECORD_VERSION } from '../storage/store.js';
 import { onStoredAck } from './check-storage.js';
 import { onBroadcastSubscribe } from './broadcasts/session-broadcasts.js';
+import { onNack } from './nack.js';
 import type { IdentifiedClient } from './identified.js';
 
 export async function onClientMessage(client: IdentifiedClient, frame: ClientFrame): Promise<void> {
@@ -23,9 +24,7 @@ export async function onClientMessage(client: IdentifiedClient, frame: ClientFra
     case 'ack':
       return ack(client, frame.updates);
     case 'nack':
-      client.stats.nacks++;
-      client.env.logger.debug({ code: frame.code }, 'nack');
-      return;
+      return onNack(client, frame.version, frame.code);
     case 'ping':
       return appPing(client);
     case 'broadcast_subscribe':
@@ -89,11 +88,15 @@ async function ack(client: IdentifiedClient, updates: readonly AckUpdate[]): Pro
     const direct = client.unackedDirect.get(u.version);
     if (direct !== undefined && direct.channelID === u.channelID) {
       client.unackedDirect.delete(u.version);
+      client.recentlyAcked.add(direct, client.env.clock.nowMs());
       client.stats.directAcked++;
       continue;
     }
     const stored = client.storage.unacked.get(u.version);
-    if (stored !== undefined && stored.channelID === u.channelID) await onStoredAck(client, stored);
+    if (stored !== undefined && stored.channelID === u.channelID) {
+      client.recentlyAcked.add(stored, client.env.clock.nowMs());
+      await onStoredAck(client, stored);
+    }
     // Unknown versions (already acked, or from an earlier connection) are ignored.
   }
 }

@@ -13,6 +13,8 @@ export class SessionStats {
   storedRetrieved = 0;
   storedAcked = 0;
   nacks = 0;
+  /** Nacked messages stored again under a new id for the next connection. */
+  redeliveries = 0;
   registers = 0;
   unregisters = 0;
 }
@@ -37,6 +39,7 @@ export function logSessionEnd(
       stored_retrieved: stats.storedRetrieved,
       stored_acked: stats.storedAcked,
       nacks: stats.nacks,
+      redeliveries: stats.redeliveries,
       registers: stats.registers,
       unregisters: stats.unregisters,
       disconnect_reason: reason,

@@ -14,7 +14,7 @@ describe('message ids', () => {
   it('round-trips a topic message id, padding kept', () => {
     const id = makeMessageId(cipher, { uaid: UAID, channelID: CHID, topic: 'weather', receivedMicros: 1 });
     assert.match(id, /=$/);
-    assert.deepEqual(parseMessageId(cipher, id), { uaid: UAID, channelID: CHID, topic: 'weather', receivedMicros: null });
+    assert.deepEqual(parseMessageId(cipher, id), { uaid: UAID, channelID: CHID, topic: 'weather', receivedMicros: null, redelivery: 0 });
   });
 
   it('round-trips a timestamp message id and keeps the receipt time', () => {
@@ -24,7 +24,20 @@ describe('message ids', () => {
       channelID: CHID,
       topic: null,
       receivedMicros: 1_700_000_000_123_456,
+      redelivery: 0,
     });
+  });
+
+  it('marks a redelivered copy with its count in a new, distinct id', () => {
+    for (const topic of ['weather', null]) {
+      const m = { uaid: UAID, channelID: CHID, topic, receivedMicros: 1_700_000_000_123_456 };
+      const original = makeMessageId(cipher, m);
+      const copy = makeMessageId(cipher, { ...m, redelivery: 2 });
+      assert.notEqual(copy, original);
+      assert.equal(parseMessageId(cipher, copy).redelivery, 2);
+      assert.equal(parseMessageId(cipher, copy).topic, topic);
+      assert.equal(parseMessageId(cipher, original).redelivery, 0);
+    }
   });
 
   it('encrypts the autopush plaintext layout: 01/02, simple uaid and channel hex', () => {

@@ -5,6 +5,8 @@
  *   `01:{uaid hex}:{channelID hex}:{topic}`            for topic messages
  *   `02:{uaid hex}:{channelID hex}:{receipt time}`     otherwise
  * so the id alone says which stored message it is, and nobody but the server can forge one.
+ * A copy redelivered after a nack appends `:r{n}`: a new id, because user agents drop ids they
+ * have seen, and the count that caps redeliveries.
  */
 import { ApiError } from '../errors/api-error.js';
 import type { MultiFernet } from './fernet.js';
@@ -22,6 +24,8 @@ export interface MessageIdInfo {
   topic: string | null;
   /** The receipt time embedded in `02` ids, exactly as it was given; null for `01` ids. */
   receivedMicros: number | null;
+  /** How many times this message was redelivered after a nack; 0 for the original. */
+  redelivery: number;
 }
 
 /**
@@ -32,11 +36,12 @@ export interface MessageIdInfo {
  */
 export function makeMessageId(
   cipher: MultiFernet,
-  m: { uaid: string; channelID: string; topic: string | null; receivedMicros: number },
+  m: { uaid: string; channelID: string; topic: string | null; receivedMicros: number; redelivery?: number },
 ): string {
   const uaid = uuidHex(m.uaid, 'uaid');
   const chid = uuidHex(m.channelID, 'channelID');
-  const plain = m.topic !== null ? `01:${uaid}:${chid}:${m.topic}` : `02:${uaid}:${chid}:${Math.trunc(m.receivedMicros)}`;
+  const base = m.topic !== null ? `01:${uaid}:${chid}:${m.topic}` : `02:${uaid}:${chid}:${Math.trunc(m.receivedMicros)}`;
+  const plain = m.redelivery ? `${base}:r${Math.trunc(m.redelivery)}` : base;
   return cipher.encrypt(Buffer.from(plain, 'utf8'));
 }
 
@@ -52,14 +57,18 @@ export function parseMessageId(cipher: MultiFernet, id: string): MessageIdInfo {
     throw new ApiError('invalid-message-id');
   }
   const [kind, uaid, chid, ...rest] = plain.split(':');
+  // Topics and receipt times never contain ':' or start with 'r', so a last `r{n}` is the count.
+  const count = rest.length >= 2 ? /^r(\d+)$/.exec(rest[rest.length - 1]!) : null;
+  const redelivery = count ? Number(count[1]) : 0;
+  if (count) rest.pop();
   const last = rest.join(':');
   if (uaid === undefined || chid === undefined || rest.length === 0) throw new ApiError('invalid-message-id');
   if (!SIMPLE_UUID.test(uaid) || !SIMPLE_UUID.test(chid)) throw new ApiError('invalid-message-id');
   if (kind === '01' && last.length > 0) {
-    return { uaid, channelID: dashedUuid(chid), topic: last, receivedMicros: null };
+    return { uaid, channelID: dashedUuid(chid), topic: last, receivedMicros: null, redelivery };
   }
   if (kind === '02' && /^\d+$/.test(last)) {
-    return { uaid, channelID: dashedUuid(chid), topic: null, receivedMicros: Number(last) };
+    return { uaid, channelID: dashedUuid(chid), topic: null, receivedMicros: Number(last), redelivery };
   }
   throw new ApiError('invalid-message-id');
 }

@@ -41,7 +41,7 @@ describe('parseNotification', () => {
     const { notification } = parseNotification(request({ ttl: '5', topic: 'scores', urgency: 'high' }), ctx());
     assert.equal(notification.topic, 'scores');
     assert.equal(notification.urgency, 'high');
-    assert.deepEqual(parseMessageId(cipher, notification.version), { uaid, channelID: chid, topic: 'scores', receivedMicros: null });
+    assert.deepEqual(parseMessageId(cipher, notification.version), { uaid, channelID: chid, topic: 'scores', receivedMicros: null, redelivery: 0 });
   });
 
   it('gives two pushes in the same millisecond different message ids', () => {

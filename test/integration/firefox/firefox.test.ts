@@ -342,21 +342,21 @@ describe('headless Firefox against Herald', { timeout: 240_000 }, () => {
       noTrapHits();
     });
 
-    it(
-      'redelivers the nacked message on the next connection',
-      {
-        todo:
-          'Herald treats nack as log-only (autopush behaviour) and Firefox acks (code 100) before it nacks, so the message is ' +
-          'already acked and never redelivered; and Firefox would drop a redelivery with the same version as a duplicate ' +
-          '(recentMessageIDs) and ack it with code 102, so the SW cannot see it again unless the server re-sends it under a new version',
-      },
-      async () => {
-        assert.ok(profile && version, 'the previous scenario ran');
-        await withFirefox(profile, async (ff) => {
-          const note = await ff.waitFrame('the nacked message again', (f) => f.dir === 'received' && f.frame.messageType === 'notification', 3000);
-          assert.equal(note.frame.version, version);
-        });
-      },
-    );
+    it('redelivers the nacked message on the next connection, under a new id the service worker sees', async () => {
+      assert.ok(profile && version, 'the previous scenario ran');
+      const uaid = await withFirefox(profile, async (ff) => {
+        const note = await ff.waitFrame('the nacked message again', (f) => f.dir === 'received' && f.frame.messageType === 'notification', 10_000);
+        assert.notEqual(note.frame.version, version, 'a new id: Firefox drops ids it has seen');
+        const pushes = await waitPushes(1);
+        assert.deepEqual(pushes.map((p) => p.text), ['fail on purpose'], 'the service worker got the message again');
+        // Its handler fails again: Firefox nacks the copy too, and Herald keeps at most three redeliveries.
+        await ff.waitFrame('the nack of the copy', (f) => f.dir === 'sent' && f.frame.messageType === 'nack' && f.frame.version === note.frame.version, 5000);
+        return uaidOf(ff);
+      });
+      const sessions = await sessionsEnded(uaid, 2);
+      assert.equal(sessions[1]!.stored_retrieved, 1, 'the copy came from storage');
+      assert.equal(sessions[1]!.nacks, 1);
+      noTrapHits();
+    });
   });
 });
