@@ -70,6 +70,34 @@ describe('connection service: direct notifications', () => {
     c2.terminate();
   });
 
+  it('deletes the stored copy of a message the endpoint stored before routing it, once acked', async () => {
+    const { c, uaid, chid } = await subscribed();
+    const n = makeNotification(chid);
+    await h.store.saveMessage(uaid, n);
+    h.service.registry.push(uaid, { ...n, stored: true });
+    const f = await c.next();
+    assert.equal('stored' in f, false, 'the marker never reaches the UA');
+    c.ack([f]);
+    await eventually('the stored copy to go', async () => (await h.store.countMessages(uaid)) === 0);
+    c.terminate();
+  });
+
+  it('does not save a stored-before-routing message again when the UA leaves without acking', async () => {
+    const { c, uaid, chid } = await subscribed();
+    const n = makeNotification(chid);
+    await h.store.saveMessage(uaid, n);
+    h.service.registry.push(uaid, { ...n, stored: true });
+    await c.next();
+    c.terminate();
+    await ended();
+    assert.equal(await h.store.countMessages(uaid), 1, 'one copy, not two');
+    const c2 = await h.connect();
+    await c2.hello(uaid);
+    assert.equal((await c2.next()).version, n.version);
+    assert.ok(await c2.quiet(100));
+    c2.terminate();
+  });
+
   /** A notification whose version is a real message id, as the endpoint mints them. */
   const withId = (uaid: string, chid: string) =>
     makeNotification(chid, { version: makeMessageId(h.cipher, { uaid, channelID: chid, topic: null, receivedMicros: Date.now() * 1000 }) });

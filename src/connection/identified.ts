@@ -78,7 +78,8 @@ export class IdentifiedClient {
     const { store, logger, registry, nodeId, clock } = this.env;
     if (this.resetting) return; // the user record and its messages are gone on purpose
     const nowSec = Math.floor(clock.nowMs() / 1000);
-    const toSave = [...this.unackedDirect.values(), ...undelivered].filter((n) => n.ttl > 0 && !isExpired(n, nowSec));
+    // Messages the endpoint stored before routing them here are in storage already.
+    const toSave = [...this.unackedDirect.values(), ...undelivered].filter((n) => !n.stored && n.ttl > 0 && !isExpired(n, nowSec));
     if (toSave.length > 0) {
       try {
         await store.saveMessages(this.uaid, toSave);

@@ -76,8 +76,9 @@ async function settle(client: IdentifiedClient, version: string, nowMs: number):
   if (recent !== undefined) return recent;
   const direct = client.unackedDirect.get(version);
   if (direct !== undefined) {
-    // Its copy replaces it; saving the original at disconnect too would deliver it twice.
+    // Its copy replaces it; keeping the original (stored, or saved at disconnect) would deliver it twice.
     client.unackedDirect.delete(version);
+    if (direct.stored) await client.env.store.removeMessage(client.uaid, version);
     return direct;
   }
   const stored = client.storage.unacked.get(version);

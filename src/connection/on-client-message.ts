@@ -82,7 +82,10 @@ async function unregister(client: IdentifiedClient, channelID: string, code: num
   client.out.send({ messageType: 'unregister', channelID, status: 200 });
 }
 
-/** Match each update by channel and version: direct first, then the outstanding stored batch. */
+/**
+ * Match each update by channel and version: direct, then the outstanding stored batch. One
+ * message can be both (stored before it went live, and read by a storage check meanwhile).
+ */
 async function ack(client: IdentifiedClient, updates: readonly AckUpdate[]): Promise<void> {
   for (const u of updates) {
     const direct = client.unackedDirect.get(u.version);
@@ -90,7 +93,8 @@ async function ack(client: IdentifiedClient, updates: readonly AckUpdate[]): Pro
       client.unackedDirect.delete(u.version);
       client.recentlyAcked.add(direct, client.env.clock.nowMs());
       client.stats.directAcked++;
-      continue;
+      // The endpoint stored it before routing it here; delivered now, so it goes.
+      if (direct.stored) await client.env.store.removeMessage(client.uaid, direct.version);
     }
     const stored = client.storage.unacked.get(u.version);
     if (stored !== undefined && stored.channelID === u.channelID) {

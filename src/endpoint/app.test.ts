@@ -214,7 +214,7 @@ describe('POST /wpush: success', () => {
 });
 
 describe('POST /wpush: delivery policy (§1.3)', () => {
-  it('hands the message to the node holding the UA and stores nothing when delivered', async () => {
+  it('stores the message first, then hands it, marked stored, to the node holding the UA', async () => {
     const sub = await subscribe({ nodeId: NODE });
     const res = await post(sub.path, { TTL: '60', 'Content-Encoding': 'aes128gcm' }, 'hi');
     assert.equal(res.statusCode, 201);
@@ -222,7 +222,17 @@ describe('POST /wpush: delivery policy (§1.3)', () => {
     assert.equal(router.pushes[0]?.nodeId, NODE);
     assert.equal(router.pushes[0]?.uaid, sub.uaid);
     assert.equal(router.pushes[0]?.notification.data, Buffer.from('hi').toString('base64url'));
+    assert.equal(router.pushes[0]?.notification.stored, true, 'the connection deletes the stored copy on ack');
     assert.equal(router.notifies.length, 0);
+    // Kept until the UA acks, so a crash of the connection node loses nothing.
+    assert.equal((await storedMessages(sub.uaid)).length, 1);
+  });
+
+  it('hands a TTL-0 message only to the live socket and stores nothing', async () => {
+    const sub = await subscribe({ nodeId: NODE });
+    assert.equal((await post(sub.path, { TTL: '0' })).statusCode, 201);
+    assert.equal(router.pushes.length, 1);
+    assert.equal(router.pushes[0]?.notification.stored, undefined);
     assert.equal((await storedMessages(sub.uaid)).length, 0);
   });
 

@@ -1,13 +1,15 @@
 /**
  * The delivery policy for a WebPush user (spec/autopush.md §1.3), here and nowhere else:
- * check the subscription, try the UA's live socket, otherwise store the message and nudge the
- * node that holds the UA. A message answered with 201 is delivered or stored, except a TTL-0
- * message that could not go live, which RFC 8030 §5.2 lets us drop.
+ * check the subscription, store the message, then hand it to the UA's live socket, else nudge
+ * the node that holds the UA. Unlike autopush (live first, store on failure), every message with
+ * a TTL is stored before it goes live, so a 201 survives a crash of the connection node; the
+ * connection deletes the stored copy when the UA acks. A TTL-0 message only ever goes live, and
+ * RFC 8030 §5.2 lets us drop it when that fails.
  */
 import { ApiError } from '../errors/api-error.js';
 import type { Notification } from '../protocol/notification.js';
 import type { NodeRouter, RouteOutcome } from '../routing/node-router.js';
-import type { Store } from '../storage/store.js';
+import type { Store, UserRecord } from '../storage/store.js';
 import { storeApiError } from './store-errors.js';
 
 /** How a push ended, for logs and metrics; every one of them is a 201 to the sender. */
@@ -62,6 +64,14 @@ async function forgetNode(deps: DeliveryDeps, uaid: string, nodeId: string, conn
   }
 }
 
+/** Hand the notification to the node named in the record; clear the node id if it is gone. */
+async function pushLive(deps: DeliveryDeps, uaid: string, user: UserRecord, notification: Notification): Promise<RouteOutcome> {
+  const nodeId = user.nodeId!;
+  const outcome = await route(deps, () => deps.router.push(nodeId, uaid, notification));
+  if (outcome === 'unreachable') await forgetNode(deps, uaid, nodeId, user.connectedAt);
+  return outcome;
+}
+
 /**
  * Deliver one notification to the subscription `uaid`/`notification.channelID`.
  * @throws ApiError `no-subscription` (410, 106) for an unknown user, a non-WebPush user (which is
@@ -81,15 +91,16 @@ export async function deliver(deps: DeliveryDeps, uaid: string, notification: No
     throw new ApiError('no-subscription');
   }
 
-  if (user.nodeId !== null) {
-    const nodeId = user.nodeId;
-    const outcome = await route(deps, () => router.push(nodeId, uaid, notification));
-    if (outcome === 'delivered') return 'direct';
-    if (outcome === 'unreachable') await forgetNode(deps, uaid, nodeId, user.connectedAt);
+  if (notification.ttl === 0) {
+    // Live or never (RFC 8030 §5.2): nothing to store, nothing to lose.
+    if (user.nodeId !== null && (await pushLive(deps, uaid, user, notification)) === 'delivered') return 'direct';
+    return 'dropped';
   }
-  if (notification.ttl === 0) return 'dropped';
 
+  // Stored first, then handed to the live socket: a connection node that dies before the UA
+  // acks loses nothing (beyond autopush, which keeps unacked live messages only in memory).
   await stored(deps, 'saveMessage', () => store.saveMessage(uaid, notification));
+  if (user.nodeId !== null && (await pushLive(deps, uaid, user, { ...notification, stored: true })) === 'delivered') return 'direct';
 
   // Re-read: the UA may have connected and finished its storage check while we were saving,
   // in which case only a nudge makes it look again.

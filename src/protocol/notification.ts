@@ -26,6 +26,12 @@ export interface Notification {
   data?: string;
   headers?: NotificationHeaders;
   urgency?: Urgency;
+  /**
+   * Already in storage: the endpoint stores every message with a TTL before it routes it live, so
+   * a crash of the connection node loses nothing. The connection deletes the stored copy on ack
+   * and does not save it again when the session ends. Never sent to the UA.
+   */
+  stored?: true;
 }
 
 /** A notification read back from storage: the store assigns `sortKey`, increasing per uaid. */

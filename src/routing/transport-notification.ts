@@ -35,6 +35,7 @@ const schema = z.object({
     })
     .optional(),
   urgency: z.enum(['very-low', 'low', 'normal', 'high']).optional(),
+  stored: z.literal(true).optional(),
 });
 
 export class TransportError extends Error {
@@ -56,7 +57,7 @@ export function parseTransportNotification(body: Buffer | string): Notification 
   if (!result.success) {
     throw new TransportError(result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
   }
-  const { data, headers, urgency, ...rest } = result.data;
+  const { data, headers, urgency, stored, ...rest } = result.data;
   // Optional fields stay absent rather than `undefined`, as the endpoint builds them.
   const headersOut = headers && {
     encoding: headers.encoding,
@@ -68,5 +69,6 @@ export function parseTransportNotification(body: Buffer | string): Notification 
     ...(data !== undefined ? { data } : {}),
     ...(headersOut !== undefined ? { headers: headersOut } : {}),
     ...(urgency !== undefined ? { urgency } : {}),
+    ...(stored ? { stored } : {}),
   };
 }

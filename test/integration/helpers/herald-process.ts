@@ -42,6 +42,8 @@ export interface HeraldProcess {
   output(): string;
   /** Send a signal and wait for the exit; returns the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Send a signal without waiting (SIGSTOP/SIGCONT freeze and thaw the node). */
+  signal(signal: NodeJS.Signals): void;
   /** Start again on the same port, database and keys. */
   restart(): Promise<void>;
   /** Stop if running and remove the data directory. */
@@ -141,12 +143,14 @@ export async function startHerald(opts: StartOptions = {}): Promise<HeraldProces
     dataDir,
     output: () => out,
     stop,
+    signal: (sig) => void child?.kill(sig),
     restart: async () => {
       await stop();
       out = '';
       await launch();
     },
     dispose: async () => {
+      child?.kill('SIGCONT');
       await stop('SIGKILL');
       rmSync(dataDir, { recursive: true, force: true });
     },
