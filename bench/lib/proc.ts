@@ -1,0 +1,95 @@
+/**
+ * What the kernel says about a process and the machine: RSS and CPU ticks from /proc, the slab
+ * size, the open-file limit. Readings are synchronous and cheap (one small file each).
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem } from 'node:os';
+
+/** Clock ticks per second for /proc/<pid>/stat times (100 on every Linux we run on). */
+export const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** Resident set size in KiB (`VmRSS` of /proc/<pid>/status); 0 when the process is gone. */
+export function rssKb(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** User + system CPU time of a process in seconds (fields 14 and 15 of /proc/<pid>/stat). */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may contain spaces: count fields after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return 0;
+  }
+}
+
+/** Kernel slab memory in KiB (/proc/meminfo `Slab`): where socket structures live. */
+export function slabKb(): number {
+  const m = /^Slab:\s+(\d+)\s+kB/m.exec(readFileSync('/proc/meminfo', 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
+export interface FdLimit {
+  soft: number;
+  hard: number;
+}
+
+export function fdLimit(pid: number | 'self' = 'self'): FdLimit {
+  const m = /^Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/m.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'));
+  const num = (s: string | undefined) => (s === undefined || s === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(s));
+  return { soft: num(m?.[1]), hard: num(m?.[2]) };
+}
+
+/**
+ * Raise this process's soft open-file limit to the hard one (what `ulimit -n <hard>` does in a
+ * shell); children spawned afterwards inherit it. Node has no setrlimit, so `prlimit` does it.
+ */
+export function raiseFdLimit(): FdLimit {
+  const before = fdLimit();
+  if (before.soft < before.hard && before.hard !== Number.MAX_SAFE_INTEGER) {
+    try {
+      execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${before.hard}:${before.hard}`]);
+    } catch {
+      // Left as it is; the idle scenario reports the limit it actually had.
+    }
+  }
+  return fdLimit();
+}
+
+export interface MachineInfo {
+  cores: number;
+  cpuModel: string;
+  memoryGiB: number;
+  node: string;
+  kernel: string;
+  fdLimit: FdLimit;
+  /** 1, 5 and 15 minute load averages when the run started: other work on the machine skews results. */
+  loadAverage: number[];
+}
+
+export function machineInfo(): MachineInfo {
+  const c = cpus();
+  return {
+    cores: c.length,
+    cpuModel: c[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    kernel: release(),
+    fdLimit: fdLimit(),
+    loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}

@@ -1,0 +1,199 @@
+/**
+ * The servers under test, behind one handle: Herald (compiled dist/ by default), the bare `ws`
+ * floor, the bare relay, and mosquitto. Memory comes from /proc (RSS) and, for the Node ones,
+ * from `process.memoryUsage()` after a forced GC, asked over IPC.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildChildren, buildDir, rootDir } from './build.js';
+import { Child } from './children.js';
+import { cpuSeconds, rssKb } from './proc.js';
+
+export interface MemoryReading {
+  rssKb: number;
+  /** V8 heap in use after GC (Node servers only). */
+  heapUsedKb?: number;
+  externalKb?: number;
+}
+
+export interface ServerHandle {
+  name: string;
+  pid: number;
+  port: number;
+  /** `ws://127.0.0.1:PORT/` */
+  wsUrl: string;
+  memory(gc: boolean): Promise<MemoryReading>;
+  /** CPU seconds (user + system) used so far. */
+  cpu(): number;
+  stop(): Promise<void>;
+  output(): string;
+}
+
+export type HeraldFrom = 'dist' | 'src';
+
+export interface ServerContext {
+  heraldFrom: HeraldFrom;
+  /** Temporary directory of this run. */
+  tmp: string;
+}
+
+const NODE_FLAGS = ['--expose-gc'];
+
+function nodeHandle(name: string, child: Child, port: number): ServerHandle {
+  return {
+    name,
+    pid: child.pid,
+    port,
+    wsUrl: `ws://127.0.0.1:${port}/`,
+    async memory(gc) {
+      const m = await child.call<Record<string, number>>('stats', { gc }, 30_000);
+      return { rssKb: rssKb(child.pid), heapUsedKb: (m.heapUsed ?? 0) / 1024, externalKb: (m.external ?? 0) / 1024 };
+    },
+    cpu: () => cpuSeconds(child.pid),
+    stop: () => child.stop(),
+    output: () => child.output(),
+  };
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const f of readdirSync(dir, { recursive: true })) {
+    const p = join(dir, String(f));
+    const s = statSync(p);
+    if (s.isFile() && s.mtimeMs > newest) newest = s.mtimeMs;
+  }
+  return newest;
+}
+
+/** Make sure dist/ is compiled from the current src/ (runs `npm run build` when it is stale). */
+export function ensureDist(log: (line: string) => void): void {
+  const dist = join(rootDir, 'dist');
+  const stale = !existsSync(join(dist, 'cli/serve.js')) || newestMtime(join(rootDir, 'src')) > newestMtime(dist);
+  if (!stale) return;
+  log('dist/ is missing or older than src/: npm run build');
+  const r = spawnSync('npm', ['run', 'build'], { cwd: rootDir, stdio: 'inherit', timeout: 300_000 });
+  if (r.status !== 0 && !existsSync(join(dist, 'cli/serve.js'))) throw new Error('npm run build failed and there is no dist/');
+}
+
+export interface HeraldOptions {
+  /** Storage DSN; default a fresh SQLite file in the run's temp directory. */
+  db?: string;
+  /** Extra settings (keys as in Settings), e.g. { msgLimit: 200 }. */
+  settings?: Record<string, string | number>;
+  /** Write a V8 CPU profile into this directory when the server exits. */
+  cpuProfileDir?: string;
+}
+
+export async function startHerald(ctx: ServerContext, opts: HeraldOptions = {}): Promise<ServerHandle> {
+  buildChildren();
+  const dir = mkdtempSync(join(ctx.tmp, 'herald-'));
+  const base = join(rootDir, ctx.heraldFrom);
+  const flags = [...NODE_FLAGS];
+  if (ctx.heraldFrom === 'src') flags.push('--import', 'tsx');
+  if (opts.cpuProfileDir) flags.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`);
+  const child = new Child('herald', process.execPath, [...flags, join(buildDir, 'servers/herald.js')], {
+    cwd: rootDir,
+    env: {
+      ...process.env,
+      HERALD_BENCH_BASE: base,
+      HERALD_BENCH_DB: opts.db ?? `sqlite:${join(dir, 'herald.db')}`,
+      HERALD_BENCH_KEYS: join(dir, 'herald-keys.json'),
+      HERALD_BENCH_SETTINGS: JSON.stringify(opts.settings ?? {}),
+    },
+  });
+  const { port } = await child.ready<{ port: number }>(60_000);
+  return nodeHandle('herald', child, port);
+}
+
+async function startNodeChild(name: string, script: string): Promise<ServerHandle> {
+  buildChildren();
+  const child = new Child(name, process.execPath, [...NODE_FLAGS, join(buildDir, script)], { cwd: rootDir });
+  const { port } = await child.ready<{ port: number }>(30_000);
+  return nodeHandle(name, child, port);
+}
+
+export const startBareWs = () => startNodeChild('bare-ws', 'servers/bare-ws.js');
+export const startBareRelay = () => startNodeChild('bare-relay', 'bare-relay.js');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function mosquittoPath(): string | null {
+  for (const p of ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto']) if (existsSync(p)) return p;
+  try {
+    return execFileSync('sh', ['-c', 'command -v mosquitto'], { encoding: 'utf8' }).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/** Wait until something accepts TCP connections on the port. */
+async function waitListening(port: number, timeoutMs: number): Promise<void> {
+  const { connect } = await import('node:net');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on ${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * mosquitto with a websockets listener on loopback, or null when it is not installed.
+ * NOTE: mosquitto 2.0.11 (Debian 12) exits with "Unable to start any listening sockets" when the
+ * websockets listener is its only one, so a plain MQTT listener is declared beside it (unused).
+ */
+export async function startMosquitto(ctx: ServerContext): Promise<ServerHandle | null> {
+  const bin = mosquittoPath();
+  if (bin === null) return null;
+  const [port, mqttPort] = [await freePort(), await freePort()];
+  const conf = join(mkdtempSync(join(ctx.tmp, 'mosquitto-')), 'mosquitto.conf');
+  writeFileSync(
+    conf,
+    [
+      `listener ${port} 127.0.0.1`,
+      'protocol websockets',
+      'socket_domain ipv4',
+      `listener ${mqttPort} 127.0.0.1`,
+      'protocol mqtt',
+      'allow_anonymous true',
+      'persistence false',
+      'log_dest stdout',
+      'log_type error',
+      'log_type warning',
+      '',
+    ].join('\n'),
+  );
+  const child = new Child('mosquitto', bin, ['-c', conf], { ipc: false });
+  await waitListening(port, 10_000);
+  return {
+    name: 'mosquitto',
+    pid: child.pid,
+    port,
+    wsUrl: `ws://127.0.0.1:${port}/`,
+    memory: async () => ({ rssKb: rssKb(child.pid) }),
+    cpu: () => cpuSeconds(child.pid),
+    stop: () => child.stop(5000),
+    output: () => child.output(),
+  };
+}
+
+export function newRunTmp(): string {
+  return mkdtempSync(join(tmpdir(), 'herald-bench-'));
+}

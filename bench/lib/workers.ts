@@ -1,0 +1,90 @@
+/**
+ * The load generators: several worker processes (bench/load/worker.ts), each under the open-file
+ * limit and each with its share of the source addresses 127.0.0.2-127.0.0.9, so neither the
+ * limit nor the ephemeral port range caps the number of client sockets.
+ */
+import { join } from 'node:path';
+import { buildChildren, buildDir, rootDir } from './build.js';
+import { Child } from './children.js';
+import { cpuSeconds } from './proc.js';
+
+/** Loopback source addresses for client sockets (all of 127/8 routes to lo on Linux). */
+export const SOURCE_ADDRESSES = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6', '127.0.0.7', '127.0.0.8', '127.0.0.9'];
+
+export interface WorkerCounters {
+  connected: number;
+  connectFailed: number;
+  lost: number;
+  received: number;
+  sent: number;
+  ok: number;
+  failed: number;
+  dropped: number;
+  inflight: number;
+  queued: number;
+  uas: number;
+  /** Wall-clock ms of the latest notification (the maximum over the workers). */
+  lastReceiptAt: number;
+  statuses: Record<string, number>;
+}
+
+export class Workers {
+  private constructor(readonly list: Child[]) {}
+
+  static async start(n: number): Promise<Workers> {
+    buildChildren();
+    const list = Array.from(
+      { length: n },
+      (_, i) =>
+        new Child(`worker-${i}`, process.execPath, [join(buildDir, 'load/worker.js')], {
+          cwd: rootDir,
+          env: { ...process.env, BENCH_WORKER_ID: String(i) },
+        }),
+    );
+    await Promise.all(list.map((w) => w.ready(30_000)));
+    return new Workers(list);
+  }
+
+  get size(): number {
+    return this.list.length;
+  }
+
+  /** The source addresses worker `i` uses (a disjoint share when there are enough). */
+  sources(i: number): string[] {
+    const n = this.list.length;
+    if (n >= SOURCE_ADDRESSES.length) return [SOURCE_ADDRESSES[i % SOURCE_ADDRESSES.length]!];
+    return SOURCE_ADDRESSES.filter((_, k) => k % n === i);
+  }
+
+  /** Run `op` on every worker; `args(i)` gives each its arguments. */
+  all<T>(op: string, args: (i: number) => Record<string, unknown> = () => ({}), timeoutMs = 60_000): Promise<T[]> {
+    return Promise.all(this.list.map((w, i) => w.call<T>(op, args(i), timeoutMs)));
+  }
+
+  /** Counters summed over the workers. */
+  async counters(): Promise<WorkerCounters> {
+    const each = await this.all<WorkerCounters>('counters', () => ({}), 10_000);
+    const sum: WorkerCounters = { connected: 0, connectFailed: 0, lost: 0, received: 0, sent: 0, ok: 0, failed: 0, dropped: 0, inflight: 0, queued: 0, uas: 0, lastReceiptAt: 0, statuses: {} };
+    for (const c of each) {
+      for (const k of ['connected', 'connectFailed', 'lost', 'received', 'sent', 'ok', 'failed', 'dropped', 'inflight', 'queued', 'uas'] as const) sum[k] += c[k];
+      sum.lastReceiptAt = Math.max(sum.lastReceiptAt, c.lastReceiptAt);
+      for (const [s, n] of Object.entries(c.statuses)) sum.statuses[s] = (sum.statuses[s] ?? 0) + n;
+    }
+    return sum;
+  }
+
+  /** CPU seconds used by all workers so far. */
+  cpu(): number {
+    return this.list.reduce((t, w) => t + cpuSeconds(w.pid), 0);
+  }
+
+  /** Split `total` over the workers as evenly as possible. */
+  share(total: number, i: number): number {
+    const n = this.list.length;
+    return Math.floor(total / n) + (i < total % n ? 1 : 0);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.list.map((w) => w.stop(15_000)));
+  }
+}
