@@ -38,6 +38,7 @@ const systemPackages = [
   { binary: 'redis-server', pkg: 'redis-server' }, // storage backend tests
   { binary: 'firefox-esr', pkg: 'firefox-esr' }, // test/integration/firefox: the reference user agent
   { binary: '/usr/bin/chromium', pkg: 'chromium' }, // device page tests (playwright-core)
+  { binary: '/usr/sbin/mosquitto', pkg: 'mosquitto' }, // the idle benchmark's baseline (bench smoke test)
 ];
 try {
   const installed = ensureSystemPackages(systemPackages);
