@@ -1,0 +1,289 @@
+/**
+ * `AccountStore` on PostgreSQL (a `pg` pool), in the push store's database or any other; the
+ * tables migrate themselves apart from the push store's (migrations.ts). Conditional inserts are
+ * single statements (`INSERT … SELECT … WHERE EXISTS … ON CONFLICT DO NOTHING`); a device update
+ * reads under `SELECT … FOR UPDATE` in one transaction. Text columns hold the JSON of
+ * capabilities and commands. Retryable failures become `StoreBusyError`.
+ */
+import type pg from 'pg';
+import type { AccountRecord, AccountStore, DevicePatch, DeviceRecord, NewAccount, NewDevice, SessionRecord } from '../account-store.js';
+import { openAccountsPool, poolAnswers, query, transaction, type PostgresAccountsOptions } from './migrations.js';
+
+interface DeviceRow {
+  uid: string;
+  id: string;
+  session_id: string;
+  name: string;
+  type: string;
+  created_at: number;
+  push_callback: string | null;
+  push_public_key: string | null;
+  push_auth_key: string | null;
+  push_expired: boolean;
+  capabilities: string;
+  available_commands: string;
+  last_access: number;
+}
+
+interface AccountRow {
+  uid: string;
+  email: string;
+  password_hash: string;
+  display_name: string | null;
+  created_at: number;
+}
+
+/** A foreign key gone meanwhile (account or session deleted concurrently): the insert is refused. */
+const FOREIGN_KEY_VIOLATION = '23503';
+
+const DEVICE_COLUMNS = `d.uid, d.id, d.session_id, d.name, d.type, d.created_at, d.push_callback, d.push_public_key,
+  d.push_auth_key, d.push_expired, d.capabilities, d.available_commands, s.last_access`;
+const ACCOUNT_COLUMNS = 'uid, email, password_hash, display_name, created_at';
+
+/** Open a pool on `dsn` (postgres://…) and migrate the account tables. */
+export async function openPostgresAccountStore(dsn: string, opts: PostgresAccountsOptions = {}): Promise<PostgresAccountStore> {
+  return new PostgresAccountStore(await openAccountsPool(dsn, opts));
+}
+
+export class PostgresAccountStore implements AccountStore {
+  readonly #pool: pg.Pool;
+  #closed = false;
+
+  /** Prefer `openPostgresAccountStore`; this takes ownership of a pool whose tables are migrated. */
+  constructor(pool: pg.Pool) {
+    this.#pool = pool;
+  }
+
+  async createAccount(a: NewAccount): Promise<boolean> {
+    const r = await this.#query(
+      'herald_acc_insert_account',
+      `INSERT INTO account (${ACCOUNT_COLUMNS}) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+      [a.uid, a.email, a.passwordHash, a.displayName, a.createdAt],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async getAccount(uid: string): Promise<AccountRecord | null> {
+    const { rows } = await this.#query<AccountRow>('herald_acc_get_account', `SELECT ${ACCOUNT_COLUMNS} FROM account WHERE uid = $1`, [uid]);
+    return toAccount(rows[0]);
+  }
+
+  async findAccountByEmail(email: string): Promise<AccountRecord | null> {
+    const { rows } = await this.#query<AccountRow>('herald_acc_get_account_by_email', `SELECT ${ACCOUNT_COLUMNS} FROM account WHERE email = $1`, [email]);
+    return toAccount(rows[0]);
+  }
+
+  async updateAccount(uid: string, patch: { passwordHash?: string; displayName?: string | null }): Promise<boolean> {
+    // One statement: absent fields keep their value ($2/$4 say whether a field is given).
+    const r = await this.#query(
+      'herald_acc_update_account',
+      `UPDATE account SET
+         password_hash = CASE WHEN $2::boolean THEN $3::text ELSE password_hash END,
+         display_name = CASE WHEN $4::boolean THEN $5::text ELSE display_name END
+       WHERE uid = $1`,
+      [uid, patch.passwordHash !== undefined, patch.passwordHash ?? null, patch.displayName !== undefined, patch.displayName ?? null],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async deleteAccount(uid: string): Promise<boolean> {
+    // Sessions and devices go by ON DELETE CASCADE.
+    const r = await this.#query('herald_acc_delete_account', 'DELETE FROM account WHERE uid = $1', [uid]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async createSession(s: { id: string; uid: string; createdAt: number }): Promise<boolean> {
+    try {
+      const r = await this.#query(
+        'herald_acc_insert_session',
+        `INSERT INTO account_session (id, uid, created_at, last_access)
+         SELECT $1, $2, $3, $3 WHERE EXISTS (SELECT 1 FROM account WHERE uid = $2)
+         ON CONFLICT DO NOTHING`,
+        [s.id, s.uid, s.createdAt],
+      );
+      return (r.rowCount ?? 0) > 0;
+    } catch (err) {
+      if ((err as { code?: unknown }).code === FOREIGN_KEY_VIOLATION) return false;
+      throw err;
+    }
+  }
+
+  async getSession(id: string): Promise<SessionRecord | null> {
+    const { rows } = await this.#query<{ id: string; uid: string; created_at: number; last_access: number; device_id: string | null }>(
+      'herald_acc_get_session',
+      `SELECT s.id, s.uid, s.created_at, s.last_access, d.id AS device_id
+       FROM account_session s LEFT JOIN account_device d ON d.session_id = s.id WHERE s.id = $1`,
+      [id],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return { id: row.id, uid: row.uid, createdAt: row.created_at, lastAccessTime: row.last_access, deviceId: row.device_id };
+  }
+
+  async touchSession(id: string, at: number): Promise<void> {
+    await this.#query('herald_acc_touch_session', 'UPDATE account_session SET last_access = $2 WHERE id = $1 AND last_access < $2', [id, at]);
+  }
+
+  async deleteSession(id: string): Promise<boolean> {
+    // The device bound to it goes by ON DELETE CASCADE.
+    const r = await this.#query('herald_acc_delete_session', 'DELETE FROM account_session WHERE id = $1', [id]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async createDevice(d: NewDevice): Promise<boolean> {
+    // The session must exist in this account; UNIQUE (session_id) and the key refuse the rest.
+    try {
+      const r = await this.#query(
+        'herald_acc_insert_device',
+        `INSERT INTO account_device (uid, id, session_id, name, type, created_at, push_callback, push_public_key,
+           push_auth_key, push_expired, capabilities, available_commands)
+         SELECT $1, $2, s.id, $4, $5, $6, $7, $8, $9, false, $10, $11 FROM account_session s WHERE s.id = $3 AND s.uid = $1
+         ON CONFLICT DO NOTHING`,
+        [
+          d.uid,
+          d.id,
+          d.sessionId,
+          d.name,
+          d.type,
+          d.createdAt,
+          d.push?.callback ?? null,
+          d.push?.publicKey ?? null,
+          d.push?.authKey ?? null,
+          JSON.stringify(d.capabilities),
+          JSON.stringify(d.availableCommands),
+        ],
+      );
+      return (r.rowCount ?? 0) > 0;
+    } catch (err) {
+      if ((err as { code?: unknown }).code === FOREIGN_KEY_VIOLATION) return false;
+      throw err;
+    }
+  }
+
+  async updateDevice(uid: string, id: string, patch: DevicePatch): Promise<DeviceRecord | null> {
+    this.#open();
+    return transaction(this.#pool, async (c) => {
+      const { rows } = await c.query<DeviceRow>({
+        name: 'herald_acc_get_device_for_update',
+        text: `SELECT ${DEVICE_COLUMNS} FROM account_device d JOIN account_session s ON s.id = d.session_id
+               WHERE d.uid = $1 AND d.id = $2 FOR UPDATE OF d`,
+        values: [uid, id],
+      });
+      const current = toDevice(rows[0]);
+      if (current === null) return null;
+      const push = patch.push === undefined ? current.push : patch.push;
+      // A new callback is a new chance: the old endpoint's failure says nothing about it.
+      const newCallback = patch.push !== undefined && patch.push !== null && patch.push.callback !== current.push?.callback;
+      const next: DeviceRecord = {
+        ...current,
+        name: patch.name ?? current.name,
+        type: patch.type ?? current.type,
+        push,
+        pushEndpointExpired: newCallback ? false : current.pushEndpointExpired,
+        capabilities: patch.capabilities ?? current.capabilities,
+        availableCommands: patch.availableCommands ?? current.availableCommands,
+      };
+      await c.query({
+        name: 'herald_acc_write_device',
+        text: `UPDATE account_device SET name = $3, type = $4, push_callback = $5, push_public_key = $6, push_auth_key = $7,
+                 push_expired = $8, capabilities = $9, available_commands = $10 WHERE uid = $1 AND id = $2`,
+        values: [
+          uid,
+          id,
+          next.name,
+          next.type,
+          next.push?.callback ?? null,
+          next.push?.publicKey ?? null,
+          next.push?.authKey ?? null,
+          next.pushEndpointExpired,
+          JSON.stringify(next.capabilities),
+          JSON.stringify(next.availableCommands),
+        ],
+      });
+      return next;
+    });
+  }
+
+  async getDevice(uid: string, id: string): Promise<DeviceRecord | null> {
+    const { rows } = await this.#query<DeviceRow>(
+      'herald_acc_get_device',
+      `SELECT ${DEVICE_COLUMNS} FROM account_device d JOIN account_session s ON s.id = d.session_id WHERE d.uid = $1 AND d.id = $2`,
+      [uid, id],
+    );
+    return toDevice(rows[0]);
+  }
+
+  async listDevices(uid: string): Promise<DeviceRecord[]> {
+    const { rows } = await this.#query<DeviceRow>(
+      'herald_acc_list_devices',
+      `SELECT ${DEVICE_COLUMNS} FROM account_device d JOIN account_session s ON s.id = d.session_id
+       WHERE d.uid = $1 ORDER BY d.created_at, d.id COLLATE "C"`,
+      [uid],
+    );
+    return rows.map((r) => toDevice(r) as DeviceRecord);
+  }
+
+  async deleteDevice(uid: string, id: string): Promise<boolean> {
+    // Deleting the session cascades to the device: both go in one statement.
+    const r = await this.#query(
+      'herald_acc_delete_device',
+      'DELETE FROM account_session WHERE id = (SELECT session_id FROM account_device WHERE uid = $1 AND id = $2)',
+      [uid, id],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async markPushEndpointExpired(uid: string, id: string, callback: string): Promise<boolean> {
+    const r = await this.#query(
+      'herald_acc_mark_expired',
+      'UPDATE account_device SET push_expired = true WHERE uid = $1 AND id = $2 AND push_callback = $3',
+      [uid, id, callback],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async healthCheck(): Promise<boolean> {
+    return !this.#closed && (await poolAnswers(this.#pool));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.end();
+  }
+
+  #open(): void {
+    if (this.#closed) throw new Error('PostgreSQL account store is closed');
+  }
+
+  #query<R extends pg.QueryResultRow = pg.QueryResultRow>(name: string, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+    this.#open();
+    return query<R>(this.#pool, name, text, values);
+  }
+}
+
+function toAccount(row: AccountRow | undefined): AccountRecord | null {
+  if (!row) return null;
+  return { uid: row.uid, email: row.email, passwordHash: row.password_hash, displayName: row.display_name, createdAt: row.created_at };
+}
+
+function toDevice(row: DeviceRow | undefined): DeviceRecord | null {
+  if (!row) return null;
+  const push =
+    row.push_callback !== null && row.push_public_key !== null && row.push_auth_key !== null
+      ? { callback: row.push_callback, publicKey: row.push_public_key, authKey: row.push_auth_key }
+      : null;
+  return {
+    uid: row.uid,
+    id: row.id,
+    sessionId: row.session_id,
+    name: row.name,
+    type: row.type,
+    createdAt: row.created_at,
+    push,
+    pushEndpointExpired: row.push_expired,
+    capabilities: JSON.parse(row.capabilities) as string[],
+    availableCommands: JSON.parse(row.available_commands) as Record<string, string>,
+    lastAccessTime: row.last_access,
+  };
+}

@@ -1,0 +1,200 @@
+/**
+ * `AccountStore` on Redis (ioredis), beside the push store on the same server. Keys, under a
+ * prefix (default `herald:`):
+ *
+ *   herald:acct:{uid}                hash: email, ph (password hash), dn (absent = null), ca
+ *   herald:acct-email:{email}        the uid of the account with that email
+ *   herald:acct:{uid}:sessions       set of the account's session ids
+ *   herald:acct:{uid}:devices        set of the account's device ids
+ *   herald:session:{id}              hash: uid, ca, la (last access), dev (device id, absent = none)
+ *   herald:device:{uid}:{id}         hash: sid, name, type, ca, cb/pk/ak (absent = no push), x
+ *                                    (push endpoint expired, 0/1), caps and cmds (JSON text)
+ *
+ * Every write that reads first is one Lua script (scripts.ts), atomic on the server; so is each
+ * device read, which joins the session's last access. Nothing here expires by itself.
+ */
+import type { Redis } from 'ioredis';
+import type { AccountRecord, AccountStore, DevicePatch, DeviceRecord, NewAccount, NewDevice, SessionRecord } from '../account-store.js';
+import { mapError } from '../../redis/redis-store.js';
+import { accountScripts, closeRedis, connectRedis, runScript, type RedisAccountsOptions } from './scripts.js';
+
+type AccountScript = keyof typeof accountScripts;
+/** sid, name, type, ca, cb, pk, ak, x, caps, cmds, la — as `readDevice` in scripts.ts returns them. */
+type DeviceFields = (string | null)[];
+const DEVICE_FIELDS = 11;
+
+/** Connect to `dsn` (redis://… or rediss://…); rejects with `StoreBusyError` if it cannot. */
+export async function openRedisAccountStore(dsn: string, opts: RedisAccountsOptions = {}): Promise<RedisAccountStore> {
+  return new RedisAccountStore(await connectRedis(dsn, accountScripts, opts), opts);
+}
+
+export class RedisAccountStore implements AccountStore {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+  #closed = false;
+
+  /** Prefer `openRedisAccountStore`; this takes ownership of a client with the account scripts defined. */
+  constructor(redis: Redis, opts: RedisAccountsOptions = {}) {
+    this.#redis = redis;
+    this.#prefix = opts.prefix ?? 'herald:';
+  }
+
+  async createAccount(a: NewAccount): Promise<boolean> {
+    const args = [a.uid, a.email, a.passwordHash, a.displayName === null ? 0 : 1, a.displayName ?? '', a.createdAt];
+    return (await this.#script('heraldAccCreateAccount', args)) === 1;
+  }
+
+  async getAccount(uid: string): Promise<AccountRecord | null> {
+    return toAccount(uid, await this.#call(() => this.#redis.hgetall(`${this.#prefix}acct:${uid}`)));
+  }
+
+  async findAccountByEmail(email: string): Promise<AccountRecord | null> {
+    const uid = await this.#call(() => this.#redis.get(`${this.#prefix}acct-email:${email}`));
+    if (uid === null) return null;
+    const account = await this.getAccount(uid);
+    // A concurrent change of the account could leave the pointer briefly stale.
+    return account?.email === email ? account : null;
+  }
+
+  async updateAccount(uid: string, patch: { passwordHash?: string; displayName?: string | null }): Promise<boolean> {
+    const dnMode = patch.displayName === undefined ? 0 : patch.displayName === null ? 1 : 2;
+    const args = [uid, patch.passwordHash === undefined ? 0 : 1, patch.passwordHash ?? '', dnMode, patch.displayName ?? ''];
+    return (await this.#script('heraldAccUpdateAccount', args)) === 1;
+  }
+
+  async deleteAccount(uid: string): Promise<boolean> {
+    return (await this.#script('heraldAccDeleteAccount', [uid])) === 1;
+  }
+
+  async createSession(s: { id: string; uid: string; createdAt: number }): Promise<boolean> {
+    return (await this.#script('heraldAccCreateSession', [s.id, s.uid, s.createdAt])) === 1;
+  }
+
+  async getSession(id: string): Promise<SessionRecord | null> {
+    const h = await this.#call(() => this.#redis.hgetall(`${this.#prefix}session:${id}`));
+    if (h.uid === undefined) return null;
+    return { id, uid: h.uid, createdAt: Number(h.ca), lastAccessTime: Number(h.la), deviceId: h.dev ?? null };
+  }
+
+  async touchSession(id: string, at: number): Promise<void> {
+    await this.#script('heraldAccTouchSession', [id, at]);
+  }
+
+  async deleteSession(id: string): Promise<boolean> {
+    return (await this.#script('heraldAccDeleteSession', [id])) === 1;
+  }
+
+  async createDevice(d: NewDevice): Promise<boolean> {
+    const args = [
+      d.uid,
+      d.id,
+      d.sessionId,
+      d.name,
+      d.type,
+      d.createdAt,
+      d.push === null ? 0 : 1,
+      d.push?.callback ?? '',
+      d.push?.publicKey ?? '',
+      d.push?.authKey ?? '',
+      JSON.stringify(d.capabilities),
+      JSON.stringify(d.availableCommands),
+    ];
+    return (await this.#script('heraldAccCreateDevice', args)) === 1;
+  }
+
+  async updateDevice(uid: string, id: string, patch: DevicePatch): Promise<DeviceRecord | null> {
+    const pushMode = patch.push === undefined ? 0 : patch.push === null ? 1 : 2;
+    const args = [
+      uid,
+      id,
+      patch.name === undefined ? 0 : 1,
+      patch.name ?? '',
+      patch.type === undefined ? 0 : 1,
+      patch.type ?? '',
+      pushMode,
+      patch.push?.callback ?? '',
+      patch.push?.publicKey ?? '',
+      patch.push?.authKey ?? '',
+      patch.capabilities === undefined ? 0 : 1,
+      JSON.stringify(patch.capabilities ?? []),
+      patch.availableCommands === undefined ? 0 : 1,
+      JSON.stringify(patch.availableCommands ?? {}),
+    ];
+    return toDevice(uid, id, (await this.#script('heraldAccUpdateDevice', args)) as DeviceFields | null);
+  }
+
+  async getDevice(uid: string, id: string): Promise<DeviceRecord | null> {
+    return toDevice(uid, id, (await this.#script('heraldAccGetDevice', [uid, id])) as DeviceFields | null);
+  }
+
+  async listDevices(uid: string): Promise<DeviceRecord[]> {
+    const flat = (await this.#script('heraldAccListDevices', [uid])) as (string | null)[];
+    const out: DeviceRecord[] = [];
+    for (let i = 0; i + DEVICE_FIELDS < flat.length; i += DEVICE_FIELDS + 1) {
+      const device = toDevice(uid, flat[i] as string, flat.slice(i + 1, i + 1 + DEVICE_FIELDS));
+      if (device) out.push(device);
+    }
+    // Oldest first, ties by id.
+    return out.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  async deleteDevice(uid: string, id: string): Promise<boolean> {
+    return (await this.#script('heraldAccDeleteDevice', [uid, id])) === 1;
+  }
+
+  async markPushEndpointExpired(uid: string, id: string, callback: string): Promise<boolean> {
+    return (await this.#script('heraldAccMarkExpired', [uid, id, callback])) === 1;
+  }
+
+  async healthCheck(): Promise<boolean> {
+    if (this.#closed) return false;
+    try {
+      return (await this.#redis.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await closeRedis(this.#redis);
+  }
+
+  #script(name: AccountScript, args: (string | number)[]): Promise<unknown> {
+    if (this.#closed) return Promise.reject(new Error('Redis account store is closed'));
+    return runScript(this.#redis, name, this.#prefix, args);
+  }
+
+  async #call<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new Error('Redis account store is closed');
+    try {
+      return await work();
+    } catch (err) {
+      throw mapError(err);
+    }
+  }
+}
+
+function toAccount(uid: string, h: Record<string, string>): AccountRecord | null {
+  if (h.email === undefined) return null;
+  return { uid, email: h.email, passwordHash: h.ph ?? '', displayName: h.dn ?? null, createdAt: Number(h.ca) };
+}
+
+function toDevice(uid: string, id: string, f: DeviceFields | null): DeviceRecord | null {
+  if (!f || f[0] === null || f[0] === undefined) return null;
+  const [sid, name, type, ca, cb, pk, ak, x, caps, cmds, la] = f;
+  return {
+    uid,
+    id,
+    sessionId: sid as string,
+    name: name ?? '',
+    type: type ?? '',
+    createdAt: Number(ca),
+    push: cb != null && pk != null && ak != null ? { callback: cb, publicKey: pk, authKey: ak } : null,
+    pushEndpointExpired: x === '1',
+    capabilities: JSON.parse(caps ?? '[]') as string[],
+    availableCommands: JSON.parse(cmds ?? '{}') as Record<string, string>,
+    lastAccessTime: Number(la),
+  };
+}

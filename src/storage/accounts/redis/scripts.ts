@@ -1,0 +1,306 @@
+/**
+ * Lua scripts of the Redis account-side stores, each atomic on the server, and the connection
+ * both stores open. Every script takes the key prefix as ARGV[1] and builds its key names from
+ * the ids it is given (see the layouts in redis-account-store.ts and redis-mailbox-store.ts), so
+ * these stores need one Redis server (or a primary with replicas), not Redis Cluster.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import { mapError } from '../../redis/redis-store.js';
+
+const KEYS = `
+local p = ARGV[1]
+local function acct(uid) return p .. 'acct:' .. uid end
+local function email(e) return p .. 'acct-email:' .. e end
+local function acctSessions(uid) return p .. 'acct:' .. uid .. ':sessions' end
+local function acctDevices(uid) return p .. 'acct:' .. uid .. ':devices' end
+local function sess(id) return p .. 'session:' .. id end
+local function dev(uid, id) return p .. 'device:' .. uid .. ':' .. id end
+-- A device as an array: sid, name, type, ca, cb, pk, ak, x, caps, cmds, la (its session's).
+local function readDevice(uid, id)
+  local d = redis.call('HMGET', dev(uid, id), 'sid', 'name', 'type', 'ca', 'cb', 'pk', 'ak', 'x', 'caps', 'cmds')
+  if not d[1] then return false end
+  d[11] = redis.call('HGET', sess(d[1]), 'la') or d[4]
+  return d
+end
+local function dropDevice(uid, id)
+  local sid = redis.call('HGET', dev(uid, id), 'sid')
+  if not sid then return 0 end
+  redis.call('DEL', dev(uid, id))
+  redis.call('SREM', acctDevices(uid), id)
+  redis.call('DEL', sess(sid))
+  redis.call('SREM', acctSessions(uid), sid)
+  return 1
+end
+`;
+
+/** Account scripts: ARGV[1] prefix, then each script's own arguments. */
+export const accountScripts = {
+  // uid, email, passwordHash, hasDisplayName (0/1), displayName, createdAt
+  heraldAccCreateAccount: `${KEYS}
+local uid, e = ARGV[2], ARGV[3]
+if redis.call('EXISTS', acct(uid)) == 1 or redis.call('EXISTS', email(e)) == 1 then return 0 end
+redis.call('HSET', acct(uid), 'email', e, 'ph', ARGV[4], 'ca', ARGV[7])
+if ARGV[5] == '1' then redis.call('HSET', acct(uid), 'dn', ARGV[6]) end
+redis.call('SET', email(e), uid)
+return 1`,
+
+  // uid, hasPasswordHash, passwordHash, displayNameMode (0 keep, 1 null, 2 set), displayName
+  heraldAccUpdateAccount: `${KEYS}
+local uid = ARGV[2]
+if redis.call('EXISTS', acct(uid)) == 0 then return 0 end
+if ARGV[3] == '1' then redis.call('HSET', acct(uid), 'ph', ARGV[4]) end
+if ARGV[5] == '1' then redis.call('HDEL', acct(uid), 'dn') elseif ARGV[5] == '2' then redis.call('HSET', acct(uid), 'dn', ARGV[6]) end
+return 1`,
+
+  // uid
+  heraldAccDeleteAccount: `${KEYS}
+local uid = ARGV[2]
+local e = redis.call('HGET', acct(uid), 'email')
+if not e then return 0 end
+for _, id in ipairs(redis.call('SMEMBERS', acctDevices(uid))) do redis.call('DEL', dev(uid, id)) end
+for _, sid in ipairs(redis.call('SMEMBERS', acctSessions(uid))) do redis.call('DEL', sess(sid)) end
+redis.call('DEL', acctDevices(uid), acctSessions(uid), acct(uid))
+if redis.call('GET', email(e)) == uid then redis.call('DEL', email(e)) end
+return 1`,
+
+  // id, uid, createdAt
+  heraldAccCreateSession: `${KEYS}
+local id, uid = ARGV[2], ARGV[3]
+if redis.call('EXISTS', acct(uid)) == 0 or redis.call('EXISTS', sess(id)) == 1 then return 0 end
+redis.call('HSET', sess(id), 'uid', uid, 'ca', ARGV[4], 'la', ARGV[4])
+redis.call('SADD', acctSessions(uid), id)
+return 1`,
+
+  // id, at
+  heraldAccTouchSession: `${KEYS}
+local la = redis.call('HGET', sess(ARGV[2]), 'la')
+if la and tonumber(la) < tonumber(ARGV[3]) then redis.call('HSET', sess(ARGV[2]), 'la', ARGV[3]) end
+return 0`,
+
+  // id
+  heraldAccDeleteSession: `${KEYS}
+local id = ARGV[2]
+local s = redis.call('HMGET', sess(id), 'uid', 'dev')
+if not s[1] then return 0 end
+if s[2] then dropDevice(s[1], s[2]) end
+redis.call('DEL', sess(id))
+redis.call('SREM', acctSessions(s[1]), id)
+return 1`,
+
+  // uid, id, sessionId, name, type, createdAt, hasPush, callback, publicKey, authKey, capabilities, commands
+  heraldAccCreateDevice: `${KEYS}
+local uid, id, sid = ARGV[2], ARGV[3], ARGV[4]
+local s = redis.call('HMGET', sess(sid), 'uid', 'dev')
+if s[1] ~= uid or s[2] or redis.call('EXISTS', dev(uid, id)) == 1 then return 0 end
+redis.call('HSET', dev(uid, id), 'sid', sid, 'name', ARGV[5], 'type', ARGV[6], 'ca', ARGV[7], 'x', '0', 'caps', ARGV[12], 'cmds', ARGV[13])
+if ARGV[8] == '1' then redis.call('HSET', dev(uid, id), 'cb', ARGV[9], 'pk', ARGV[10], 'ak', ARGV[11]) end
+redis.call('SADD', acctDevices(uid), id)
+redis.call('HSET', sess(sid), 'dev', id)
+return 1`,
+
+  // uid, id, hasName, name, hasType, type, pushMode (0 keep, 1 clear, 2 set), callback, publicKey,
+  // authKey, hasCapabilities, capabilities, hasCommands, commands → the device (readDevice) or nil
+  heraldAccUpdateDevice: `${KEYS}
+local uid, id = ARGV[2], ARGV[3]
+local k = dev(uid, id)
+if redis.call('EXISTS', k) == 0 then return false end
+if ARGV[4] == '1' then redis.call('HSET', k, 'name', ARGV[5]) end
+if ARGV[6] == '1' then redis.call('HSET', k, 'type', ARGV[7]) end
+if ARGV[8] == '1' then
+  redis.call('HDEL', k, 'cb', 'pk', 'ak')
+elseif ARGV[8] == '2' then
+  -- A new callback is a new chance: the old endpoint's failure says nothing about it.
+  if redis.call('HGET', k, 'cb') ~= ARGV[9] then redis.call('HSET', k, 'x', '0') end
+  redis.call('HSET', k, 'cb', ARGV[9], 'pk', ARGV[10], 'ak', ARGV[11])
+end
+if ARGV[12] == '1' then redis.call('HSET', k, 'caps', ARGV[13]) end
+if ARGV[14] == '1' then redis.call('HSET', k, 'cmds', ARGV[15]) end
+return readDevice(uid, id)`,
+
+  // uid, id → the device or nil
+  heraldAccGetDevice: `${KEYS}
+return readDevice(ARGV[2], ARGV[3])`,
+
+  // uid → flat list: id, then the device's 11 fields, for each device
+  heraldAccListDevices: `${KEYS}
+local out = {}
+for _, id in ipairs(redis.call('SMEMBERS', acctDevices(ARGV[2]))) do
+  local d = readDevice(ARGV[2], id)
+  if d then
+    out[#out + 1] = id
+    for i = 1, 11 do out[#out + 1] = d[i] end
+  end
+end
+return out`,
+
+  // uid, id
+  heraldAccDeleteDevice: `${KEYS}
+return dropDevice(ARGV[2], ARGV[3])`,
+
+  // uid, id, callback
+  heraldAccMarkExpired: `${KEYS}
+local k = dev(ARGV[2], ARGV[3])
+if redis.call('HGET', k, 'cb') ~= ARGV[4] then return 0 end
+redis.call('HSET', k, 'x', '1')
+return 1`,
+} as const;
+
+const MAILBOX = `
+local p = ARGV[1]
+local function box(uid, device, b) return p .. 'mailbox:' .. uid .. ':' .. device .. ':' .. b end
+local function bodies(uid, device, b) return box(uid, device, b) .. ':data' end
+local function devices(uid) return p .. 'mailbox:' .. uid .. ':devices' end
+local expiry = p .. 'mailbox-expiry'
+local counter = p .. 'mailbox-index'
+local BOXES = { 'commands', 'messages' }
+-- A body is "expiresAt:data".
+local function split(v)
+  local i = string.find(v, ':', 1, true)
+  return tonumber(string.sub(v, 1, i - 1)), string.sub(v, i + 1)
+end
+local function dropDevice(uid, device)
+  local n = 0
+  for _, b in ipairs(BOXES) do
+    for _, idx in ipairs(redis.call('ZRANGE', box(uid, device, b), 0, -1)) do
+      redis.call('ZREM', expiry, uid .. ':' .. device .. ':' .. b .. ':' .. idx)
+      n = n + 1
+    end
+    redis.call('DEL', box(uid, device, b), bodies(uid, device, b))
+  end
+  redis.call('SREM', devices(uid), device)
+  return n
+end
+`;
+
+/** Batch of entries a script looks at per step. */
+const SCAN = 100;
+
+/** Mailbox scripts: ARGV[1] prefix, then uid, deviceId, box where a key is named. */
+export const mailboxScripts = {
+  // uid, device, box, expiresAt, data → index
+  heraldMbxAppend: `${MAILBOX}
+local uid, device, b = ARGV[2], ARGV[3], ARGV[4]
+local idx = redis.call('INCR', counter)
+redis.call('ZADD', box(uid, device, b), idx, idx)
+redis.call('HSET', bodies(uid, device, b), idx, ARGV[5] .. ':' .. ARGV[6])
+redis.call('SADD', devices(uid), device)
+redis.call('ZADD', expiry, ARGV[5], uid .. ':' .. device .. ':' .. b .. ':' .. idx)
+return idx`,
+
+  // uid, device, box, fromIndex, now, want → flat list index, data (unexpired, ascending, at most want)
+  heraldMbxRead: `${MAILBOX}
+local z, h = box(ARGV[2], ARGV[3], ARGV[4]), bodies(ARGV[2], ARGV[3], ARGV[4])
+local now, want = tonumber(ARGV[6]), tonumber(ARGV[7])
+local out, got, offset = {}, 0, 0
+while got < want do
+  local idxs = redis.call('ZRANGEBYSCORE', z, ARGV[5], '+inf', 'LIMIT', offset, ${SCAN})
+  if #idxs == 0 then break end
+  offset = offset + #idxs
+  for _, idx in ipairs(idxs) do
+    local v = redis.call('HGET', h, idx)
+    if v then
+      local exp, data = split(v)
+      if exp > now then
+        out[#out + 1] = idx
+        out[#out + 1] = data
+        got = got + 1
+        if got >= want then break end
+      end
+    end
+  end
+end
+return out`,
+
+  // uid, device, box, now → highest unexpired index or 0
+  heraldMbxLatest: `${MAILBOX}
+local z, h = box(ARGV[2], ARGV[3], ARGV[4]), bodies(ARGV[2], ARGV[3], ARGV[4])
+local now, offset = tonumber(ARGV[5]), 0
+while true do
+  local idxs = redis.call('ZREVRANGEBYSCORE', z, '+inf', '-inf', 'LIMIT', offset, ${SCAN})
+  if #idxs == 0 then return 0 end
+  offset = offset + #idxs
+  for _, idx in ipairs(idxs) do
+    local v = redis.call('HGET', h, idx)
+    if v and split(v) > now then return tonumber(idx) end
+  end
+end`,
+
+  // uid, device → entries removed
+  heraldMbxDeleteDevice: `${MAILBOX}
+return dropDevice(ARGV[2], ARGV[3])`,
+
+  // uid → entries removed
+  heraldMbxDeleteAccount: `${MAILBOX}
+local n = 0
+for _, device in ipairs(redis.call('SMEMBERS', devices(ARGV[2]))) do n = n + dropDevice(ARGV[2], device) end
+redis.call('DEL', devices(ARGV[2]))
+return n`,
+
+  // now, batch → entries removed in this batch (the caller repeats while a full batch went)
+  heraldMbxPurge: `${MAILBOX}
+local members = redis.call('ZRANGEBYSCORE', expiry, '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+local n = 0
+for _, m in ipairs(members) do
+  local uid, device, b, idx = string.match(m, '^([^:]*):([^:]*):([^:]*):(%d+)$')
+  if uid then
+    n = n + redis.call('HDEL', bodies(uid, device, b), idx)
+    redis.call('ZREM', box(uid, device, b), idx)
+    if redis.call('EXISTS', box(uid, device, b)) == 0 then
+      local empty = true
+      for _, other in ipairs(BOXES) do
+        if redis.call('EXISTS', box(uid, device, other)) == 1 then empty = false end
+      end
+      if empty then redis.call('SREM', devices(uid), device) end
+    end
+  end
+  redis.call('ZREM', expiry, m)
+end
+return {n, #members}`,
+} as const;
+
+export interface RedisAccountsOptions {
+  /** Prefix of every key, so deployments can share a server. Default `herald:`. */
+  prefix?: string;
+  /** Bound on connecting, and on each command, before `StoreBusyError`. Default 5000 each. */
+  connectTimeoutMs?: number;
+  commandTimeoutMs?: number;
+}
+
+/** Connect to `dsn` with `scripts` defined (no keys: each takes the prefix as its first argument). */
+export async function connectRedis(dsn: string, scripts: Record<string, string>, opts: RedisAccountsOptions = {}): Promise<Redis> {
+  const options: RedisOptions = {
+    lazyConnect: true,
+    connectTimeout: opts.connectTimeoutMs ?? 5000,
+    commandTimeout: opts.commandTimeoutMs ?? 5000,
+    // As the push store: a dead server fails a call after one reconnect attempt.
+    maxRetriesPerRequest: 1,
+    retryStrategy: (times) => Math.min(times * 100, 1000),
+  };
+  const redis = new Redis(dsn, options);
+  redis.on('error', () => undefined);
+  for (const [name, lua] of Object.entries(scripts)) redis.defineCommand(name, { numberOfKeys: 0, lua });
+  try {
+    await redis.connect();
+  } catch (err) {
+    redis.disconnect();
+    throw mapError(err);
+  }
+  return redis;
+}
+
+/** Run a defined script, mapping retryable failures to `StoreBusyError`. */
+export async function runScript(redis: Redis, name: string, prefix: string, args: (string | number)[]): Promise<unknown> {
+  const call = (redis as unknown as Record<string, (...a: (string | number)[]) => Promise<unknown>>)[name];
+  if (!call) throw new Error(`Redis script ${name} is not defined`);
+  try {
+    return await call.call(redis, prefix, ...args);
+  } catch (err) {
+    throw mapError(err);
+  }
+}
+
+/** Quit politely when connected, then drop the connection. */
+export async function closeRedis(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') await redis.quit().catch(() => undefined);
+  redis.disconnect();
+}
