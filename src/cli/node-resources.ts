@@ -4,10 +4,14 @@
  * Built once at start; `close()` releases them after the roles have stopped.
  */
 import type { Logger } from 'pino';
+import type { HeraldMetrics } from '../admin/metrics.js';
+import { timedStore } from '../admin/timed-store.js';
+import { AbuseControls } from '../abuse/abuse-controls.js';
 import type { Settings } from '../config/settings.js';
 import { MultiFernet } from '../crypto/fernet.js';
 import { HttpNodeRouter } from '../routing/http-node-router.js';
 import { RouterKey } from '../routing/router-key.js';
+import { openBlocklistStore } from '../storage/open-blocklist.js';
 import { openStore } from '../storage/open-store.js';
 import type { Store } from '../storage/store.js';
 
@@ -19,15 +23,33 @@ export interface NodeResources {
   readonly routerKey: RouterKey;
   /** Reaches other nodes' router ports. */
   readonly remote: HttpNodeRouter;
+  /** Rate limits, penalty box and shared blocklist, retention maximums (src/abuse). */
+  readonly abuse: AbuseControls;
+  /** This process's metrics (src/admin); absent when none are collected. */
+  readonly metrics?: HeraldMetrics;
   /** Stop the purge, drop kept-alive sockets, close the store. */
   close(): Promise<void>;
 }
 
-export async function openNodeResources(settings: Readonly<Settings>, logger: Logger): Promise<NodeResources> {
+/** With `metrics`, storage calls are timed and abuse events counted. */
+export async function openNodeResources(settings: Readonly<Settings>, logger: Logger, metrics?: HeraldMetrics): Promise<NodeResources> {
   const cipher = new MultiFernet(settings.cryptoKeys);
   const routerKey = RouterKey.fromSettings(settings);
-  const store = await openStore(settings.db, { routerTtlDays: settings.routerTtlDays });
+  const opened = await openStore(settings.db, { routerTtlDays: settings.routerTtlDays });
+  const store = metrics ? timedStore(opened, metrics) : opened;
   const remote = new HttpNodeRouter({ key: routerKey, logger: logger.child({ part: 'routing' }) });
+  let blocklist;
+  let abuse: AbuseControls;
+  try {
+    blocklist = await openBlocklistStore(settings.db);
+    abuse = await AbuseControls.open({ settings, blocklist, store, log: logger.child({ part: 'abuse' }), ...(metrics ? { onEvent: metrics.abuseEvent } : {}) });
+  } catch (err) {
+    await blocklist?.close();
+    remote.close();
+    await store.close();
+    throw err;
+  }
+  const blocks = blocklist;
 
   // Every node sweeps; the deletes are idempotent, so several nodes on one store do no harm.
   const purge = setInterval(() => {
@@ -35,6 +57,7 @@ export async function openNodeResources(settings: Readonly<Settings>, logger: Lo
       (n) => n > 0 && logger.debug({ purged: n }, 'expired rows purged'),
       (err: unknown) => logger.warn({ err }, 'purge of expired rows failed'),
     );
+    blocks.purgeExpired(Date.now()).catch((err: unknown) => logger.warn({ err }, 'purge of expired blocks failed'));
   }, settings.purgeInterval * 1000);
   purge.unref();
 
@@ -45,9 +68,13 @@ export async function openNodeResources(settings: Readonly<Settings>, logger: Lo
     cipher,
     routerKey,
     remote,
+    abuse,
+    ...(metrics ? { metrics } : {}),
     async close() {
       clearInterval(purge);
+      abuse.close();
       remote.close();
+      await blocks.close();
       await store.close();
     },
   };

@@ -15,10 +15,12 @@ import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import type { SettingsRole } from '../config/load-settings.js';
 import type { Settings } from '../config/settings.js';
+import { HeraldMetrics } from '../admin/metrics.js';
 import { buildEndpointApp } from '../endpoint/app.js';
 import { buildHealthApp } from './health-app.js';
 import { mountAccounts } from './mount-accounts.js';
 import { openNodeResources } from './node-resources.js';
+import { startAdmin, type AdminPort } from './start-admin.js';
 import { startConnectionNode, type ConnectionNode } from './start-connection-node.js';
 
 export type Role = SettingsRole;
@@ -29,21 +31,27 @@ export interface RunningNode {
   readonly port: number;
   /** The connection role's node id and router port; null for `endpoint`. */
   readonly connection: Pick<ConnectionNode, 'nodeId' | 'routerPort'> | null;
+  /** The admin port actually bound (metrics, admin API, dashboard); null when `adminPort` is 0. */
+  readonly adminPort: number | null;
   /** Stop accepting, close sockets (saving unacked messages), close storage. Idempotent. */
   close(): Promise<void>;
 }
 
 export async function startNode(role: Role, settings: Readonly<Settings>, logger: Logger = pino({ level: settings.logLevel })): Promise<RunningNode> {
-  const res = await openNodeResources(settings, logger);
+  // Metrics are collected only where something can read them: the admin port.
+  const metrics = settings.adminPort > 0 ? new HeraldMetrics() : undefined;
+  const res = await openNodeResources(settings, logger, metrics);
   let connection: ConnectionNode | null = null;
   let app: FastifyInstance | undefined;
   let accounts: { close(): Promise<void> } | undefined;
+  let admin: AdminPort | undefined;
   try {
     if (role !== 'endpoint') connection = await startConnectionNode(res);
+    if (metrics) admin = await startAdmin(res, metrics, { role, nodeId: connection?.nodeId ?? null });
     app =
       role === 'connect'
         ? buildHealthApp(res.store, logger.child({ part: 'public' }))
-        : buildEndpointApp({ settings, store: res.store, router: connection?.router ?? res.remote, cipher: res.cipher, logger: logger.child({ part: 'endpoint' }) });
+        : buildEndpointApp({ settings, store: res.store, router: connection?.router ?? res.remote, cipher: res.cipher, abuse: res.abuse, ...(metrics ? { metrics } : {}), logger: logger.child({ part: 'endpoint' }) });
     if (role !== 'connect') accounts = await mountAccounts(app, settings, logger);
     if (connection !== null) app.server.on('upgrade', connection.handleUpgrade);
     await app.listen({ host: settings.host, port: settings.port });
@@ -51,6 +59,7 @@ export async function startNode(role: Role, settings: Readonly<Settings>, logger
     await app?.close();
     await connection?.shutdown();
     await accounts?.close();
+    await admin?.close();
     await res.close();
     throw err;
   }
@@ -65,10 +74,12 @@ export async function startNode(role: Role, settings: Readonly<Settings>, logger
       await connection?.shutdown();
       await httpClosed;
       await accounts?.close();
+      // Last: Prometheus can watch the drain.
+      await admin?.close();
       await res.close();
     })());
 
-  return { role, port, connection: connection && { nodeId: connection.nodeId, routerPort: connection.routerPort }, close };
+  return { role, port, connection: connection && { nodeId: connection.nodeId, routerPort: connection.routerPort }, adminPort: admin?.port ?? null, close };
 }
 
 /** `herald serve` in-process (kept for embedders and the bench). It opens the router port too. */

@@ -5,6 +5,7 @@
  */
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
+import { connectionGuard } from '../abuse/connection-guard.js';
 import { openMegaphone } from '../connection/broadcasts/megaphone.js';
 import { ClientRegistry } from '../connection/registry.js';
 import { buildRouterPort } from '../connection/router-port.js';
@@ -52,7 +53,14 @@ export async function startConnectionNode(res: NodeResources): Promise<Connectio
     await routerApp.close();
     throw err;
   }
+  const guard = connectionGuard(res.abuse);
   const service = createConnectionService({
+    admitRegister: guard.admitRegister,
+    onSessionEnd: (req, reason) => {
+      guard.onSessionEnd(req, reason);
+      res.metrics?.sessionEnded(reason);
+    },
+    ...(res.metrics ? { metrics: res.metrics } : {}),
     settings,
     store,
     cipher,
@@ -63,15 +71,19 @@ export async function startConnectionNode(res: NodeResources): Promise<Connectio
     logger,
   });
 
+  res.metrics?.trackConnections(() => service.connectionCount());
   const cap = connectionCap(settings.maxConnections);
   let refusedLogged = false;
-  const handleUpgrade = gateUpgrades(service.handleUpgrade, () => service.connectionCount(), cap, () => {
+  // Blocked and over-rate IPs are refused first: before they count against the connection cap.
+  const capped = gateUpgrades(service.handleUpgrade, () => service.connectionCount(), cap, () => {
     // Once per burst is enough for the operator; every refusal is a 503 to the client.
     if (refusedLogged) return;
     refusedLogged = true;
     setTimeout(() => (refusedLogged = false), 10_000).unref();
     logger.warn({ cap }, 'connection cap reached: refusing new WebSockets with 503 (add workers or nodes)');
   });
+  // Blocked and over-rate IPs are refused first, so they never count against the connection cap.
+  const handleUpgrade = guard.guardUpgrades(capped);
 
   let stopping: Promise<void> | undefined;
   return {

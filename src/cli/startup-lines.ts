@@ -24,6 +24,10 @@ export function startupLines(node: RunningNode, settings: Readonly<Settings>, ve
   else lines.push(`  Push endpoints point to:    ${settings.endpointUrl} (the endpoint nodes)`);
   lines.push(`  Health:                     ${node.role === 'serve' ? settings.endpointUrl : publicBase}/__heartbeat__`);
   if (node.connection !== null) lines.push(`  Router port (node id):      ${node.connection.nodeId}`);
+  if (node.adminPort !== null) {
+    const admin = `http://${reachableHost(settings.adminHost)}:${node.adminPort}`;
+    lines.push(`  Admin (metrics, dashboard): ${admin}/metrics, ${settings.adminToken === '' ? 'dashboard off (no --admin-token)' : `${admin}/admin/`}`);
+  }
   lines.push(`  Storage:                    ${settings.db}`);
   lines.push(node.role === 'endpoint' ? 'Stop with Ctrl-C.' : 'Stop with Ctrl-C (unacknowledged messages are saved first).');
   return lines.join('\n');

@@ -16,7 +16,7 @@ const WORKER_INDEX = 'HERALD_WORKER_INDEX';
 export interface WorkerReady {
   type: 'herald-ready';
   index: number;
-  node: Pick<RunningNode, 'role' | 'port' | 'connection'>;
+  node: Pick<RunningNode, 'role' | 'port' | 'connection' | 'adminPort'>;
 }
 
 /** The worker number of this process, or null in a primary or single process. */
@@ -26,14 +26,15 @@ export function workerIndex(): number | null {
   return raw === undefined ? null : Number(raw);
 }
 
-/** A worker's own settings: router ports are per node (base + index; 0 stays "any free port"). */
+/** A worker's own settings: router and admin ports are per node (base + index; 0 stays 0). */
 export function workerSettings(settings: Readonly<Settings>, index: number): Readonly<Settings> {
-  return Object.freeze({ ...settings, routerPort: settings.routerPort === 0 ? 0 : settings.routerPort + index });
+  const plus = (port: number) => (port === 0 ? 0 : port + index);
+  return Object.freeze({ ...settings, routerPort: plus(settings.routerPort), adminPort: plus(settings.adminPort) });
 }
 
 /** In a worker: tell the primary this node serves. */
 export function reportReady(index: number, node: RunningNode): void {
-  const msg: WorkerReady = { type: 'herald-ready', index, node: { role: node.role, port: node.port, connection: node.connection } };
+  const msg: WorkerReady = { type: 'herald-ready', index, node: { role: node.role, port: node.port, connection: node.connection, adminPort: node.adminPort } };
   process.send?.(msg);
 }
 

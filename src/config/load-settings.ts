@@ -5,9 +5,11 @@
  * frozen. What was ignored or overridden comes back as notes for the caller's logger, which
  * does not exist yet while settings load.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { readAutopushEnv, type SettingsRole } from './autopush-env.js';
 import { readConfigFile } from './config-file.js';
+import { RATE_LIMIT_FORMAT } from './rate-limit-format.js';
 import { defaultSettings, type Settings, type SettingsInput } from './settings.js';
 
 export type { SettingsInput } from './settings.js';
@@ -17,6 +19,8 @@ export type { SettingsRole } from './autopush-env.js';
 export type SettingsFlags = SettingsInput & { config?: string | undefined };
 
 const seconds = z.coerce.number().finite().positive();
+/** `<per second>:<burst>` or `0` (src/abuse/rate-limit.ts parses it). */
+const rateLimit = z.coerce.string().refine((t) => RATE_LIMIT_FORMAT.test(t.trim()), 'must be <per second>:<burst> such as 10:200, or 0 for no limit');
 const httpUrl = (u: string) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol);
 const schema = z.object({
   host: z.string().min(1),
@@ -50,9 +54,26 @@ const schema = z.object({
   allowedPushOrigins: z.array(z.string().regex(/^https?:\/\/(\*\.)?[^/*\s]+$/, 'each must be an http(s) origin such as https://push.example.com or https://*.example.com')),
   deviceMessageMaxTtl: z.coerce.number().int().positive(),
   deviceMessageMaxBytes: z.coerce.number().int().positive(),
+  limitPushPerSubscription: rateLimit,
+  limitPushPerVapidKey: rateLimit,
+  limitPushPerIp: rateLimit,
+  limitConnectPerIp: rateLimit,
+  limitRegisterPerUaid: rateLimit,
+  limitTrackedKeys: z.coerce.number().int().positive(),
+  penaltyThreshold: z.coerce.number().int().nonnegative(),
+  penaltyWindow: seconds,
+  penaltyBlockSeconds: seconds,
+  blocklistRefreshInterval: seconds,
+  trustedProxies: z.array(z.string().refine((a) => isIP(a) !== 0, 'each must be an IP address such as 10.0.0.2')),
+  maxChannelsPerUaid: z.coerce.number().int().nonnegative(),
+  maxStoredMessages: z.coerce.number().int().nonnegative(),
+  storedMessagesPolicy: z.enum(['drop-oldest', 'reset']),
+  adminPort: z.coerce.number().int().min(0).max(65535),
+  adminHost: z.string().min(1),
+  adminToken: z.string().refine((t) => t === '' || t.length >= 16, 'must be at least 16 characters (e.g. openssl rand -hex 24), or empty to turn the admin API off'),
 });
 
-const KEY_LISTS = ['cryptoKeys', 'authKeys', 'trackingKeys', 'allowedPushOrigins'] as const;
+const KEY_LISTS = ['cryptoKeys', 'authKeys', 'trackingKeys', 'allowedPushOrigins', 'trustedProxies'] as const;
 
 /** HERALD_MAX_DATA_BYTES → maxDataBytes, for every settings key. */
 export function envName(key: keyof Settings): string {

@@ -66,6 +66,40 @@ export interface Settings {
   deviceMessageMaxTtl: number;
   /** Largest device message or command, in bytes of its JSON. */
   deviceMessageMaxBytes: number;
+  /** Pushes to one subscription (uaid + channel): `<per second>:<burst>`; `0`: no limit. */
+  limitPushPerSubscription: string;
+  /** Pushes signed by one VAPID key: `<per second>:<burst>`; `0`: no limit. */
+  limitPushPerVapidKey: string;
+  /** Endpoint API requests from one client IP: `<per second>:<burst>`; `0`: no limit. */
+  limitPushPerIp: string;
+  /** WebSocket upgrades from one client IP: `<per second>:<burst>`; `0`: no limit. */
+  limitConnectPerIp: string;
+  /** `register` frames of one uaid: `<per second>:<burst>`; `0`: no limit. */
+  limitRegisterPerUaid: string;
+  /** Keys (subscriptions, IPs…) each rate limiter tracks at most; the least recently seen go first. */
+  limitTrackedKeys: number;
+  /** Bad answers (404, 410, 401, protocol-error closes) from one IP within `penaltyWindow` before it is blocked; 0: no penalty box. */
+  penaltyThreshold: number;
+  /** Seconds over which the penalty box counts an IP's bad answers. */
+  penaltyWindow: number;
+  /** Seconds an IP stays blocked once the penalty box (or an admin without a duration) blocks it. */
+  penaltyBlockSeconds: number;
+  /** Seconds between reloads of the shared blocklist into each node's cache. */
+  blocklistRefreshInterval: number;
+  /** Proxy addresses whose `X-Forwarded-For` names the client; empty: the socket address is the client. */
+  trustedProxies: string[];
+  /** Channels one uaid may hold; a register beyond it is refused with status 413. 0: no limit. */
+  maxChannelsPerUaid: number;
+  /** Messages stored for one uaid before `storedMessagesPolicy` applies; 0: no limit. */
+  maxStoredMessages: number;
+  /** What happens beyond `maxStoredMessages`: `drop-oldest` or `reset` (autopush's msg_limit reset). */
+  storedMessagesPolicy: 'drop-oldest' | 'reset';
+  /** Admin port (Prometheus `/metrics`, admin API, dashboard); 0: no admin port. */
+  adminPort: number;
+  /** Interface the admin port listens on. */
+  adminHost: string;
+  /** Bearer token of the admin API and dashboard (and `/metrics` when set); empty: only `/metrics`, unauthenticated. */
+  adminToken: string;
 }
 
 /** Raw values keyed like Settings, before validation; undefined means "not given". */
@@ -101,4 +135,25 @@ export const defaultSettings: Readonly<Omit<Settings, 'endpointUrl' | 'cryptoKey
   allowedPushOrigins: [],
   deviceMessageMaxTtl: 28 * 24 * 60 * 60,
   deviceMessageMaxBytes: 48 * 1024,
+  // Abuse limits: far above what one browser, one subscription or one application server needs
+  // in normal use (docs/operations.md "Limits and abuse controls").
+  limitPushPerSubscription: '10:200',
+  limitPushPerVapidKey: '2000:20000',
+  limitPushPerIp: '2000:20000',
+  limitConnectPerIp: '100:1000',
+  limitRegisterPerUaid: '5:200',
+  limitTrackedKeys: 100_000,
+  penaltyThreshold: 1000,
+  penaltyWindow: 60,
+  penaltyBlockSeconds: 600,
+  blocklistRefreshInterval: 5,
+  trustedProxies: [],
+  maxChannelsPerUaid: 1000,
+  maxStoredMessages: 1000,
+  storedMessagesPolicy: 'drop-oldest',
+  // Off by default: several Herald processes on one host (connect + endpoint) must not fight
+  // over a port nobody asked for. Loopback unless the operator says otherwise.
+  adminPort: 0,
+  adminHost: '127.0.0.1',
+  adminToken: '',
 });

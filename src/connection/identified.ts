@@ -38,7 +38,7 @@ export class IdentifiedClient {
   readonly storage: StorageCheck;
   /** Time of the last accepted app-level ping, ms; null before the first. */
   lastAppPingMs: number | null = null;
-  readonly stats = new SessionStats();
+  readonly stats: SessionStats;
   /** Megaphone broadcasts this UA follows (§2.8), set at hello; null without a broadcast source. */
   broadcasts: BroadcastSubscription | null = null;
 
@@ -48,6 +48,7 @@ export class IdentifiedClient {
     init: IdentifiedInit,
   ) {
     this.uaid = init.uaid;
+    this.stats = new SessionStats(env.metrics);
     this.connectedAt = init.connectedAt;
     this.userStored = init.user !== null;
     this.oldRecordVersion = init.user !== null && !(init.user.recordVersion >= USER_RECORD_VERSION);

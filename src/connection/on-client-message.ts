@@ -36,6 +36,9 @@ export async function onClientMessage(client: IdentifiedClient, frame: ClientFra
 async function register(client: IdentifiedClient, channelID: string, key: string | null): Promise<void> {
   const { env, uaid } = client;
   client.stats.registers++;
+  // Abuse controls (src/abuse): refused with a status, and the socket stays open.
+  const refused = (await env.admitRegister?.(uaid, channelID, client.userStored)) ?? null;
+  if (refused !== null) return client.out.send({ messageType: 'register', channelID, status: refused, pushEndpoint: '' });
   let vapidKey: Buffer | undefined;
   if (key !== null) {
     try {

@@ -15,6 +15,7 @@ export async function onServerEvent(client: IdentifiedClient, event: ServerEvent
       // TTL 0 means "now or never": it is neither tracked nor ever stored (§6).
       if (n.ttl > 0) client.unackedDirect.set(n.version, n);
       client.out.send(toNotificationFrame(n));
+      client.stats.directSent++;
       return;
     }
     case 'check-storage':

@@ -13,6 +13,7 @@ import type { MultiFernet } from '../crypto/fernet.js';
 import type { NodeRouter } from '../routing/node-router.js';
 import type { Store } from '../storage/store.js';
 import type { BroadcastTracker } from './broadcasts/tracker.js';
+import type { ConnectionMetrics } from './metrics.js';
 import { ClientRegistry } from './registry.js';
 import { Session } from './session.js';
 import type { Clock, ConnectionEnv } from './types.js';
@@ -40,6 +41,12 @@ export interface ConnectionServiceDeps {
   /** A logger, `false` for none; by default a pino logger at `settings.logLevel`. */
   logger?: Logger | false;
   clock?: Clock;
+  /** Abuse controls on `register` (`ConnectionEnv.admitRegister`); absent: none. */
+  admitRegister?: ConnectionEnv['admitRegister'];
+  /** Told of every session's end with its upgrade request and reason (the penalty box counts protocol errors). */
+  onSessionEnd?: (req: IncomingMessage, reason: string) => void;
+  /** Session counters for Prometheus (src/admin); absent: none. */
+  metrics?: ConnectionMetrics;
 }
 
 export interface ConnectionService {
@@ -72,6 +79,8 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
     registry,
     ...(deps.router ? { router: deps.router } : {}),
     ...(deps.broadcasts ? { broadcasts: deps.broadcasts } : {}),
+    ...(deps.admitRegister ? { admitRegister: deps.admitRegister } : {}),
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
     // Two hellos in the same millisecond must still order: update_user compares connectedAt.
     nextConnectedAt: () => (lastConnectedAt = Math.max(clock.nowMs(), lastConnectedAt + 1)),
   };
@@ -92,7 +101,10 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
     wss.handleUpgrade(req, socket, head, (ws) => {
       const session = new Session(ws, socket, env);
       sessions.add(session);
-      void session.finished.then(() => sessions.delete(session));
+      void session.finished.then(() => {
+        sessions.delete(session);
+        deps.onSessionEnd?.(req, session.endReason ?? 'unknown');
+      });
       if (shuttingDown !== null) session.end('ServerShutdown');
     });
   }

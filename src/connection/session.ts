@@ -76,6 +76,11 @@ export class Session implements RegisteredSession {
     ws.on('close', () => this.#beginEnd('ClientClosed'));
   }
 
+  /** Why the session ended (a close kind or `ClientClosed`); null while open. */
+  get endReason(): string | null {
+    return this.#endReason;
+  }
+
   /** Close with the close code and reason of `kind` (ghosting, shutdown, timeouts, errors). */
   end(kind: SessionErrorKind): void {
     if (this.#endReason !== null) return;

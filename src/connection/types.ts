@@ -9,6 +9,7 @@ import type { Notification } from '../protocol/notification.js';
 import type { ServerFrame } from '../protocol/frames.js';
 import type { NodeRouter } from '../routing/node-router.js';
 import type { BroadcastTracker } from './broadcasts/tracker.js';
+import type { ConnectionMetrics } from './metrics.js';
 import type { Store } from '../storage/store.js';
 
 export interface Clock {
@@ -35,6 +36,13 @@ export interface ConnectionEnv {
   readonly broadcasts?: BroadcastTracker;
   /** A `connected_at` for a new hello: now in ms, strictly increasing within this process. */
   nextConnectedAt(): number;
+  /** Where the session counters are reported (src/admin); absent: nowhere. */
+  readonly metrics?: ConnectionMetrics;
+  /**
+   * Abuse controls on `register` (src/abuse): the status of the refusal reply (429 over the rate,
+   * 413 too many channels), or null to register. Absent: no limits.
+   */
+  readonly admitRegister?: (uaid: string, channelID: string, userStored: boolean) => Promise<413 | 429 | null>;
 }
 
 /** What a session receives from the server side through the registry's bounded queue (§1.3). */

@@ -7,12 +7,15 @@
 import { STATUS_CODES } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import cors from '@fastify/cors';
+import type { AbuseControls } from '../abuse/abuse-controls.js';
 import type { Settings } from '../config/settings.js';
 import type { MultiFernet } from '../crypto/fernet.js';
 import { ApiError, MORE_INFO_URL } from '../errors/api-error.js';
 import type { NodeRouter } from '../routing/node-router.js';
 import type { Store } from '../storage/store.js';
 import type { EndpointContext } from './context.js';
+import { registerAbuseHooks } from './abuse-hooks.js';
+import type { EndpointMetrics } from './metrics.js';
 import { ReceiptClock, type WallClock } from './receipt-clock.js';
 import { healthRoutes } from './routes/health.js';
 import { messageRoutes } from './routes/message.js';
@@ -27,6 +30,10 @@ export interface EndpointDeps {
   logger?: FastifyBaseLogger | false;
   /** Wall clock for receipt times and VAPID `exp` checks; tests pass a fixed one. */
   clock?: WallClock;
+  /** Rate limits, penalty box and retention maximums (src/abuse); absent: none. */
+  abuse?: AbuseControls;
+  /** Request and push counters for Prometheus (src/admin); absent: none. */
+  metrics?: EndpointMetrics;
 }
 
 /** Push tokens are ~140 (v1) or ~185 (v2) characters and message ids up to ~230; UnifiedPush
@@ -50,13 +57,21 @@ function toApiError(err: unknown): ApiError {
 
 /**
  * Render an ApiError as autopush does (§3.3): JSON `{code, errno, error, message, more_info}`,
- * except 404, whose body is always empty; 410 may be cached for a day; 503 says when to retry.
+ * except 404, whose body is always empty; 410 may be cached for a day; 503, 429 and a blocked IP's
+ * 403 say when to retry.
  */
+/** The errno each error reply carried, for its log line. */
+const replyErrnos = new WeakMap<FastifyReply, number | null>();
+
 function sendApiError(reply: FastifyReply, error: ApiError): FastifyReply {
   const { status } = error;
+  replyErrnos.set(reply, error.errno);
   if (status === 404) return reply.code(404).send();
   if (status === 410) reply.header('cache-control', 'max-age=86400');
-  if (status === 503) reply.header('retry-after', '120');
+  // 429 (rate limits) and 403 (blocked IP) say when to retry too: the seconds until they would pass.
+  if (status === 503 || status === 429 || error.retryAfter !== undefined) {
+    reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfter ?? (status === 503 ? 120 : 1)))));
+  }
   return reply
     .code(status)
     .type('application/json')
@@ -97,9 +112,16 @@ export function buildEndpointApp(deps: EndpointDeps): FastifyInstance {
   });
   app.setNotFoundHandler((_req, reply) => sendApiError(reply, new ApiError('not-found')));
   app.addHook('onResponse', (req, reply, done) => {
-    req.log.info({ method: req.method, route: req.routeOptions.url ?? null, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    const route = req.routeOptions.url ?? null;
+    const status = reply.statusCode;
+    // One line per request; a refused one says why (errno) and from where, never the token or body.
+    const rejected = status >= 400 ? { errno: replyErrnos.get(reply) ?? null, ip: req.socket.remoteAddress ?? null } : {};
+    req.log.info({ method: req.method, route, status, ms: Math.round(reply.elapsedTime), ...rejected }, status >= 400 ? 'request rejected' : 'request');
+    deps.metrics?.request(route, status, reply.elapsedTime / 1000);
     done();
   });
+
+  if (deps.abuse) registerAbuseHooks(app, deps.abuse);
 
   const ctx: EndpointContext = {
     settings,
@@ -107,6 +129,8 @@ export function buildEndpointApp(deps: EndpointDeps): FastifyInstance {
     router: deps.router,
     cipher: deps.cipher,
     clock: new ReceiptClock(deps.clock),
+    ...(deps.abuse ? { abuse: deps.abuse } : {}),
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
   };
   app.register(webpushRoutes, ctx);
   app.register(messageRoutes, ctx);

@@ -2,10 +2,12 @@
  * What the endpoint routes share: settings and the parts built once at start. Passed to each
  * route plugin as its options, so routes never reach for globals.
  */
+import type { AbuseControls } from '../abuse/abuse-controls.js';
 import type { Settings } from '../config/settings.js';
 import type { MultiFernet } from '../crypto/fernet.js';
 import type { NodeRouter } from '../routing/node-router.js';
 import type { Store } from '../storage/store.js';
+import type { EndpointMetrics } from './metrics.js';
 import type { ReceiptClock } from './receipt-clock.js';
 
 export interface EndpointContext {
@@ -14,4 +16,8 @@ export interface EndpointContext {
   router: NodeRouter;
   cipher: MultiFernet;
   clock: ReceiptClock;
+  /** Rate limits and retention maximums; absent: none. */
+  abuse?: AbuseControls;
+  /** Push outcomes for Prometheus; absent: none. */
+  metrics?: EndpointMetrics;
 }

@@ -23,6 +23,9 @@ export type ApiErrorKind =
   | 'method-not-allowed'
   | 'bad-request'
   | 'internal'
+  // Abuse controls (src/abuse, docs/operations.md): Herald's own; autopush has none.
+  | 'rate-limited'
+  | 'ip-blocked'
   // The account, device and device-messages API (spec/device-messages.md §2-3, §6.3): FxA's errnos.
   | 'account-exists'
   | 'incorrect-password'
@@ -61,6 +64,8 @@ export const apiErrorTable: Readonly<Record<ApiErrorKind, ApiErrorRow>> = {
   'method-not-allowed': { status: 405, errno: null, message: 'Method not allowed' },
   'bad-request': { status: 400, errno: null, message: 'Bad request' },
   internal: { status: 500, errno: null, message: 'Internal server error' },
+  'rate-limited': { status: 429, errno: 115, message: 'Too many requests, retry after Retry-After seconds' },
+  'ip-blocked': { status: 403, errno: 116, message: 'Requests from this address are blocked for a while' },
   'account-exists': { status: 400, errno: 101, message: 'Account already exists' },
   'incorrect-password': { status: 400, errno: 103, message: 'Incorrect email or password' },
   'invalid-json': { status: 400, errno: 106, message: 'Invalid JSON in request body' },
@@ -78,10 +83,13 @@ export const MORE_INFO_URL = 'https://github.com/herald-push/herald/blob/main/do
 
 export class ApiError extends Error {
   readonly kind: ApiErrorKind;
-  constructor(kind: ApiErrorKind, message?: string) {
+  /** Seconds the client should wait before retrying (`Retry-After` of 429 and 503); absent: the renderer's default. */
+  readonly retryAfter: number | undefined;
+  constructor(kind: ApiErrorKind, message?: string, options?: { retryAfter?: number }) {
     super(message ?? apiErrorTable[kind].message);
     this.name = 'ApiError';
     this.kind = kind;
+    this.retryAfter = options?.retryAfter;
   }
   get status(): number {
     return apiErrorTable[this.kind].status;

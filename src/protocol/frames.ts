@@ -32,7 +32,8 @@ export interface HelloReply {
 export interface RegisterReply {
   messageType: 'register';
   channelID: string;
-  status: 200 | 400 | 500;
+  /** 413: too many channels; 429: registering too fast (Herald's abuse controls, docs/errors.md). */
+  status: 200 | 400 | 413 | 429 | 500;
   pushEndpoint: string;
 }
 

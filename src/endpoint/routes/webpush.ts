@@ -7,6 +7,8 @@
  */
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import { parseEndpointToken } from '../../crypto/endpoint-token.js';
+import { b64uEncode } from '../../crypto/base64url.js';
+import { refusalError } from '../abuse-hooks.js';
 import type { EndpointContext } from '../context.js';
 import { deliver } from '../deliver.js';
 import { parseNotification, pushHeadersFrom } from '../edge/notification.js';
@@ -16,6 +18,15 @@ type PushParams = { Params: { version?: string; token: string } };
 /** `{endpointUrl}/m/{id}`, URL-joined like push endpoints are, so both share one base path. */
 export function messageUrl(endpointUrl: string, messageId: string): string {
   return new URL('m/', endpointUrl).href + messageId;
+}
+
+/** The stored-message maximum (src/abuse/stored-limit.ts); the push is stored already, so a failure here only logs. */
+async function applyStoredLimit(ctx: EndpointContext, uaid: string, log: FastifyRequest['log']): Promise<void> {
+  try {
+    await ctx.abuse?.afterStored(uaid);
+  } catch (err) {
+    log.warn({ err }, 'could not apply the stored-message maximum');
+  }
 }
 
 export const webpushRoutes: FastifyPluginCallback<EndpointContext> = (app, ctx, done) => {
@@ -29,8 +40,12 @@ export const webpushRoutes: FastifyPluginCallback<EndpointContext> = (app, ctx, 
   const send = async (req: FastifyRequest<PushParams>, reply: FastifyReply) => {
     const { version = 'v1', token } = req.params;
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const { uaid, notification } = parseNotification({ apiVersion: version, token, headers: pushHeadersFrom(req.headers), body }, ctx);
+    const { uaid, notification, subscription } = parseNotification({ apiVersion: version, token, headers: pushHeadersFrom(req.headers), body }, ctx);
+    const refused = ctx.abuse?.admitPush(uaid, notification.channelID, subscription.vapid && b64uEncode(subscription.vapid.publicKey));
+    if (refused) throw refusalError(refused);
     const outcome = await deliver({ store: ctx.store, router: ctx.router, log: req.log }, uaid, notification);
+    if (outcome !== 'dropped') await applyStoredLimit(ctx, uaid, req.log);
+    ctx.metrics?.pushAccepted(outcome, subscription.vapid ? b64uEncode(subscription.vapid.publicKey) : null, reply.elapsedTime / 1000);
     req.log.debug({ outcome, ttl: notification.ttl, bytes: body.length }, 'push accepted');
     return reply.code(201).header('location', messageUrl(ctx.settings.endpointUrl, notification.version)).header('ttl', String(notification.ttl)).send();
   };

@@ -1,0 +1,110 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildAdminApp, type AdminDeps } from './admin-app.js';
+import type { BlockView, BlocklistAdmin } from './blocklist-admin.js';
+import { HeraldMetrics } from './metrics.js';
+import { RateHistory } from './rate-history.js';
+import { TopSenders } from './top-senders.js';
+
+const TOKEN = 'a-long-enough-admin-token';
+
+function memoryBlocks(): BlocklistAdmin {
+  const blocks = new Map<string, BlockView>();
+  return {
+    list: async () => [...blocks.values()],
+    add: async (ip, seconds = 600, reason = 'admin') => {
+      const b = { ip, reason, createdAt: 0, expiresAt: seconds * 1000 };
+      blocks.set(ip, b);
+      return b;
+    },
+    lift: async (ip) => blocks.delete(ip),
+  };
+}
+
+function app(overrides: Partial<AdminDeps> = {}) {
+  const metrics = new HeraldMetrics({ defaultMetrics: false });
+  const rates = new RateHistory({ totals: () => ({ received: metrics.totals.received }), gauges: () => ({}) }, { intervalMs: 0 });
+  return { metrics, app: buildAdminApp({ token: TOKEN, metrics, rates, node: { role: 'serve', nodeId: null, startedAt: 0 }, blocks: memoryBlocks(), ...overrides }) };
+}
+
+const bearer = { authorization: `Bearer ${TOKEN}` };
+
+describe('admin app', () => {
+  it('answers 401 without the token, with a wrong one, or without the Bearer scheme', async () => {
+    const { app: a } = app();
+    for (const headers of [{}, { authorization: 'Bearer a-long-enough-admin-tokeX' }, { authorization: TOKEN }, { authorization: 'Basic x' }]) {
+      for (const url of ['/metrics', '/admin/api/summary', '/admin/api/blocks']) {
+        const res = await a.inject({ url, headers });
+        assert.equal(res.statusCode, 401, `${url} ${JSON.stringify(headers)}`);
+        assert.match(String(res.headers['www-authenticate']), /^Bearer/);
+      }
+    }
+    assert.equal((await a.inject({ url: '/admin/api/summary', headers: bearer })).statusCode, 200);
+  });
+
+  it('serves only /metrics, unauthenticated, when no token is set', async () => {
+    const { app: a } = app({ token: '' });
+    assert.equal((await a.inject({ url: '/metrics' })).statusCode, 200);
+    assert.equal((await a.inject({ url: '/admin/api/summary', headers: { authorization: 'Bearer ' } })).statusCode, 404);
+    assert.equal((await a.inject({ url: '/admin/' })).statusCode, 404);
+  });
+
+  it('counts pushes into the summary and the Prometheus text', async () => {
+    const { app: a, metrics } = app();
+    metrics.pushAccepted('direct', 'key-a', 0.002);
+    metrics.pushAccepted('stored', null, 0.004);
+    metrics.request('/wpush/:version/:token', 404, 0.001);
+    const sum = (await a.inject({ url: '/admin/api/summary', headers: bearer })).json();
+    assert.equal(sum.totals.received, 2);
+    assert.equal(sum.totals.rejected, 1);
+    const text = (await a.inject({ url: '/metrics', headers: bearer })).body;
+    assert.match(text, /^herald_messages_received_total\{outcome="direct"\} 1$/m);
+    assert.match(text, /^herald_endpoint_requests_total\{route="\/wpush\/:version\/:token",status="404"\} 1$/m);
+  });
+
+  it('adds, lists and lifts blocks, and refuses a bad address', async () => {
+    const { app: a } = app();
+    const add = await a.inject({ method: 'POST', url: '/admin/api/blocks', headers: bearer, payload: { ip: '2001:db8::1', seconds: 60 } });
+    assert.equal(add.statusCode, 201);
+    assert.deepEqual((await a.inject({ url: '/admin/api/blocks', headers: bearer })).json().blocks.map((b: BlockView) => b.ip), ['2001:db8::1']);
+    assert.equal((await a.inject({ method: 'POST', url: '/admin/api/blocks', headers: bearer, payload: { ip: '1.2.3' } })).statusCode, 400);
+    assert.equal((await a.inject({ method: 'POST', url: '/admin/api/blocks', headers: bearer, payload: { ip: '1.2.3.4', seconds: -1 } })).statusCode, 400);
+    assert.equal((await a.inject({ method: 'DELETE', url: '/admin/api/blocks/2001:db8::1', headers: bearer })).statusCode, 204);
+    assert.equal((await a.inject({ method: 'DELETE', url: '/admin/api/blocks/2001:db8::1', headers: bearer })).statusCode, 404);
+  });
+
+  it('serves the dashboard with a strict CSP and no inline script', async () => {
+    const { app: a } = app();
+    const page = await a.inject({ url: '/admin/' });
+    assert.equal(page.statusCode, 200);
+    assert.match(String(page.headers['content-security-policy']), /default-src 'none'; script-src 'self'/);
+    assert.doesNotMatch(page.body, /<script>|style=/);
+  });
+});
+
+describe('TopSenders', () => {
+  it('keeps the heaviest senders within its capacity', () => {
+    const top = new TopSenders(3);
+    for (let i = 0; i < 50; i++) top.record('heavy');
+    for (let i = 0; i < 20; i++) top.record(`once-${i}`);
+    for (let i = 0; i < 10; i++) top.record(null);
+    assert.equal(top.size, 3);
+    assert.deepEqual(top.top(1).map((s) => [s.vapidKey, s.messages, s.error]), [['heavy', 50, 0]]);
+  });
+});
+
+describe('RateHistory', () => {
+  it('keeps per-interval growth in a bounded ring, plus the interval in progress', () => {
+    let now = 0;
+    let total = 0;
+    const h = new RateHistory({ totals: () => ({ n: total }), gauges: () => ({ g: 7 }) }, { intervalMs: 0, capacity: 2, now: () => now });
+    for (const add of [5, 10, 20]) {
+      total += add;
+      now += 10_000;
+      h.sample();
+    }
+    total += 1;
+    now += 5_000;
+    assert.deepEqual(h.samples().map((s) => [s.deltas.n, s.seconds, s.gauges.g]), [[10, 10, 7], [20, 10, 7], [1, 5, 7]]);
+  });
+});

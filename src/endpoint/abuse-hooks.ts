@@ -1,0 +1,45 @@
+/**
+ * The endpoint API's side of the abuse controls (src/abuse, docs/operations.md): before a push
+ * route runs, a blocked client IP gets 403 and one over its rate 429; after it answered, a 404,
+ * 410 or 401 counts against the IP in the penalty box (a token scan, a sender ignoring 410s).
+ * Only the push API (`/wpush/…`, `/m/…`) is covered; health and account routes are not.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AbuseControls, Refusal } from '../abuse/abuse-controls.js';
+import { ApiError } from '../errors/api-error.js';
+
+const PENALIZED = new Set([401, 404, 410]);
+
+function isPushApi(url: string): boolean {
+  return url.startsWith('/wpush/') || url.startsWith('/m/');
+}
+
+/** A refusal of the abuse controls as the ApiError the renderer answers with. */
+export function refusalError(refusal: Refusal): ApiError {
+  switch (refusal.kind) {
+    case 'rate-limited':
+      return new ApiError('rate-limited', undefined, { retryAfter: refusal.retryAfter });
+    case 'ip-blocked':
+      return new ApiError('ip-blocked', undefined, { retryAfter: refusal.retryAfter });
+    case 'channel-limit':
+      // Not an endpoint refusal; kept total for the type.
+      return new ApiError('bad-request');
+  }
+}
+
+const clientIps = new WeakMap<FastifyRequest, string>();
+
+export function registerAbuseHooks(app: FastifyInstance, abuse: AbuseControls): void {
+  app.addHook('onRequest', (req, _reply, done) => {
+    if (!isPushApi(req.url)) return done();
+    const ip = abuse.clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']);
+    clientIps.set(req, ip);
+    const refusal = abuse.admitIp(ip, 'endpoint');
+    done(refusal === null ? undefined : refusalError(refusal));
+  });
+  app.addHook('onResponse', (req, reply, done) => {
+    const ip = clientIps.get(req);
+    if (ip !== undefined && PENALIZED.has(reply.statusCode)) abuse.recordBadOutcome(ip, String(reply.statusCode));
+    done();
+  });
+}

@@ -1,0 +1,16 @@
+/**
+ * What the endpoint service reports for metrics (src/admin implements it, the CLI passes it in);
+ * absent, nothing is reported. Labels are route patterns and outcomes, never tokens or bodies.
+ */
+import type { DeliveryOutcome } from './deliver.js';
+
+export interface EndpointMetrics {
+  /** A request was answered: its route pattern (null when none matched), status and duration in seconds. */
+  request(route: string | null, status: number, seconds: number): void;
+  /**
+   * A push was accepted with 201: how it ended, the sender's VAPID public key (base64url, for the
+   * top senders) or null when unsigned, and the seconds from request start to that outcome (for
+   * `direct`, until the message was queued on the user agent's socket).
+   */
+  pushAccepted(outcome: DeliveryOutcome, vapidKey: string | null, seconds: number): void;
+}
