@@ -13,7 +13,7 @@ import { PushUserAgent } from '../../src/sdk/index.js';
 import { startHerald, type HeraldProcess } from './helpers/herald-process.js';
 import { collectPushes } from './helpers/pushes.js';
 import { RawClient } from './helpers/raw-client.js';
-import { post } from './helpers/send.js';
+import { post, type SendResult } from './helpers/send.js';
 import { sendNotification } from './helpers/web-push-send.js';
 
 const DISCOVERY = '{"unifiedpush":{"version":1}}';
@@ -244,6 +244,31 @@ describe('UnifiedPush server rules', () => {
       assert.ok(await raw.quiet(200));
     });
 
-    it.todo('answers 429 when an endpoint receives too many requests: Herald has no rate limits yet (issue 7)');
+    it('answers 429 with Retry-After and errno 115 when one endpoint gets more than its limit, while other endpoints are served', async () => {
+      // The default per-subscription limit: 10/s with a burst of 200 (docs/operations.md).
+      const flooded = await RawClient.connect(herald.wsUrl);
+      try {
+        await flooded.hello();
+        const reg = await flooded.register(randomUUID());
+        const statuses: SendResult[] = [];
+        for (let round = 0; round < 12; round++) {
+          const batch = Array.from({ length: 20 }, () => post(reg.pushEndpoint, { headers: { TTL: '0' } }));
+          statuses.push(...(await Promise.all(batch)));
+        }
+        const accepted = statuses.filter((r) => r.status === 201).length;
+        const limited = statuses.filter((r) => r.status === 429);
+        assert.ok(accepted >= 200, `the burst of 200 is served (${accepted} were)`);
+        assert.ok(limited.length > 0, 'pushes beyond the burst are refused');
+        assert.ok(Number(limited[0]!.headers.get('retry-after')) >= 1, 'Retry-After is a number of seconds');
+        assert.equal(limited[0]!.json().errno, 115);
+        assert.equal(limited[0]!.json().code, 429);
+        // The limit is per endpoint, as UnifiedPush says: another subscription is unaffected.
+        const other = await post(v1.endpoint, { headers: { TTL: '60', 'Content-Encoding': 'aes128gcm' }, body: randomBytes(32) });
+        assert.equal(other.status, 201);
+        await nextNotification();
+      } finally {
+        flooded.close();
+      }
+    });
   });
 });
