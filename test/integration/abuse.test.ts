@@ -13,11 +13,13 @@ import assert from 'node:assert/strict';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
+import webpush from 'web-push';
 import { generateFernetKey } from '../../src/crypto/fernet.js';
 import { PushUserAgent } from '../../src/sdk/index.js';
 import { startHerald, type HeraldProcess } from './helpers/herald-process.js';
 import { collectPushes } from './helpers/pushes.js';
 import { sleep, waitFor } from './helpers/wait.js';
+import { sendNotification, WebPushSendError } from './helpers/web-push-send.js';
 
 interface Answer {
   status: number;
@@ -186,5 +188,59 @@ describe('abuse controls on a running server', { timeout: 120_000 }, () => {
     await ownGot.waitCount(ownAccepted.length, 10_000);
     assert.deepEqual(new Set(ownGot.list.map((p) => p.version)), new Set(ownAccepted));
     await waitFor(`all ${accepted.length} accepted flood messages, have ${new Set(floodGot.list.map((p) => p.version)).size}`, () => accepted.every((v) => floodGot.list.some((p) => p.version === v)), 15_000);
+  });
+});
+
+describe('sender limits on a running server: per VAPID key and per client IP', { timeout: 60_000 }, () => {
+  let herald: HeraldProcess;
+  before(async () => {
+    herald = await startHerald({ args: ['--limit-push-per-vapid-key', '1:4', '--limit-push-per-ip', '2:12', '--limit-push-per-subscription', '0'] });
+  });
+  after(async () => {
+    await Promise.all(uas.map((u) => u.close().catch(() => undefined)));
+    await herald?.dispose();
+  });
+
+  const vapidDetails = (keys: { publicKey: string; privateKey: string }) => ({ subject: 'mailto:ops@example.com', ...keys });
+
+  it('pushes signed by one VAPID key over its limit get 429 across its subscriptions; another key and unsigned pushes are served', async () => {
+    const ua = await userAgent(herald);
+    const subs = [await ua.subscribe(), await ua.subscribe()].map((s) => ({ endpoint: s.endpoint, keys: s.keys }));
+    const [heavy, light] = [webpush.generateVAPIDKeys(), webpush.generateVAPIDKeys()];
+    const statuses: number[] = [];
+    let limited: WebPushSendError | undefined;
+    for (let i = 0; i < 6; i++) {
+      try {
+        statuses.push((await sendNotification(subs[i % 2]!, `#${i}`, { TTL: 60, vapidDetails: vapidDetails(heavy) })).statusCode);
+      } catch (err) {
+        if (!(err instanceof WebPushSendError)) throw err;
+        statuses.push(err.statusCode);
+        limited ??= err;
+      }
+    }
+    assert.deepEqual(statuses.slice(0, 4), [201, 201, 201, 201], 'the burst of 4 is served, spread over two subscriptions');
+    assert.ok(limited, `a 429 after the burst: ${statuses.join(', ')}`);
+    assert.equal(limited.statusCode, 429);
+    assert.equal(limited.headers['retry-after'], '1');
+    assert.equal(JSON.parse(limited.body).errno, 115);
+    assert.equal((await sendNotification(subs[0]!, 'other key', { TTL: 60, vapidDetails: vapidDetails(light) })).statusCode, 201, 'another VAPID key');
+    assert.equal((await sendNotification(subs[1]!, 'unsigned', { TTL: 60 })).statusCode, 201, 'an unsigned push');
+    await sleep(1100);
+    assert.equal((await sendNotification(subs[0]!, 'later', { TTL: 60, vapidDetails: vapidDetails(heavy) })).statusCode, 201, 'the key is served again after Retry-After');
+  });
+
+  it('endpoint requests from one IP over its limit get 429 with Retry-After; another IP is served', async () => {
+    const ua = await userAgent(herald);
+    const sub = await ua.subscribe();
+    const answers: Answer[] = [];
+    for (let i = 0; i < 14; i++) answers.push(await postFrom('127.0.0.12', sub.endpoint));
+    assert.deepEqual(answers.slice(0, 12).map((r) => r.status), Array(12).fill(201), 'the burst of 12 is served');
+    const over = answers.find((r) => r.status === 429);
+    assert.ok(over, 'a 429 once the burst is spent');
+    assert.equal(over.headers['retry-after'], '1');
+    assert.equal(JSON.parse(over.body).errno, 115);
+    assert.equal((await postFrom('127.0.0.13', sub.endpoint)).status, 201, 'another IP, same subscription');
+    await sleep(1100);
+    assert.equal((await postFrom('127.0.0.12', sub.endpoint)).status, 201, 'served again after Retry-After');
   });
 });

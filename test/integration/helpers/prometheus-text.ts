@@ -4,7 +4,12 @@
  * a `# TYPE` or a sample of a family whose TYPE came first; label values are unescaped; a
  * histogram's buckets must be cumulative and end with `le="+Inf"` equal to its `_count`.
  * Empty lines are allowed (as the format says); anything else throws, naming the line.
+ *
+ * Every counter and gauge is also read by an independent parser from npm
+ * (`parse-prometheus-text-format`) and must come out the same. Its histograms are not compared:
+ * it merges the label sets of a labelled histogram into one.
  */
+import parseIndependently from 'parse-prometheus-text-format';
 
 export interface Sample {
   name: string;
@@ -118,6 +123,8 @@ export function parsePrometheusText(text: string): Exposition {
     }
   }
 
+  crossCheck(text, samples);
+
   const matches = (s: Sample, labels: Record<string, string>) => Object.entries(labels).every(([k, v]) => s.labels[k] === v);
   return {
     types,
@@ -131,4 +138,21 @@ export function parsePrometheusText(text: string): Exposition {
       return samples.filter((s) => s.name === name && matches(s, labels)).reduce((a, s) => a + s.value, 0);
     },
   };
+}
+
+/** Counters and gauges as the npm parser reads them must equal ours, series by series. */
+function crossCheck(text: string, ours: Sample[]): void {
+  const key = (name: string, labels: Record<string, string>) => `${name}${JSON.stringify(Object.entries(labels).sort())}`;
+  const mine = new Map(ours.map((s) => [key(s.name, s.labels), s.value]));
+  let compared = 0;
+  for (const family of parseIndependently(text)) {
+    if (family.type !== 'COUNTER' && family.type !== 'GAUGE') continue;
+    for (const metric of family.metrics) {
+      if (!('value' in metric)) throw new Error(`${family.name}: the npm parser found no value`);
+      const k = key(family.name, metric.labels ?? {});
+      if (!Object.is(mine.get(k), parseValue(metric.value, k))) throw new Error(`${k}: ${mine.get(k)} here, ${metric.value} by parse-prometheus-text-format`);
+      compared++;
+    }
+  }
+  if (compared === 0) throw new Error('the npm parser read no counter or gauge');
 }
