@@ -88,7 +88,7 @@ export function superviseWorkers(settings: Readonly<Settings>, logger: Logger, o
     setTimeout(() => {
       for (const w of workers.values()) w.process.kill('SIGKILL');
       process.exit(1);
-    }, (settings.shutdownGrace + 10) * 1000).unref();
+    }, (settings.shutdownDrain + settings.shutdownGrace + 10) * 1000).unref();
   };
 
   process.on('SIGTERM', stop);

@@ -63,6 +63,13 @@ export const settingsCatalog: readonly SettingDoc[] = [
   { key: 'purgeInterval', value: '<seconds>', help: 'time between sweeps of expired messages' },
   { key: 'routerTtlDays', value: '<days>', help: 'user agents unseen this long are forgotten' },
   { key: 'shutdownGrace', value: '<seconds>', help: 'time open sockets get to finish on SIGTERM', roles: CONNECT },
+  {
+    key: 'shutdownDrain',
+    value: '<seconds>',
+    help: 'spread the closing of open sockets on SIGTERM over this time (0: all at once)',
+    more: 'New upgrades are refused with 503 from the start of the drain, so a load balancer moves user agents to other nodes a share at a time instead of all at once. Each closed session then has `shutdown-grace` seconds to save its unacked messages. Try 30 in a cluster; the default suits one node, where there is nowhere else to go.',
+    roles: CONNECT,
+  },
   { key: 'logLevel', value: '<level>', help: 'fatal, error, warn, info, debug, trace or silent' },
   { key: 'routerPort', value: '<port>', help: 'internal port other nodes use to hand messages to this node (0: any free port)', roles: CONNECT },
   { key: 'routerHost', value: '<address>', help: 'interface the router port listens on', roles: CONNECT },

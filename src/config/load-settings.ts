@@ -42,6 +42,7 @@ const schema = z.object({
   purgeInterval: seconds,
   routerTtlDays: z.coerce.number().positive(),
   shutdownGrace: z.coerce.number().finite().nonnegative(),
+  shutdownDrain: z.coerce.number().finite().nonnegative(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   routerPort: z.coerce.number().int().min(0).max(65535),
   routerHost: z.string().min(1),

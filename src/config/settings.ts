@@ -42,6 +42,8 @@ export interface Settings {
   routerTtlDays: number;
   /** Seconds given to open sockets to finish on SIGTERM before they are closed. */
   shutdownGrace: number;
+  /** Seconds over which SIGTERM closes the open sockets, a share at a time, so user agents do not all reconnect at once. */
+  shutdownDrain: number;
   /** pino level: fatal, error, warn, info, debug, trace, silent. */
   logLevel: string;
   /** Internal router port of a connection node (`PUT /push`, `PUT /notif`); 0 picks a free one. */
@@ -123,6 +125,7 @@ export const defaultSettings: Readonly<Omit<Settings, 'endpointUrl' | 'cryptoKey
   purgeInterval: 60,
   routerTtlDays: 60,
   shutdownGrace: 5,
+  shutdownDrain: 0,
   logLevel: 'info',
   routerPort: 8081,
   routerHost: '0.0.0.0',

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import WebSocket from 'ws';
 import { eventually, makeNotification, seedUser, startHarness, type Harness } from './test-harness.js';
@@ -172,6 +173,43 @@ describe('connection service: shutdown', () => {
         ws.once('error', () => {});
       });
       assert.equal(status, 503);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('with shutdownDrain, closes the sessions a share at a time over the drain and refuses upgrades from its start', async () => {
+    const h = await startHarness({ shutdownDrain: 1 });
+    try {
+      const clients = await Promise.all(
+        Array.from({ length: 10 }, async () => {
+          const c = await h.connect();
+          await c.hello();
+          return c;
+        }),
+      );
+      const closedAt: number[] = [];
+      const start = Date.now();
+      const closes = clients.map(async (c) => {
+        assert.deepEqual(pick(await c.waitClose(5000)), { code: 1001, reason: 'ServerShutdown' });
+        closedAt.push(Date.now() - start);
+      });
+      const done = h.service.shutdown(2000);
+      await sleep(50);
+      const refused = new WebSocket(h.url, ['push-notification']);
+      const status = await new Promise<number>((resolve) => {
+        refused.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        refused.once('open', () => resolve(101));
+        refused.once('error', () => resolve(0));
+      });
+      assert.equal(status, 503, 'no upgrade while draining');
+      assert.ok(h.service.connectionCount() > 0, 'some sessions are still open while the drain runs');
+      await done;
+      await Promise.all(closes);
+      assert.equal(h.service.connectionCount(), 0);
+      // Ten sessions over 1 s: one every ~100 ms, so the last closes well after the first.
+      closedAt.sort((a, b) => a - b);
+      assert.ok(closedAt.at(-1)! - closedAt[0]! >= 500, `closes spread over the drain: ${closedAt.join(', ')} ms`);
     } finally {
       await h.close();
     }

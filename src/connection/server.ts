@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import type { Settings } from '../config/settings.js';
@@ -55,8 +56,9 @@ export interface ConnectionService {
   /** Live identified sessions by uaid; the `LocalDelivery` that routers use. */
   readonly registry: ClientRegistry;
   /**
-   * Stop accepting sockets, close every session with 1001 ServerShutdown, and wait until each has
-   * saved its unacked direct messages (at most `graceMs`, default `settings.shutdownGrace` s).
+   * Stop accepting sockets, close every session with 1001 ServerShutdown (spread evenly over
+   * `settings.shutdownDrain` s), and wait until each has saved its unacked direct messages (at
+   * most `graceMs` after the last close, default `settings.shutdownGrace` s).
    */
   shutdown(graceMs?: number): Promise<void>;
   /** Open sockets, identified or not. */
@@ -111,7 +113,7 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
 
   async function drain(graceMs: number): Promise<void> {
     const all = [...sessions];
-    for (const s of all) s.end('ServerShutdown');
+    await endSpread(all, settings.shutdownDrain * 1000);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs)));
     const done = Promise.all(all.map((s) => s.finished)).then(() => false);
@@ -128,6 +130,18 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
     shutdown: (graceMs = settings.shutdownGrace * 1000) => (shuttingDown ??= drain(graceMs)),
     connectionCount: () => sessions.size,
   };
+}
+
+const DRAIN_STEP_MS = 100;
+
+/** End sessions a share at a time over `drainMs`, so their user agents do not reconnect all at once. */
+async function endSpread(all: Session[], drainMs: number): Promise<void> {
+  const steps = Math.max(1, Math.min(all.length, Math.floor(drainMs / DRAIN_STEP_MS)));
+  const perStep = Math.ceil(all.length / steps);
+  for (let i = 0; i < all.length; i += perStep) {
+    if (i > 0) await sleep(drainMs / steps);
+    for (const s of all.slice(i, i + perStep)) s.end('ServerShutdown');
+  }
 }
 
 /** The request path without its query string. */
