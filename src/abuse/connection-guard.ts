@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
 import type { AbuseControls } from './abuse-controls.js';
 
 type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -23,7 +24,8 @@ export interface ConnectionGuard {
   admitRegister(uaid: string, channelID: string, userStored: boolean): Promise<413 | 429 | null>;
 }
 
-export function connectionGuard(abuse: AbuseControls): ConnectionGuard {
+/** `log` gets one line per refused upgrade, as the endpoint logs each rejected request. */
+export function connectionGuard(abuse: AbuseControls, log?: Logger): ConnectionGuard {
   // The socket may be gone (and its address with it) by the time the session's end is known.
   const ips = new WeakMap<IncomingMessage, string>();
   return {
@@ -35,6 +37,7 @@ export function connectionGuard(abuse: AbuseControls): ConnectionGuard {
         return handle(req, socket, head);
       }
       const status = refusal.kind === 'ip-blocked' ? '403 Forbidden' : '429 Too Many Requests';
+      log?.info({ status: Number(status.slice(0, 3)), rejected: refusal.kind, ip, retryAfter: refusal.retryAfter }, 'websocket upgrade refused');
       socket.once('error', () => {});
       socket.end(`HTTP/1.1 ${status}\r\nRetry-After: ${refusal.retryAfter}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       setTimeout(() => socket.destroy(), 1000).unref();

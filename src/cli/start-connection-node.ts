@@ -53,7 +53,7 @@ export async function startConnectionNode(res: NodeResources): Promise<Connectio
     await routerApp.close();
     throw err;
   }
-  const guard = connectionGuard(res.abuse);
+  const guard = connectionGuard(res.abuse, logger);
   const service = createConnectionService({
     admitRegister: guard.admitRegister,
     onSessionEnd: (req, reason) => {
@@ -74,7 +74,6 @@ export async function startConnectionNode(res: NodeResources): Promise<Connectio
   res.metrics?.trackConnections(() => service.connectionCount());
   const cap = connectionCap(settings.maxConnections);
   let refusedLogged = false;
-  // Blocked and over-rate IPs are refused first: before they count against the connection cap.
   const capped = gateUpgrades(service.handleUpgrade, () => service.connectionCount(), cap, () => {
     // Once per burst is enough for the operator; every refusal is a 503 to the client.
     if (refusedLogged) return;

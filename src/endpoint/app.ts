@@ -115,7 +115,8 @@ export function buildEndpointApp(deps: EndpointDeps): FastifyInstance {
     const route = req.routeOptions.url ?? null;
     const status = reply.statusCode;
     // One line per request; a refused one says why (errno) and from where, never the token or body.
-    const rejected = status >= 400 ? { errno: replyErrnos.get(reply) ?? null, ip: req.socket.remoteAddress ?? null } : {};
+    const ip = deps.abuse ? deps.abuse.clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']) : (req.socket.remoteAddress ?? null);
+    const rejected = status >= 400 ? { errno: replyErrnos.get(reply) ?? null, ip } : {};
     req.log.info({ method: req.method, route, status, ms: Math.round(reply.elapsedTime), ...rejected }, status >= 400 ? 'request rejected' : 'request');
     deps.metrics?.request(route, status, reply.elapsedTime / 1000);
     done();

@@ -85,7 +85,7 @@ describe('abuse controls on a running server', { timeout: 120_000 }, () => {
     // The test's user agents all connect to A from 127.0.0.1, so only B limits connects.
     a = await startHerald({ args: [...limits, '--limit-connect-per-ip', '0'] });
     // A second node on the same database: the shared blocklist reaches it.
-    b = await startHerald({ args: [...limits, '--limit-connect-per-ip', '1:3'], db: `sqlite:${a.dataDir}/herald.db` });
+    b = await startHerald({ args: [...limits, '--limit-connect-per-ip', '1:3', '--log-level', 'info'], db: `sqlite:${a.dataDir}/herald.db` });
   });
   after(async () => {
     await Promise.all(uas.map((u) => u.close().catch(() => undefined)));
@@ -116,6 +116,12 @@ describe('abuse controls on a running server', { timeout: 120_000 }, () => {
     assert.equal((await upgradeFrom('127.0.0.4', b.wsUrl)).status, 101, 'another IP connects');
     await sleep(1100);
     assert.equal((await upgradeFrom('127.0.0.3', b.wsUrl)).status, 101, 'and this one again after Retry-After');
+    const refusals = b.output().split('\n').filter((l) => l.includes('"websocket upgrade refused"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(
+      refusals.map(({ status, rejected, ip }) => ({ status, rejected, ip })),
+      [{ status: 429, rejected: 'rate-limited', ip: '127.0.0.3' }],
+      'one log line for the refused upgrade',
+    );
   });
 
   it('registers over the per-uaid limit get status 429 and the socket stays open', async () => {
