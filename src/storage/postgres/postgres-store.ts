@@ -14,7 +14,8 @@
  * failures become `StoreBusyError`.
  */
 import pg from 'pg';
-import type { Notification, NotificationHeaders, StoredNotification, Urgency } from '../../protocol/notification.js';
+import type { Notification, StoredNotification } from '../../protocol/notification.js';
+import { toNotification, toUserRecord, type MessageRow, type RouterRow } from '../sql-rows.js';
 import { UnknownUserError, USER_RECORD_VERSION, type NewUser, type Store, type UserRecord } from '../store.js';
 import { mapError } from './errors.js';
 import { migrate } from './migrations.js';
@@ -45,28 +46,6 @@ function parseInt8(text: string): number {
   const n = Number(text);
   if (!Number.isSafeInteger(n)) throw new RangeError(`BIGINT ${text} is beyond Number.MAX_SAFE_INTEGER`);
   return n;
-}
-
-interface RouterRow {
-  uaid: string;
-  connected_at: number;
-  router_type: string;
-  node_id: string | null;
-  record_version: number;
-  read_pointer: number;
-  last_update: number;
-}
-
-interface MessageRow {
-  sort_key: number;
-  channel_id: string;
-  version: string;
-  ttl: number;
-  timestamp: number;
-  topic: string | null;
-  data: string | null;
-  headers: string | null;
-  urgency: string | null;
 }
 
 /** Open a pool on `dsn` (postgres://…) and migrate the schema; rejects if the server is unreachable. */
@@ -152,15 +131,7 @@ export class PostgresStore implements Store {
     );
     const row = rows[0];
     if (!row) return null;
-    return {
-      uaid: row.uaid,
-      connectedAt: row.connected_at,
-      routerType: row.router_type,
-      nodeId: row.node_id,
-      recordVersion: row.record_version,
-      currentTimestamp: row.read_pointer,
-      lastUpdate: row.last_update,
-    };
+    return toUserRecord(row);
   }
 
   async removeUser(uaid: string): Promise<void> {
@@ -392,18 +363,3 @@ export class PostgresStore implements Store {
   }
 }
 
-function toNotification(row: MessageRow): StoredNotification {
-  const n: StoredNotification = {
-    channelID: row.channel_id,
-    version: row.version,
-    ttl: row.ttl,
-    topic: row.topic,
-    timestamp: row.timestamp,
-    sortKey: row.sort_key,
-  };
-  // Absent stays absent: no `data: undefined` keys for callers that serialise or compare.
-  if (row.data !== null) n.data = row.data;
-  if (row.headers !== null) n.headers = JSON.parse(row.headers) as NotificationHeaders;
-  if (row.urgency !== null) n.urgency = row.urgency as Urgency;
-  return n;
-}

@@ -14,7 +14,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Notification, NotificationHeaders, StoredNotification, Urgency } from '../../protocol/notification.js';
+import type { Notification, StoredNotification } from '../../protocol/notification.js';
+import { toNotification, toUserRecord, type MessageRow, type RouterRow } from '../sql-rows.js';
 import { StoreBusyError, UnknownUserError, USER_RECORD_VERSION, type NewUser, type Store, type UserRecord } from '../store.js';
 import { migrate } from './migrations.js';
 
@@ -30,28 +31,6 @@ export interface SqliteStoreOptions {
 const DAY_MS = 86_400_000;
 /** Rows deleted per purge transaction, so a large purge never holds the write lock for long. */
 const PURGE_BATCH = 500;
-
-interface RouterRow {
-  uaid: string;
-  connected_at: number;
-  router_type: string;
-  node_id: string | null;
-  record_version: number;
-  read_pointer: number;
-  last_update: number;
-}
-
-interface MessageRow {
-  sort_key: number;
-  channel_id: string;
-  version: string;
-  ttl: number;
-  timestamp: number;
-  topic: string | null;
-  data: string | null;
-  headers: string | null;
-  urgency: string | null;
-}
 
 /**
  * Open (creating if needed) the database at `path`, or `:memory:`. Creates the parent directory
@@ -109,15 +88,7 @@ export class SqliteStore implements Store {
     return this.#run(() => {
       const row = this.#sql.getUser.get(uaid, this.#now() - this.#routerTtlMs) as RouterRow | undefined;
       if (!row) return null;
-      return {
-        uaid: row.uaid,
-        connectedAt: row.connected_at,
-        routerType: row.router_type,
-        nodeId: row.node_id,
-        recordVersion: row.record_version,
-        currentTimestamp: row.read_pointer,
-        lastUpdate: row.last_update,
-      };
+      return toUserRecord(row);
     });
   }
 
@@ -374,22 +345,6 @@ function prepare(db: Database.Database) {
     purgeMessages: db.prepare('DELETE FROM message WHERE rowid IN (SELECT rowid FROM message WHERE expiry <= ? LIMIT ?)'),
     health: db.prepare('SELECT 1').pluck(),
   };
-}
-
-function toNotification(row: MessageRow): StoredNotification {
-  const n: StoredNotification = {
-    channelID: row.channel_id,
-    version: row.version,
-    ttl: row.ttl,
-    topic: row.topic,
-    timestamp: row.timestamp,
-    sortKey: row.sort_key,
-  };
-  // Absent stays absent: no `data: undefined` keys for callers that serialise or compare.
-  if (row.data !== null) n.data = row.data;
-  if (row.headers !== null) n.headers = JSON.parse(row.headers) as NotificationHeaders;
-  if (row.urgency !== null) n.urgency = row.urgency as Urgency;
-  return n;
 }
 
 /** SQLITE_BUSY / SQLITE_LOCKED (and their extended codes) are worth a retry; the rest are not. */
