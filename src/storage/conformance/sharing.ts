@@ -37,6 +37,31 @@ export function sharingCases(t: Fixture): void {
       assertIncreasing(keys);
       assert.equal((await other.fetchTimestampMessages(uaid, 0, 200)).length, 100);
     });
+
+    it('concurrent saves from two stores get unique sort keys, increasing for each caller', async () => {
+      const other = await t.open();
+      const uaid = await t.user();
+      const writer = async (s: typeof other) => {
+        const keys: number[] = [];
+        for (let i = 0; i < 200; i++) keys.push(await s.saveMessage(uaid, t.message()));
+        return keys;
+      };
+      const results = await Promise.all([writer(t.store), writer(other), writer(t.store), writer(other)]);
+      for (const keys of results) assertIncreasing(keys);
+      assert.equal(new Set(results.flat()).size, 800, 'no two messages share a sort key');
+      assert.equal((await other.fetchTimestampMessages(uaid, 0, 1000)).length, 800);
+    });
+
+    it('of concurrent hellos through two stores, only the newest connectedAt wins', async () => {
+      const other = await t.open();
+      const uaid = t.newUaid();
+      await t.store.addUser({ uaid, connectedAt: 1, nodeId: null });
+      const times = Array.from({ length: 40 }, (_, i) => 100 + ((i * 7) % 40));
+      await Promise.all(times.map((at, i) => (i % 2 ? t.store : other).updateUser(uaid, at, `http://node-${at}`)));
+      const got = await t.store.getUser(uaid);
+      assert.equal(got?.connectedAt, Math.max(...times));
+      assert.equal(got?.nodeId, `http://node-${Math.max(...times)}`);
+    });
   });
 
   describe('lifecycle', () => {

@@ -93,42 +93,6 @@ describe('PostgresStore', { skip: unavailable }, () => {
     });
   });
 
-  describe('several nodes on one database', () => {
-    it('concurrent saves from two pools get unique sort keys, increasing for each caller', async () => {
-      const [a, b] = [await openPostgresStore(dsn), await openPostgresStore(dsn)];
-      try {
-        const uaid = newUaid();
-        await a.addUser({ uaid, connectedAt: 1, nodeId: null });
-        const writer = async (s: typeof a, name: string) => {
-          const keys: number[] = [];
-          for (let i = 0; i < 200; i++) keys.push(await s.saveMessage(uaid, message(`${name}-${i}`)));
-          return keys;
-        };
-        const results = await Promise.all([writer(a, 'a'), writer(b, 'b'), writer(a, 'c'), writer(b, 'd')]);
-        for (const keys of results) assert.deepEqual(keys, [...keys].sort((x, y) => x - y));
-        assert.equal(new Set(results.flat()).size, 800, 'no two messages share a sort key');
-        assert.equal((await b.fetchTimestampMessages(uaid, 0, 1000)).length, 800);
-      } finally {
-        await Promise.all([a.close(), b.close()]);
-      }
-    });
-
-    it('of concurrent hellos from two pools, only the newest connectedAt wins', async () => {
-      const [a, b] = [await openPostgresStore(dsn), await openPostgresStore(dsn)];
-      try {
-        const uaid = newUaid();
-        await a.addUser({ uaid, connectedAt: 1, nodeId: null });
-        const times = Array.from({ length: 40 }, (_, i) => 100 + ((i * 7) % 40));
-        await Promise.all(times.map((t, i) => (i % 2 ? a : b).updateUser(uaid, t, `http://node-${t}`)));
-        const got = await a.getUser(uaid);
-        assert.equal(got?.connectedAt, Math.max(...times));
-        assert.equal(got?.nodeId, `http://node-${Math.max(...times)}`);
-      } finally {
-        await Promise.all([a.close(), b.close()]);
-      }
-    });
-  });
-
   describe('outages', () => {
     it('maps a stopped server to StoreBusyError, and works again once it is back', async () => {
       const pgServer = server as PostgresServer;
