@@ -220,11 +220,13 @@ describe('AbuseControls stored-message maximum', () => {
   it('reset forgets the user agent, as autopush msg_limit does', async () => {
     const f = await fixture();
     const a = await f.open({ maxStoredMessages: 2, storedMessagesPolicy: 'reset' });
-    await f.store.addUser({ uaid: UAID, connectedAt: 1, nodeId: null });
+    await f.store.addUser({ uaid: UAID, connectedAt: 1, nodeId: 'http://node-a:8081' });
+    const results = [];
     for (let i = 1; i <= 3; i++) {
       await f.store.saveMessage(UAID, msg(i));
-      await a.afterStored(UAID);
+      results.push(await a.afterStored(UAID));
     }
+    assert.deepEqual(results.at(-1), { action: 'reset', nodeId: 'http://node-a:8081' }, 'names the node to disconnect the user agent on');
     assert.equal(await f.store.getUser(UAID), null);
     assert.equal(a.counters().uaidResets, 1);
   });

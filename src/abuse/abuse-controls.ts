@@ -13,7 +13,7 @@ import { clientIp, normalizeIp } from './client-ip.js';
 import { emptyCounters, type AbuseCounters, type AbuseEvent, type AbuseEventListener, type LimiterName } from './events.js';
 import { PenaltyBox } from './penalty-box.js';
 import { parseRateLimit, RateLimiter } from './rate-limit.js';
-import { StoredLimit } from './stored-limit.js';
+import { StoredLimit, type StoredLimitResult } from './stored-limit.js';
 
 export type AbuseSettings = Pick<
   Settings,
@@ -167,9 +167,12 @@ export class AbuseControls {
     this.block(ip, { reason: 'penalty-box' }).catch((err: unknown) => this.#deps.log?.warn({ err, ip }, 'could not write a penalty-box block to the shared blocklist'));
   }
 
-  /** Call after a push was stored for `uaid`: applies the stored-message maximum. */
-  async afterStored(uaid: string): Promise<void> {
-    if (this.#stored === null) return;
+  /**
+   * Call after a push was stored for `uaid`: applies the stored-message maximum. After a reset the
+   * caller closes the user agent's socket on the node it names, so it learns of it at once.
+   */
+  async afterStored(uaid: string): Promise<StoredLimitResult> {
+    if (this.#stored === null) return { action: 'none' };
     const result = await this.#stored.afterStored(this.#deps.store, uaid);
     const policy = this.#deps.settings.storedMessagesPolicy;
     if (result.action === 'dropped' && result.count > 0) {
@@ -180,6 +183,7 @@ export class AbuseControls {
       this.#emit('stored-limit', { policy });
       this.#deps.log?.info({ policy }, 'a user agent over the stored-message maximum was reset');
     }
+    return result;
   }
 
   // ---- admin (the admin API calls these) ----

@@ -17,8 +17,8 @@ export interface StoredLimitOptions {
   maxKeys: number;
 }
 
-/** What one check did: messages dropped, or the uaid reset. */
-export type StoredLimitResult = { action: 'none' } | { action: 'dropped'; count: number } | { action: 'reset' };
+/** What one check did: messages dropped, or the uaid reset (`nodeId`: the node holding its socket, if any). */
+export type StoredLimitResult = { action: 'none' } | { action: 'dropped'; count: number } | { action: 'reset'; nodeId: string | null };
 
 export class StoredLimit {
   readonly #opts: StoredLimitOptions;
@@ -43,9 +43,10 @@ export class StoredLimit {
     const excess = (await store.countMessages(uaid)) - this.#opts.limit;
     if (excess <= 0) return { action: 'none' };
     if (this.#opts.policy === 'reset') {
+      const user = await store.getUser(uaid);
       await store.removeUser(uaid);
       this.#sinceCheck.delete(uaid);
-      return { action: 'reset' };
+      return { action: 'reset', nodeId: user?.nodeId ?? null };
     }
     return { action: 'dropped', count: await dropOldest(store, uaid, excess) };
   }

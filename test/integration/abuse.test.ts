@@ -11,13 +11,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request, type IncomingHttpHeaders } from 'node:http';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import webpush from 'web-push';
 import { generateFernetKey } from '../../src/crypto/fernet.js';
 import { PushUserAgent } from '../../src/sdk/index.js';
 import { startHerald, type HeraldProcess } from './helpers/herald-process.js';
 import { collectPushes } from './helpers/pushes.js';
+import { RawClient } from './helpers/raw-client.js';
 import { sleep, waitFor } from './helpers/wait.js';
 import { sendNotification, WebPushSendError } from './helpers/web-push-send.js';
 
@@ -248,5 +249,38 @@ describe('sender limits on a running server: per VAPID key and per client IP', {
     assert.equal((await postFrom('127.0.0.13', sub.endpoint)).status, 201, 'another IP, same subscription');
     await sleep(1100);
     assert.equal((await postFrom('127.0.0.12', sub.endpoint)).status, 201, 'served again after Retry-After');
+  });
+});
+
+describe('the reset policy of the stored-message maximum on a running server', { timeout: 60_000 }, () => {
+  let herald: HeraldProcess;
+  before(async () => {
+    herald = await startHerald({ args: ['--max-stored-messages', '10', '--stored-messages-policy', 'reset', '--limit-push-per-subscription', '0'] });
+  });
+  after(() => herald?.dispose());
+
+  it('disconnects a connected user agent that stops acking once it is over the maximum; it comes back under a new uaid', async () => {
+    const raw = await RawClient.connect(herald.wsUrl);
+    try {
+      const uaid = await raw.hello();
+      const { pushEndpoint } = await raw.register(randomUUID());
+      // It never acks: every push stays stored until the maximum resets the uaid.
+      const statuses: number[] = [];
+      for (let i = 0; i < 12; i++) statuses.push((await postFrom('127.0.0.20', pushEndpoint)).status);
+      // The 11th push is stored and answered 201, then the count (11 > 10) resets the uaid.
+      assert.deepEqual(statuses, [...Array(11).fill(201), 410]);
+      const closed = await raw.waitClose(5000);
+      assert.equal(closed.code, 1011, 'closed as a taken-over session is');
+      assert.equal((await postFrom('127.0.0.20', pushEndpoint)).status, 410, 'the old subscription is gone');
+
+      const again = await RawClient.connect(herald.wsUrl);
+      try {
+        assert.notEqual(await again.hello(uaid), uaid, 'a new uaid on the next hello');
+      } finally {
+        again.close();
+      }
+    } finally {
+      raw.close();
+    }
   });
 });

@@ -20,10 +20,19 @@ export function messageUrl(endpointUrl: string, messageId: string): string {
   return new URL('m/', endpointUrl).href + messageId;
 }
 
-/** The stored-message maximum (src/abuse/stored-limit.ts); the push is stored already, so a failure here only logs. */
+/** A `connectedAt` later than any session's: every session of a reset uaid is stale (the largest the router port takes). */
+const ANY_SESSION = 999_999_999_999_999;
+
+/**
+ * The stored-message maximum (src/abuse/stored-limit.ts); the push is stored already, so a failure
+ * here only logs. A reset user agent that is connected is disconnected at once (as a takeover
+ * would), so it comes back, finds its uaid gone and subscribes again instead of waiting on a
+ * socket whose subscriptions all answer 410.
+ */
 async function applyStoredLimit(ctx: EndpointContext, uaid: string, log: FastifyRequest['log']): Promise<void> {
   try {
-    await ctx.abuse?.afterStored(uaid);
+    const result = await ctx.abuse?.afterStored(uaid);
+    if (result?.action === 'reset' && result.nodeId !== null) await ctx.router.disconnect(result.nodeId, uaid, ANY_SESSION);
   } catch (err) {
     log.warn({ err }, 'could not apply the stored-message maximum');
   }
