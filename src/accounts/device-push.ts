@@ -9,9 +9,8 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { encryptWebPush } from '../crypto/ece.js';
-import { signVapid } from '../crypto/vapid.js';
+import { signVapid, type VapidKeyPair } from '../crypto/vapid.js';
 import type { AccountStore, DeviceRecord } from '../storage/accounts/account-store.js';
-import type { VapidKeyPair } from './vapid-key-file.js';
 
 /** Why a push did not go out or was refused (FxA's log reasons where they exist). */
 export type PushFailure = 'noCallback' | 'expiredCallback' | 'invalidKey' | 'endpointExpired' | 'rejected' | 'unreachable';

@@ -1,31 +1,22 @@
 /**
  * Accounts, devices and device messages on the endpoint app (spec/device-messages.md): the
- * account stores beside the push store, Herald's own VAPID key beside the crypto keys, and the
- * plugin. They run on every backend `openAccountStores` supports, beside the push store of the
- * same DSN; on a backend it does not support yet the push service runs without them and says so
- * once at start.
+ * account stores beside the push store, Herald's own VAPID key kept with the accounts, and the
+ * plugin, on every storage backend, beside the push store of the same DSN.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
 import { accountsSettings } from '../accounts/settings.js';
-import { defaultVapidKeyFilePath, loadOrCreateVapidKeys } from '../accounts/vapid-key-file.js';
+import { serviceVapidKeys } from '../accounts/service-vapid-key.js';
+import type { VapidKeyPair } from '../crypto/vapid.js';
 import type { Settings } from '../config/settings.js';
 import { accountsPlugin } from '../device-messages/plugin.js';
-import { NoAccountBackendError, openAccountStores, type AccountStores } from '../storage/accounts/open-account-stores.js';
+import { openAccountStores } from '../storage/accounts/open-account-stores.js';
 
 /** Register the plugin on `app` (before it listens); resolves with what to close after the app. */
-export async function mountAccounts(app: FastifyInstance, settings: Readonly<Settings>, logger: Logger): Promise<{ close(): Promise<void> }> {
-  let stores: AccountStores;
+export async function mountAccounts(app: FastifyInstance, settings: Readonly<Settings>): Promise<{ close(): Promise<void> }> {
+  const stores = await openAccountStores(settings.db);
+  let vapid: VapidKeyPair;
   try {
-    stores = await openAccountStores(settings.db);
-  } catch (err) {
-    if (!(err instanceof NoAccountBackendError)) throw err;
-    logger.warn({ db: settings.db.replace(/\/\/[^@/]*@/, '//…@') }, 'accounts and device messages have no backend for this storage yet; they are off on this node');
-    return { close: async () => {} };
-  }
-  let vapid: ReturnType<typeof loadOrCreateVapidKeys>['keys'];
-  try {
-    ({ keys: vapid } = loadOrCreateVapidKeys(defaultVapidKeyFilePath(settings.db)));
+    vapid = await serviceVapidKeys(stores.accounts);
   } catch (err) {
     await stores.close();
     throw err;

@@ -205,7 +205,13 @@ function jsonPart(value: object): string {
 }
 
 /** A fresh VAPID key pair, base64url raw (65-byte public point, 32-byte private scalar). */
-export function generateVapidKeys(): { publicKey: string; privateKey: string } {
+/** base64url raw keys: a 65-byte uncompressed P-256 point and a 32-byte scalar. */
+export interface VapidKeyPair {
+  publicKey: string;
+  privateKey: string;
+}
+
+export function generateVapidKeys(): VapidKeyPair {
   const pair = generateP256KeyPair();
   return { publicKey: b64uEncode(pair.publicKey), privateKey: b64uEncode(pair.privateKey) };
 }

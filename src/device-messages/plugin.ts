@@ -21,7 +21,7 @@ import { accountRoutes } from '../accounts/routes/account.js';
 import { devicesPageRoutes } from '../accounts/routes/devices-page.js';
 import { deviceRoutes } from '../accounts/routes/devices.js';
 import { systemClock, type AccountsSettings, type Clock } from '../accounts/settings.js';
-import type { VapidKeyPair } from '../accounts/vapid-key-file.js';
+import type { VapidKeyPair } from '../crypto/vapid.js';
 import { ApiError } from '../errors/api-error.js';
 import type { AccountStore } from '../storage/accounts/account-store.js';
 import type { MailboxStore } from '../storage/accounts/mailbox-store.js';
@@ -33,7 +33,7 @@ export interface AccountsPluginOptions {
   settings: Readonly<AccountsSettings>;
   accounts: AccountStore;
   mailbox: MailboxStore;
-  /** Herald's own VAPID key pair (`loadOrCreateVapidKeys`), signing its pushes to devices. */
+  /** Herald's own VAPID key pair (`serviceVapidKeys`), signing its pushes to devices. */
   vapid: VapidKeyPair;
   /** Time of sessions, devices and sweeps; default the system clock. */
   clock?: Clock;

@@ -118,6 +118,13 @@ export interface AccountStore {
    */
   markPushEndpointExpired(uid: string, id: string, callback: string): Promise<boolean>;
 
+  /**
+   * A secret of Herald's own kept with the accounts (its VAPID key pair): the stored value of
+   * `name`, stored from `create()` first if there is none. Nodes sharing the database all get
+   * the value the first one stored, also when they start at the same moment.
+   */
+  serviceKey(name: string, create: () => string): Promise<string>;
+
   /** True when the backend answers. */
   healthCheck(): Promise<boolean>;
   close(): Promise<void>;

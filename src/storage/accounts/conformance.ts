@@ -14,6 +14,7 @@ import { accountCases } from './conformance/accounts.js';
 import { deviceCases } from './conformance/devices.js';
 import { makeAccountFixture, TestClock } from './conformance/fixture.js';
 import { mailboxCases, type MailboxFixture } from './conformance/mailbox.js';
+import { serviceKeyCases } from './conformance/service-keys.js';
 
 export interface SuiteOptions<S> {
   name: string;
@@ -31,6 +32,7 @@ export function runAccountStoreConformance(opts: SuiteOptions<AccountStore>): vo
     afterEach(() => fixture.end());
     accountCases(fixture);
     deviceCases(fixture);
+    serviceKeyCases(fixture);
   });
 }
 

@@ -14,9 +14,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Redis } from 'ioredis';
+import pg from 'pg';
 import pino from 'pino';
 import { accountsSettings, type AccountsSettings } from '../../../src/accounts/settings.js';
-import { loadOrCreateVapidKeys } from '../../../src/accounts/vapid-key-file.js';
+import { serviceVapidKeys } from '../../../src/accounts/service-vapid-key.js';
 import { openNodeResources } from '../../../src/cli/node-resources.js';
 import { startConnectionNode } from '../../../src/cli/start-connection-node.js';
 import { defaultSettings, type Settings } from '../../../src/config/settings.js';
@@ -32,8 +35,8 @@ export interface HeraldWithAccounts {
   /** `ws://127.0.0.1:PORT/` */
   wsUrl: string;
   stores: AccountStores;
-  /** The SQLite file holding the push store and the account tables. */
-  dbPath: string;
+  /** Mailbox entries of `deviceId` still in storage, expired or not (what the sweeper deletes). */
+  storedEntries(deviceId: string): Promise<number>;
   handle: AccountsHandle;
   /** Pushes Herald sent to devices so far (to their callbacks), with the status they got. */
   pushes: { url: string; status: number; dropped: boolean }[];
@@ -44,7 +47,8 @@ export interface HeraldWithAccounts {
   close(): Promise<void>;
 }
 
-export async function startHeraldWithAccounts(over: Partial<AccountsSettings> = {}): Promise<HeraldWithAccounts> {
+/** `db`: the storage DSN; default a fresh SQLite file. */
+export async function startHeraldWithAccounts(over: Partial<AccountsSettings> = {}, opts: { db?: string } = {}): Promise<HeraldWithAccounts> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'herald-accounts-it-'));
   const url = `http://127.0.0.1:${port}`;
@@ -53,7 +57,7 @@ export async function startHeraldWithAccounts(over: Partial<AccountsSettings> = 
     host: '127.0.0.1',
     port,
     endpointUrl: url,
-    db: `sqlite:${join(dataDir, 'herald.db')}`,
+    db: opts.db ?? `sqlite:${join(dataDir, 'herald.db')}`,
     cryptoKeys: [generateFernetKey()],
     routerHost: '127.0.0.1',
     routerHostname: '127.0.0.1',
@@ -64,7 +68,7 @@ export async function startHeraldWithAccounts(over: Partial<AccountsSettings> = 
   const res = await openNodeResources(settings, logger);
   const connection = await startConnectionNode(res);
   const stores = await openAccountStores(settings.db);
-  const { keys: vapid } = loadOrCreateVapidKeys(join(dataDir, 'herald-vapid.json'));
+  const vapid = await serviceVapidKeys(stores.accounts);
 
   const pushes: HeraldWithAccounts['pushes'] = [];
   let toDrop = 0;
@@ -107,7 +111,7 @@ export async function startHeraldWithAccounts(over: Partial<AccountsSettings> = 
     url,
     wsUrl: `ws://127.0.0.1:${port}/`,
     stores,
-    dbPath: join(dataDir, 'herald.db'),
+    storedEntries: (deviceId) => storedEntries(settings.db, deviceId),
     handle: started,
     pushes,
     dropPushes: (n) => void (toDrop += n),
@@ -122,4 +126,34 @@ export async function startHeraldWithAccounts(over: Partial<AccountsSettings> = 
         rmSync(dataDir, { recursive: true, force: true });
       })()),
   };
+}
+
+/** Count a device's mailbox rows by looking into the backend itself, past the store's read-time expiry. */
+async function storedEntries(dsn: string, deviceId: string): Promise<number> {
+  if (dsn.startsWith('sqlite:')) {
+    const db = new Database(dsn.slice('sqlite:'.length), { readonly: true });
+    try {
+      return db.prepare('SELECT count(*) FROM device_message WHERE device_id = ?').pluck().get(deviceId) as number;
+    } finally {
+      db.close();
+    }
+  }
+  if (dsn.startsWith('postgres')) {
+    const client = new pg.Client({ connectionString: dsn });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM device_message WHERE device_id = $1', [deviceId]);
+      return Number(rows[0]!.n);
+    } finally {
+      await client.end();
+    }
+  }
+  // Redis: every live entry has one member "uid:device:box:index" in the expiry set.
+  const redis = new Redis(dsn, { lazyConnect: true });
+  await redis.connect();
+  try {
+    return (await redis.zrange('herald:mailbox-expiry', '0', '-1')).filter((m) => m.split(':')[1] === deviceId).length;
+  } finally {
+    redis.disconnect();
+  }
 }

@@ -242,6 +242,14 @@ export class PostgresAccountStore implements AccountStore {
     return (r.rowCount ?? 0) > 0;
   }
 
+  async serviceKey(name: string, create: () => string): Promise<string> {
+    // Two statements: an insert that loses to a concurrent one waits for it to commit, and the
+    // select's fresh snapshot (READ COMMITTED) then sees the winner's row.
+    await this.#query('herald_acc_add_service_key', 'INSERT INTO service_key (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [name, create()]);
+    const { rows } = await this.#query<{ value: string }>('herald_acc_get_service_key', 'SELECT value FROM service_key WHERE name = $1', [name]);
+    return rows[0]!.value;
+  }
+
   async healthCheck(): Promise<boolean> {
     return !this.#closed && (await poolAnswers(this.#pool));
   }

@@ -9,6 +9,7 @@
  *   herald:session:{id}              hash: uid, ca, la (last access), dev (device id, absent = none)
  *   herald:device:{uid}:{id}         hash: sid, name, type, ca, cb/pk/ak (absent = no push), x
  *                                    (push endpoint expired, 0/1), caps and cmds (JSON text)
+ *   herald:service-key:{name}        one of Herald's own secrets (its VAPID key pair, JSON)
  *
  * Every write that reads first is one Lua script (scripts.ts), atomic on the server; so is each
  * device read, which joins the session's last access. Nothing here expires by itself.
@@ -144,6 +145,12 @@ export class RedisAccountStore implements AccountStore {
 
   async markPushEndpointExpired(uid: string, id: string, callback: string): Promise<boolean> {
     return (await this.#script('heraldAccMarkExpired', [uid, id, callback])) === 1;
+  }
+
+  async serviceKey(name: string, create: () => string): Promise<string> {
+    const key = `${this.#prefix}service-key:${name}`;
+    await this.#call(() => this.#redis.set(key, create(), 'NX'));
+    return (await this.#call(() => this.#redis.get(key)))!;
   }
 
   async healthCheck(): Promise<boolean> {

@@ -60,6 +60,13 @@ export const accountMigrations: readonly string[] = [
   CREATE INDEX device_message_box ON device_message (uid, device_id, box, idx);
   CREATE INDEX device_message_expiry ON device_message (expires_at);
   `,
+  // 2: Herald's own secrets (its VAPID key pair), one per name, shared by every node.
+  `
+  CREATE TABLE service_key (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  `,
 ];
 
 /**

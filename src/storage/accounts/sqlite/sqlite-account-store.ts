@@ -122,6 +122,13 @@ export class SqliteAccountStore implements AccountStore {
     return this.#run(() => this.#sql.markExpired.run(uid, id, callback).changes > 0);
   }
 
+  serviceKey(name: string, create: () => string): Promise<string> {
+    return this.#run(() => {
+      this.#sql.insertServiceKey.run(name, create());
+      return this.#sql.getServiceKey.get(name) as string;
+    });
+  }
+
   healthCheck(): Promise<boolean> {
     if (this.#closed) return Promise.resolve(false);
     try {
@@ -149,6 +156,8 @@ const DEVICE_COLUMNS = `d.uid, d.id, d.session_id, d.name, d.type, d.created_at,
 
 function prepare(db: Database.Database) {
   return {
+    insertServiceKey: db.prepare('INSERT INTO service_key (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING'),
+    getServiceKey: db.prepare('SELECT value FROM service_key WHERE name = ?').pluck(),
     insertAccount: db.prepare(
       'INSERT OR IGNORE INTO account (uid, email, password_hash, display_name, created_at) VALUES (?, ?, ?, ?, ?)',
     ),
