@@ -87,6 +87,20 @@ export interface HeraldOptions {
   cpuProfileDir?: string;
 }
 
+/**
+ * The bench measures the push path, not the abuse controls: every rate limit and the penalty box
+ * are off (one generator IP sends thousands of pushes a second to a few subscriptions). The
+ * retention maximums keep their defaults. A scenario's own `settings` still win.
+ */
+const BENCH_SETTINGS: Record<string, string | number> = {
+  limitPushPerSubscription: '0',
+  limitPushPerVapidKey: '0',
+  limitPushPerIp: '0',
+  limitConnectPerIp: '0',
+  limitRegisterPerUaid: '0',
+  penaltyThreshold: 0,
+};
+
 export async function startHerald(ctx: ServerContext, opts: HeraldOptions = {}): Promise<ServerHandle> {
   buildChildren();
   const dir = mkdtempSync(join(ctx.tmp, 'herald-'));
@@ -101,7 +115,7 @@ export async function startHerald(ctx: ServerContext, opts: HeraldOptions = {}):
       HERALD_BENCH_BASE: base,
       HERALD_BENCH_DB: opts.db ?? `sqlite:${join(dir, 'herald.db')}`,
       HERALD_BENCH_KEYS: join(dir, 'herald-keys.json'),
-      HERALD_BENCH_SETTINGS: JSON.stringify(opts.settings ?? {}),
+      HERALD_BENCH_SETTINGS: JSON.stringify({ ...BENCH_SETTINGS, ...opts.settings }),
     },
   });
   const { port } = await child.ready<{ port: number }>(60_000);

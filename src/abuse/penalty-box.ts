@@ -4,7 +4,7 @@
  * so a flood of addresses cannot grow it. Crossing the threshold reports the IP once per window;
  * the caller blocks it (abuse-controls.ts).
  */
-import { BoundedMap } from './bounded-map.js';
+import { BoundedMap } from '../common/bounded-map.js';
 
 export interface PenaltyBoxOptions {
   /** Bad answers within one window that trip the box. */

@@ -4,7 +4,7 @@
  * the seconds until the next token. Buckets live in a `BoundedMap`: a key forgotten under a flood
  * of other keys comes back with a full bucket, which errs on the side of serving.
  */
-import { BoundedMap } from './bounded-map.js';
+import { BoundedMap } from '../common/bounded-map.js';
 
 export interface RateLimit {
   /** Tokens added per second. */

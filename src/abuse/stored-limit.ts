@@ -6,7 +6,7 @@
  * Counting costs a storage read, so each node counts one push in `checkEvery` per uaid.
  */
 import type { Store } from '../storage/store.js';
-import { BoundedMap } from './bounded-map.js';
+import { BoundedMap } from '../common/bounded-map.js';
 
 export type StoredMessagesPolicy = 'drop-oldest' | 'reset';
 

@@ -3,6 +3,7 @@
  * 32 bytes), as Web Push carries them (RFC 8291 §3.1, RFC 8292 §3.2). All math is node:crypto's.
  */
 import { createECDH, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { BoundedMap } from '../common/bounded-map.js';
 import { b64uEncode } from './base64url.js';
 
 /** A P-256 key pair in raw form. */
@@ -30,12 +31,25 @@ export function p256PublicKey(point: Uint8Array): KeyObject {
   if (point.length !== 65 || point[0] !== 4) {
     throw new Error(`not an uncompressed P-256 public key (${point.length} bytes)`);
   }
+  const id = Buffer.from(point).toString('base64');
+  const known = publicKeys.get(id);
+  if (known !== undefined) return known;
+  let key: KeyObject;
   try {
-    return createPublicKey({ key: pointJwk(point), format: 'jwk' });
+    key = createPublicKey({ key: pointJwk(point), format: 'jwk' });
   } catch {
     throw new Error('not a point on the P-256 curve');
   }
+  publicKeys.set(id, key);
+  return key;
 }
+
+/**
+ * Keys made from points recently: an application server signs every push with the same VAPID
+ * key, and importing a point (which checks it is on the curve) costs more than the signature
+ * check itself. Only valid points are kept.
+ */
+const publicKeys = new BoundedMap<string, KeyObject>(4096);
 
 /**
  * A signing key from a raw private scalar; its public half is derived, not trusted from outside.

@@ -200,6 +200,16 @@ describe('VAPID token verification', () => {
       assert.throws(() => verifyVapidToken(bad, publicKey, { audience: AUD, nowSeconds: NOW }), vapidError(), bad);
     }
   });
+
+  it('checks every claim again for a token whose signature verified before, and the signature for another key', () => {
+    const claims = verifyVapidToken(RFC_JWT, b64uDecode(RFC_K), { audience: RFC_AUD, nowSeconds: RFC_NOW });
+    assert.equal(claims.exp, 1453523768);
+    // The same token, verified a moment ago: still expired later, still for its own audience only.
+    assert.throws(() => verifyVapidToken(RFC_JWT, b64uDecode(RFC_K), { audience: RFC_AUD, nowSeconds: RFC_NOW + 86_400 }), vapidError(/expired/));
+    assert.throws(() => verifyVapidToken(RFC_JWT, b64uDecode(RFC_K), { audience: AUD, nowSeconds: RFC_NOW }), vapidError(/aud/));
+    // ... and another key does not inherit its verification.
+    assert.throws(() => verifyVapidToken(RFC_JWT, publicKey, { audience: RFC_AUD, nowSeconds: RFC_NOW }), vapidError(/signature/));
+  });
 });
 
 describe('VAPID signing', () => {

@@ -8,6 +8,7 @@
  * Every verification failure is `ApiError('vapid')` (401, errno 109) with a precise message.
  */
 import { sign, verify } from 'node:crypto';
+import { BoundedMap } from '../common/bounded-map.js';
 import { ApiError } from '../errors/api-error.js';
 import { b64DecodeLenient, b64uDecode, b64uEncode } from './base64url.js';
 import { findParam } from './crypto-headers.js';
@@ -125,9 +126,13 @@ export function verifyVapidToken(
   } catch {
     throw new ApiError('vapid', 'The VAPID token signature is not base64url');
   }
-  const signed = Buffer.from(`${headerPart}.${claimsPart}`, 'ascii');
-  if (signature.length !== 64 || !verify('sha256', signed, { key, dsaEncoding: 'ieee-p1363' }, signature)) {
-    throw new ApiError('vapid', 'The VAPID token signature does not verify with the given public key');
+  const verifiedAs = `${b64uEncode(publicKey)} ${token}`;
+  if (!verifiedTokens.get(verifiedAs)) {
+    const signed = Buffer.from(`${headerPart}.${claimsPart}`, 'ascii');
+    if (signature.length !== 64 || !verify('sha256', signed, { key, dsaEncoding: 'ieee-p1363' }, signature)) {
+      throw new ApiError('vapid', 'The VAPID token signature does not verify with the given public key');
+    }
+    verifiedTokens.set(verifiedAs, true);
   }
 
   const claims = decodeJson(claimsPart, 'claims');
@@ -141,6 +146,13 @@ export function verifyVapidToken(
   if (exp > now + MAX_EXP_AHEAD_SECONDS) throw new ApiError('vapid', 'The VAPID token expiration is too long');
   return claims as VapidClaims;
 }
+
+/**
+ * Tokens whose signature verified, with their key: senders reuse one token for hours (`web-push`
+ * signs for 12 h), and a signature check is the most expensive step of a push. Whether a
+ * signature verifies never changes, so only that is remembered; every claim is checked each time.
+ */
+const verifiedTokens = new BoundedMap<string, true>(4096);
 
 function decodeJson(part: string, what: string): Record<string, unknown> {
   try {

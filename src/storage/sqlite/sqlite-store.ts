@@ -8,8 +8,10 @@
  * past it in the same transaction. They read like autopush's millisecond sort keys, yet strictly
  * increase per uaid in commit order, across processes and within one millisecond.
  *
- * The methods are async per the contract but do their work synchronously: better-sqlite3 is
- * synchronous, and each statement takes microseconds.
+ * The methods are async per the contract. Reads and rare writes run synchronously (better-sqlite3
+ * is synchronous, and each statement takes microseconds); the writes of every push and ack
+ * (save, delete, read pointer, hello) are group-committed: those of one event-loop turn share one
+ * transaction (group-commit.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -17,6 +19,7 @@ import Database from 'better-sqlite3';
 import type { Notification, StoredNotification } from '../../protocol/notification.js';
 import { toNotification, toUserRecord, type MessageRow, type RouterRow } from '../sql-rows.js';
 import { StoreBusyError, UnknownUserError, USER_RECORD_VERSION, type NewUser, type Store, type UserRecord } from '../store.js';
+import { GroupCommit } from './group-commit.js';
 import { migrate } from './migrations.js';
 
 export interface SqliteStoreOptions {
@@ -52,6 +55,7 @@ export class SqliteStore implements Store {
   #closed = false;
   readonly #sql: Statements;
   readonly #tx: Transactions;
+  readonly #group: GroupCommit;
 
   /** Prefer `openSqliteStore`; this takes ownership of `db` and migrates it. */
   constructor(db: Database.Database, opts: SqliteStoreOptions = {}) {
@@ -71,6 +75,7 @@ export class SqliteStore implements Store {
     }
     this.#sql = prepare(db);
     this.#tx = transactions(db, this.#sql, { now: this.#now, routerTtlMs: this.#routerTtlMs });
+    this.#group = new GroupCommit(db, mapError);
   }
 
   addUser(user: NewUser): Promise<boolean> {
@@ -78,7 +83,7 @@ export class SqliteStore implements Store {
   }
 
   updateUser(uaid: string, connectedAt: number, nodeId: string | null): Promise<boolean> {
-    return this.#run(() => {
+    return this.#write(() => {
       const now = this.#now();
       return this.#sql.updateUser.run(nodeId, connectedAt, now, uaid, connectedAt, now - this.#routerTtlMs).changes > 0;
     });
@@ -97,7 +102,7 @@ export class SqliteStore implements Store {
   }
 
   removeNodeId(uaid: string, nodeId: string, connectedAt: number): Promise<boolean> {
-    return this.#run(() => this.#sql.removeNodeId.run(uaid, nodeId, connectedAt).changes > 0);
+    return this.#write(() => this.#sql.removeNodeId.run(uaid, nodeId, connectedAt).changes > 0);
   }
 
   addChannel(uaid: string, channelId: string): Promise<void> {
@@ -121,11 +126,11 @@ export class SqliteStore implements Store {
    * rejects with `UnknownUserError` and stores nothing. Re-saving a stored message id replaces it.
    */
   saveMessage(uaid: string, message: Notification): Promise<number> {
-    return this.#run(() => this.#tx.saveMessages.immediate(uaid, [message])[0] as number);
+    return this.#write(() => this.#tx.saveMessages.immediate(uaid, [message])[0] as number);
   }
 
   saveMessages(uaid: string, messages: readonly Notification[]): Promise<void> {
-    return this.#run(() => {
+    return this.#write(() => {
       if (messages.length > 0) this.#tx.saveMessages.immediate(uaid, messages);
     });
   }
@@ -141,11 +146,11 @@ export class SqliteStore implements Store {
   }
 
   incrementStorage(uaid: string, sortKey: number): Promise<void> {
-    return this.#run(() => void this.#tx.incrementStorage.immediate(uaid, sortKey));
+    return this.#write(() => void this.#tx.incrementStorage.immediate(uaid, sortKey));
   }
 
   removeMessage(uaid: string, version: string): Promise<boolean> {
-    return this.#run(() => this.#sql.removeMessage.run(uaid, version).changes > 0);
+    return this.#write(() => this.#sql.removeMessage.run(uaid, version).changes > 0);
   }
 
   countMessages(uaid: string): Promise<number> {
@@ -182,6 +187,7 @@ export class SqliteStore implements Store {
 
   close(): Promise<void> {
     if (!this.#closed) {
+      this.#group.flush();
       this.#closed = true;
       this.#db.close();
     }
@@ -190,6 +196,12 @@ export class SqliteStore implements Store {
 
   #nowSeconds(): number {
     return Math.floor(this.#now() / 1000);
+  }
+
+  /** Queue a write for this event-loop turn's shared transaction (group-commit.ts). */
+  #write<T>(work: () => T): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error('SQLite store is closed'));
+    return this.#group.run(work);
   }
 
   /** Run synchronous work as the async contract wants, with SQLite's lock errors mapped. */

@@ -1,7 +1,8 @@
 /**
  * A Map that holds at most `capacity` keys and forgets the least recently used first: the memory
- * bound of every per-key structure in src/abuse, so a flood of distinct keys (random tokens,
- * spoofed uaids, many IPs) costs a fixed amount of memory, never more.
+ * bound of every per-key structure fed by clients (the abuse controls' counters, the crypto
+ * caches), so a flood of distinct keys (random tokens, spoofed uaids, many IPs) costs a fixed
+ * amount of memory, never more.
  */
 export class BoundedMap<K, V> {
   readonly #map = new Map<K, V>();
