@@ -93,3 +93,12 @@ export function machineInfo(): MachineInfo {
     loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }
+
+/** The pids of a process's children (Linux /proc/<pid>/task/<pid>/children); [] when it is gone. */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}

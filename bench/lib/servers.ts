@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildChildren, buildDir, rootDir } from './build.js';
 import { Child } from './children.js';
-import { cpuSeconds, rssKb } from './proc.js';
+import { childPids, cpuSeconds, rssKb } from './proc.js';
 
 export interface MemoryReading {
   rssKb: number;
@@ -120,6 +120,43 @@ export async function startHerald(ctx: ServerContext, opts: HeraldOptions = {}):
   });
   const { port } = await child.ready<{ port: number }>(60_000);
   return nodeHandle('herald', child, port);
+}
+
+/**
+ * `herald serve --workers K` from dist/, as an operator runs it: K worker processes share the
+ * port (node:cluster), each holding up to its open-file limit of sockets. Memory is the RSS of
+ * the primary and every worker added up; V8 heap is not read (no IPC into the workers).
+ */
+export async function startHeraldWorkers(ctx: ServerContext, workers: number): Promise<ServerHandle> {
+  const dir = mkdtempSync(join(ctx.tmp, 'herald-workers-'));
+  const port = await freePort();
+  const flags = Object.entries(BENCH_SETTINGS).flatMap(([k, v]) => [`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, String(v)]);
+  const args = [
+    join(rootDir, 'dist/cli/main.js'), 'serve',
+    '--host', '127.0.0.1', '--port', String(port), '--endpoint-url', `http://127.0.0.1:${port}`,
+    '--db', `sqlite:${join(dir, 'herald.db')}`, '--log-level', 'warn', '--workers', String(workers),
+    '--router-port', '0', '--router-host', '127.0.0.1', '--router-hostname', '127.0.0.1',
+    ...flags,
+  ];
+  const child = new Child('herald-workers', process.execPath, args, { cwd: rootDir, ipc: false });
+  const deadline = Date.now() + 60_000;
+  // The primary prints its start-up lines once every worker serves.
+  while (!child.output().includes('WebSocket')) {
+    if (!child.running) throw new Error(`herald serve --workers ${workers} exited:\n${child.output()}`);
+    if (Date.now() > deadline) throw new Error(`herald serve --workers ${workers} did not start in 60 s:\n${child.output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const all = () => [child.pid, ...childPids(child.pid)];
+  return {
+    name: `herald ×${workers}`,
+    pid: child.pid,
+    port,
+    wsUrl: `ws://127.0.0.1:${port}/`,
+    memory: async () => ({ rssKb: all().reduce((sum, pid) => sum + rssKb(pid), 0) }),
+    cpu: () => all().reduce((sum, pid) => sum + cpuSeconds(pid), 0),
+    stop: () => child.stop(30_000),
+    output: () => child.output(),
+  };
 }
 
 async function startNodeChild(name: string, script: string): Promise<ServerHandle> {
