@@ -91,4 +91,13 @@ describe('endpoint tokens', () => {
     const token = cipher.encrypt(Buffer.alloc(31)).replace(/=+$/, '');
     assert.throws(() => parseEndpointToken(cipher, 'v1', token), apiKind('invalid-token'));
   });
+
+  it('answers a token opened before the same way, and only for the cipher and version that opened it', () => {
+    const { version, token } = tokenOf(makeEndpoint(cipher, 'http://push.example.com', UAID, CHID));
+    const first = parseEndpointToken(cipher, version, token);
+    assert.deepEqual(parseEndpointToken(cipher, version, token), first);
+    assert.throws(() => parseEndpointToken(new MultiFernet([generateFernetKey()]), version, token), apiKind('invalid-token'), 'another key set');
+    assert.throws(() => parseEndpointToken(cipher, 'v2', token), apiKind('invalid-token'), 'a v1 token presented as v2');
+    assert.throws(() => parseEndpointToken(cipher, version, token.slice(0, -2) + 'AA'), apiKind('invalid-token'), 'a tampered copy');
+  });
 });

@@ -6,6 +6,7 @@
  * The token is a Fernet token with its `=` padding stripped.
  */
 import { createHash } from 'node:crypto';
+import { BoundedMap } from '../common/bounded-map.js';
 import { ApiError } from '../errors/api-error.js';
 import { FernetError, type MultiFernet } from './fernet.js';
 import { dashedUuid, uuidBytes } from './uuid.js';
@@ -50,6 +51,24 @@ export function makeEndpoint(
  */
 export function parseEndpointToken(cipher: MultiFernet, apiVersion: string, token: string): EndpointTokenInfo {
   if (apiVersion !== 'v1' && apiVersion !== 'v2') throw new ApiError('invalid-api-version');
+  let opened = openedTokens.get(cipher);
+  if (opened === undefined) openedTokens.set(cipher, (opened = new BoundedMap(OPENED_TOKENS)));
+  const key = `${apiVersion}/${token}`;
+  const known = opened.get(key);
+  if (known !== undefined) return known;
+  const info = Object.freeze(openToken(cipher, apiVersion, token));
+  opened.set(key, info);
+  return info;
+}
+
+/**
+ * Tokens opened recently, per cipher: an application server pushes to the same subscriptions
+ * again and again, and what a token decrypts to never changes. Tokens that fail are not kept.
+ */
+const openedTokens = new WeakMap<MultiFernet, BoundedMap<string, EndpointTokenInfo>>();
+const OPENED_TOKENS = 16_384;
+
+function openToken(cipher: MultiFernet, apiVersion: 'v1' | 'v2', token: string): EndpointTokenInfo {
   let plain: Buffer;
   try {
     plain = cipher.decrypt(token);
