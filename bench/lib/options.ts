@@ -41,7 +41,8 @@ export const USAGE = `usage: npm run bench -- <idle|throughput|latency|storage|e
   --repeats 3           runs per measurement (medians are reported)
   --workers 2           load-generator processes      --uas 1000   connected user agents
   --sockets 32          HTTP sockets per worker (closed loop: requests in flight per worker)
-  --db sqlite:PATH      Herald's storage DSN (default: a fresh SQLite file per run)
+  --db DSN|postgres|redis  Herald's storage: a DSN, or a throw-away PostgreSQL/Redis server
+                        (default: a fresh SQLite file per run)
   --herald dist|src     run Herald compiled (default; rebuilt when stale) or from src via tsx
   --saturation N        latency: msgs/s taken as 100 % instead of measuring it
   --profile             throughput: one extra Herald run under --cpu-prof, summarised

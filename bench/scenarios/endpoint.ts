@@ -5,6 +5,7 @@
  * message table.
  */
 import { BODY_BYTES, connectAll, measure, rate, vapidAuthorization, warmUp, type Scenario } from '../lib/scenario.js';
+import { benchDatabase } from '../lib/databases.js';
 import { startHerald } from '../lib/servers.js';
 import { median, sleep, summariseLatency, type LatencySummary } from '../lib/stats.js';
 import { barChart } from '../lib/svg.js';
@@ -29,10 +30,11 @@ export const endpoint: Scenario = async (ctx) => {
   const sockets = ctx.opts.sockets ?? (smoke ? 4 : 32);
   const warmup = ctx.opts.warmup ?? (smoke ? 0.3 : 2);
   const duration = ctx.opts.duration ?? (smoke ? 1 : 10);
+  const database = await benchDatabase(ctx.opts.db, ctx.log);
   const workers = await Workers.start(ctx.opts.workers ?? 2);
   const runs: EndpointRun[] = [];
   try {
-    const server = await startHerald(ctx.servers, { db: ctx.opts.db });
+    const server = await startHerald(ctx.servers, { db: database.dsn });
     try {
       const c = await connectAll(ctx, workers, { url: server.wsUrl, mode: 'push', total: n, concurrency: smoke ? 8 : 50, label: 'register' });
       if (c.connected < n) throw new Error(`only ${c.connected} of ${n} registered: ${c.lastError}`);
@@ -66,13 +68,14 @@ export const endpoint: Scenario = async (ctx) => {
     }
   } finally {
     await workers.stop();
+    await database.stop();
   }
   const rows: Cell[][] = runs.map((r) => [`#${r.run}`, r.reqPerSec, r.serverCpuPct, r.cpuUsPerReq, r.genCpuPct, r.errors, r.response.p50, r.response.p99]);
   const m = (f: (r: EndpointRun) => number) => median(runs.map(f));
   const med = m((r) => r.reqPerSec);
   rows.push(['median', med, m((r) => r.serverCpuPct), m((r) => r.cpuUsPerReq), m((r) => r.genCpuPct), null, m((r) => r.response.p50), m((r) => r.response.p99)]);
   const notes = [
-    `${n.toLocaleString('en-US')} offline subscriptions, ${workers.size} generators × ${sockets} keep-alive sockets (closed loop), ${BODY_BYTES}-byte bodies with VAPID, TTL 3600; ${warmup} s warm-up and ${duration} s measured per run, ${repeats} run(s) on one server (${ctx.opts.db ?? 'fresh SQLite file'}).`,
+    `${n.toLocaleString('en-US')} offline subscriptions, ${workers.size} generators × ${sockets} keep-alive sockets (closed loop), ${BODY_BYTES}-byte bodies with VAPID, TTL 3600; ${warmup} s warm-up and ${duration} s measured per run, ${repeats} run(s) on one server (${database.backend}${database.dsn === undefined ? ', a fresh file' : ''}).`,
     'Every 201 here is a stored message (the user agents are offline). Response times are per request, in ms, under saturation.',
     'No target in the issue; compare with the throughput scenario (direct delivery) and the storage fill rate.',
   ];

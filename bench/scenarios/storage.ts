@@ -3,9 +3,11 @@
  * then all of them reconnect at once and drain their messages (Herald sends stored messages in
  * batches of 10, the next batch after every message of the last is acked). Reported: stored
  * messages drained (delivered and acked) per second, from the first reconnect to the last
- * receipt. `--db` picks the backend; a fresh SQLite file per run by default.
+ * receipt. `--db` picks the backend: a DSN, or `postgres` / `redis` for a throw-away server; a
+ * fresh SQLite file per run by default.
  */
 import { BODY_BYTES, connectAll, vapidAuthorization, type Scenario, type ScenarioContext } from '../lib/scenario.js';
+import { benchDatabase } from '../lib/databases.js';
 import { startHerald } from '../lib/servers.js';
 import { median, sleep } from '../lib/stats.js';
 import { lineChart } from '../lib/svg.js';
@@ -47,12 +49,13 @@ export const storage: Scenario = async (ctx) => {
   const m = ctx.opts.m ?? (smoke ? 5 : 20);
   const repeats = ctx.opts.repeats ?? (smoke ? 1 : 3);
   const sockets = ctx.opts.sockets ?? (smoke ? 4 : 32);
+  const database = await benchDatabase(ctx.opts.db, ctx.log);
   const workers = await Workers.start(ctx.opts.workers ?? 2);
   const settings: Record<string, number> = m > DEFAULT_MSG_LIMIT ? { msgLimit: m } : {};
   const runs: StorageRun[] = [];
   try {
     for (let run = 1; run <= repeats; run++) {
-      const server = await startHerald(ctx.servers, { db: ctx.opts.db, settings });
+      const server = await startHerald(ctx.servers, { db: database.dsn, settings });
       try {
         const c = await connectAll(ctx, workers, { url: server.wsUrl, mode: 'push', total: n, concurrency: smoke ? 8 : 50, label: `#${run} register` });
         if (c.connected < n) throw new Error(`only ${c.connected} of ${n} registered: ${c.lastError}`);
@@ -115,21 +118,22 @@ export const storage: Scenario = async (ctx) => {
     }
   } finally {
     await workers.stop();
+    await database.stop();
   }
 
   const rows: Cell[][] = runs.map((r) => [`#${r.run}`, r.uas, r.stored, r.fillPerSec, r.fillErrors, r.connectSeconds, r.drainSeconds, r.drainedPerSec, r.lost]);
   const med = median(runs.map((r) => r.drainedPerSec));
   rows.push(['median', n, median(runs.map((r) => r.stored)), median(runs.map((r) => r.fillPerSec)), null, median(runs.map((r) => r.connectSeconds)), median(runs.map((r) => r.drainSeconds)), med, null]);
-  const backend = ctx.opts.db ?? 'sqlite (fresh file per run)';
+  const backend = database.dsn === undefined ? 'SQLite (a fresh file per run)' : ctx.opts.db === database.dsn ? database.dsn : `${database.backend} (a throw-away server, one database for all runs)`;
   const notes = [
     `Backend: ${backend}. ${n.toLocaleString('en-US')} user agents × ${m} messages of ${BODY_BYTES} bytes (TTL 3600), stored through VAPID POSTs while offline, then all reconnect at once (${workers.size} generator processes); ${repeats} run(s).`,
     'Drain time runs from the first reconnect to the last notification received; every notification is acked individually, as Firefox does.',
     `Target: at least 20,000 stored messages drained per second on SQLite. Median ${Math.round(med).toLocaleString('en-US')} msg/s = ${((med / 20000) * 100).toFixed(0)}% of it.`,
     m > DEFAULT_MSG_LIMIT ? `msg_limit raised to ${m} for this run (default ${DEFAULT_MSG_LIMIT} would reset the uaids).` : '',
-    ctx.opts.db ? 'With an explicit --db the database is reused across runs; start from an empty one.' : '',
+    ctx.opts.db !== undefined && ctx.opts.db === database.dsn ? 'With an explicit --db DSN the database is reused across runs; start from an empty one.' : '',
   ].filter(Boolean);
   const plot = lineChart({
-    title: `Storage (${ctx.opts.db ? ctx.opts.db.split(':')[0] : 'sqlite'}): drain rate during a reconnect storm`,
+    title: `Storage (${database.backend}): drain rate during a reconnect storm`,
     subtitle: `${n.toLocaleString('en-US')} UAs × ${m} stored messages; median ${Math.round(med).toLocaleString('en-US')} msg/s`,
     xLabel: 'seconds since the storm began',
     yLabel: 'messages drained / s',
