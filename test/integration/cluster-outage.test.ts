@@ -158,10 +158,20 @@ function runOutage(backend: OutageBackend): void {
       let state: DbState = 'up';
       let sending = true;
       const outcomes: Outcome[] = [];
+      const unanswered: string[] = [];
       const sender = (async () => {
         while (sending) {
           const sent = state;
-          const res = await pushEmpty(live.endpoint, 60);
+          let res;
+          try {
+            res = await pushEmpty(live.endpoint, 60);
+          } catch (err) {
+            // No answer at all (seen once in CI: a kept-alive socket closed under the request,
+            // not reproduced in 14 runs since): the outcome is unknown, so it is counted apart.
+            unanswered.push(String((err as Error & { cause?: Error }).cause ?? err));
+            await sleep(20);
+            continue;
+          }
           outcomes.push({
             status: res.status,
             retryAfter: res.headers.get('retry-after'),
@@ -229,7 +239,10 @@ function runOutage(backend: OutageBackend): void {
       });
       assert.equal(agent.lostUser, null, 'the UA kept its uaid across the outage');
       const acceptedSet = new Set(accepted);
-      assert.deepEqual(agent.received.filter((v) => !acceptedSet.has(v)), [], 'received only messages answered 201');
+      // A push that got no answer may or may not have been stored: at most that many extras.
+      const extras = new Set(agent.received.filter((v) => !acceptedSet.has(v)));
+      assert.ok(extras.size <= unanswered.length, `received only messages answered 201 (${extras.size} others; ${unanswered.length} pushes unanswered: ${unanswered.join('; ')})`);
+      assert.ok(unanswered.length <= 1, `at most one push without an answer: ${unanswered.join('; ')}`);
       await agent.stop();
 
       // The UA refused during the outage gets its message now.
@@ -246,7 +259,7 @@ function runOutage(backend: OutageBackend): void {
         return `${s}: ${o.filter((x) => x.status === 201).length}x201 ${o.filter((x) => x.status === 503).length}x503`;
       };
       console.log(
-        `# ${backend.name} outage: ${outcomes.length} pushes (${(['up', 'stopping', 'down', 'starting', 'back'] as const).map(tally).join(', ')}); ` +
+        `# ${backend.name} outage: ${outcomes.length} pushes answered, ${unanswered.length} not (${(['up', 'stopping', 'down', 'starting', 'back'] as const).map(tally).join(', ')}); ` +
           `UA received ${agent.received.length} (${agent.received.length - acceptedSet.size} duplicates), closed ${agent.closes.length}x ${JSON.stringify([...new Set(agent.closes.map((c) => `${c.code} ${c.reason}`))])}`,
       );
     });
