@@ -159,10 +159,17 @@ export const idle: Scenario = async (ctx) => {
   const find = (n: number, t: Target) => results.find((r) => r.n === n && r.target === t);
   /** A baseline at N, or at the largest N one process held when N needed several. */
   const baseline = (n: number, t: Target) => find(n, t) ?? find(Math.max(0, ...results.filter((r) => r.target === t && r.n <= n).map((r) => r.n)), t);
-  const ratio = (a: number | undefined, b: number | undefined): Cell => (a !== undefined && b !== undefined && b > 0 ? `${(a / b).toFixed(2)}x` : null);
-  const rows: Cell[][] = results.map((r) => {
+  /** Herald/baseline per connection; "(vs 19,000)" when the baseline could only hold a smaller N. */
+  const ratio = (r: Measurement, t: Target): Cell => {
+    const b = baseline(r.n, t);
+    if (b === undefined || b.rssPerConnKB <= 0) return null;
+    const x = `${(r.rssPerConnKB / b.rssPerConnKB).toFixed(2)}x`;
+    return b.n === r.n ? x : `${x} (vs ${b.n.toLocaleString('en-US')})`;
+  };
+  const rows: Cell[][] = [];
+  for (const r of results) {
     const isHerald = r.target === 'herald';
-    return [
+    rows.push([
       r.n,
       isHerald && r.processes > 1 ? `Herald ×${r.processes} workers` : LABELS[r.target],
       r.held,
@@ -170,10 +177,17 @@ export const idle: Scenario = async (ctx) => {
       r.rssPerConnKB,
       r.heapPerConnKB,
       r.kernelPerConnKB,
-      isHerald ? ratio(r.rssPerConnKB, baseline(r.n, 'bare-ws')?.rssPerConnKB) : null,
-      isHerald ? ratio(r.rssPerConnKB, baseline(r.n, 'mosquitto')?.rssPerConnKB) : null,
-    ];
-  });
+      isHerald ? ratio(r, 'bare-ws') : null,
+      isHerald ? ratio(r, 'mosquitto') : null,
+    ]);
+    // The single-process baselines cannot hold more sockets than one process's open-file limit.
+    if (isHerald && r.n > maxOneProcess) {
+      for (const t of ['bare-ws', 'mosquitto'] as const) {
+        if (t === 'mosquitto' && mosquittoMissing) continue;
+        rows.push([r.n, LABELS[t], `not possible (1 process, ${limit.soft.toLocaleString('en-US')} open files)`, null, null, null, null, null, null]);
+      }
+    }
+  }
 
   notes.push(
     `RSS and heap per connection are marginal: (value with N held − value before connecting) / N, in kB of 1000 bytes; heap is V8 heapUsed after a forced GC. Each server is started fresh for each N; ${repeats} run(s) per N, medians shown.`,
@@ -182,7 +196,7 @@ export const idle: Scenario = async (ctx) => {
   notes.push(`Open-file limit of one process: ${limit.soft} (hard ${limit.hard}); so one process holds at most ~${maxOneProcess.toLocaleString('en-US')} sockets.`);
   if (results.some((r) => r.processes > 1)) {
     notes.push(
-      `Beyond one process's sockets Herald runs as \`herald serve --workers K\` (${PER_WORKER.toLocaleString('en-US')} connections planned per worker; RSS summed over the primary and every worker, heap not read). bare ws and mosquitto are single processes: Herald's ratios at those N are against them at the largest N one process held.`,
+      `Beyond one process's sockets Herald runs as \`herald serve --workers K\` (${PER_WORKER.toLocaleString('en-US')} connections planned per worker; RSS summed over the primary and every worker, heap not read). bare ws and mosquitto are single processes and cannot hold those N ("not possible"): Herald's ratios there are against them at the largest N one process held, named in the ratio.`,
     );
   }
   if (mosquittoMissing) notes.push('mosquitto is not installed (apt-get install -y mosquitto): its column is empty.');
