@@ -178,13 +178,17 @@ function deviceMessageCases(backend: (typeof backends)[number]): void {
       assert.deepEqual([b.tabs[0]!.tab, b.tabs[0]!.via], [sent, 'message']);
     });
 
-    it('tells the other devices about a new device and a disconnected one', async () => {
+    it('tells the other devices about a new device and a disconnected one, and deletes the removed device\'s messages', async () => {
       const account = email();
       const a = await device({ email: account, signUp: true, name: 'Laptop' });
       const b = await device({ email: account, name: 'Tablet' });
       await waitFor('device_connected at A', () => a.events.find((e) => e.command === 'fxaccounts:device_connected'));
       assert.deepEqual(a.events.find((e) => e.command === 'fxaccounts:device_connected')?.data, { deviceName: 'Tablet' });
+      await a.d.sendTab(b.id, tab(3));
+      await waitFor('the tab at B', () => b.tabs.length > 0);
+      assert.ok((await herald.storedEntries(b.id)) > 0, 'the tab is kept in storage until its TTL');
       await a.d.api.destroyDevice(b.id);
+      assert.equal(await herald.storedEntries(b.id), 0, "a destroyed device's messages are deleted with it");
       const expected = { command: 'fxaccounts:device_disconnected', data: { id: b.id } };
       await waitFor('device_disconnected at both', () => [a, b].every((x) => x.events.some((e) => e.command === expected.command)));
       assert.deepEqual(b.events.at(-1), expected, 'the removed device hears it too');
