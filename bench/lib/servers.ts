@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'n
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { kebab } from '../../src/config/load-settings.js';
 import { buildChildren, buildDir, rootDir } from './build.js';
 import { Child } from './children.js';
 import { childPids, cpuSeconds, rssKb } from './proc.js';
@@ -130,7 +131,7 @@ export async function startHerald(ctx: ServerContext, opts: HeraldOptions = {}):
 export async function startHeraldWorkers(ctx: ServerContext, workers: number): Promise<ServerHandle> {
   const dir = mkdtempSync(join(ctx.tmp, 'herald-workers-'));
   const port = await freePort();
-  const flags = Object.entries(BENCH_SETTINGS).flatMap(([k, v]) => [`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, String(v)]);
+  const flags = Object.entries(BENCH_SETTINGS).flatMap(([k, v]) => [`--${kebab(k)}`, String(v)]);
   const args = [
     join(rootDir, 'dist/cli/main.js'), 'serve',
     '--host', '127.0.0.1', '--port', String(port), '--endpoint-url', `http://127.0.0.1:${port}`,

@@ -5,7 +5,7 @@
  * `edge/`, the delivery policy in `deliver.ts`.
  */
 import { STATUS_CODES } from 'node:http';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
 import type { AbuseControls } from '../abuse/abuse-controls.js';
 import type { Settings } from '../config/settings.js';
@@ -111,12 +111,13 @@ export function buildEndpointApp(deps: EndpointDeps): FastifyInstance {
     return sendApiError(reply, error);
   });
   app.setNotFoundHandler((_req, reply) => sendApiError(reply, new ApiError('not-found')));
+  const clientIpOf = (req: FastifyRequest) =>
+    deps.abuse ? deps.abuse.clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']) : (req.socket.remoteAddress ?? null);
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? null;
     const status = reply.statusCode;
     // One line per request; a refused one says why (errno) and from where, never the token or body.
-    const ip = deps.abuse ? deps.abuse.clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']) : (req.socket.remoteAddress ?? null);
-    const rejected = status >= 400 ? { errno: replyErrnos.get(reply) ?? null, ip } : {};
+    const rejected = status >= 400 ? { errno: replyErrnos.get(reply) ?? null, ip: clientIpOf(req) } : {};
     req.log.info({ method: req.method, route, status, ms: Math.round(reply.elapsedTime), ...rejected }, status >= 400 ? 'request rejected' : 'request');
     deps.metrics?.request(route, status, reply.elapsedTime / 1000);
     done();

@@ -13,67 +13,28 @@
  * injected clock; `purgeExpired` deletes in batches. Connection, pool and retryable server
  * failures become `StoreBusyError`.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import type { Notification, StoredNotification } from '../../protocol/notification.js';
 import { toNotification, toUserRecord, type MessageRow, type RouterRow } from '../sql-rows.js';
 import { UnknownUserError, USER_RECORD_VERSION, type NewUser, type Store, type UserRecord } from '../store.js';
 import { mapError } from './errors.js';
 import { migrate } from './migrations.js';
+import { openMigratedPool, type PoolOptions } from './pool.js';
 
-export interface PostgresStoreOptions {
+export interface PostgresStoreOptions extends PoolOptions {
   /** Router records unseen for longer than this count as absent (autopush: 60 days). */
   routerTtlDays?: number;
   /** Clock in epoch milliseconds; tests inject one. Default `Date.now`. */
   now?: () => number;
-  /** Connections in the pool. Default 10. */
-  poolSize?: number;
-  /** How long a call waits for a connection (new or pooled) before `StoreBusyError`. Default 5000. */
-  connectTimeoutMs?: number;
 }
 
 const DAY_MS = 86_400_000;
 /** Rows per purge statement, so a large purge never holds many row locks for long. */
 const PURGE_BATCH = 500;
 
-/** BIGINT (int8) columns and count(*) as numbers: every value here is a ms or s timestamp or a count. */
-const INT8_OID = 20;
-const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-};
-
-function parseInt8(text: string): number {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n)) throw new RangeError(`BIGINT ${text} is beyond Number.MAX_SAFE_INTEGER`);
-  return n;
-}
-
 /** Open a pool on `dsn` (postgres://…) and migrate the schema; rejects if the server is unreachable. */
 export async function openPostgresStore(dsn: string, opts: PostgresStoreOptions = {}): Promise<PostgresStore> {
-  const pool = new pg.Pool({
-    connectionString: dsn,
-    max: opts.poolSize ?? 10,
-    connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000,
-    application_name: 'herald',
-    types,
-  });
-  // An idle connection lost (server restart, network): the pool drops it and the next call opens
-  // another. Without a listener the error would crash the process.
-  pool.on('error', () => undefined);
-  try {
-    const client = await pool.connect();
-    try {
-      await migrate(client);
-      client.release();
-    } catch (err) {
-      client.release(true);
-      throw err;
-    }
-  } catch (err) {
-    await pool.end().catch(() => undefined);
-    throw mapError(err);
-  }
-  return new PostgresStore(pool, opts);
+  return new PostgresStore(await openMigratedPool(dsn, opts, migrate), opts);
 }
 
 export class PostgresStore implements Store {

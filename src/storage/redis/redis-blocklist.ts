@@ -3,7 +3,8 @@
  * `{prefix}blocklist` (member: IP, score: expiresAt ms) for expiry and listing, and a hash
  * `{prefix}blocklist:info` (IP → JSON of reason and createdAt). Both change in one MULTI.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { closeRedis, connectRedis } from './connection.js';
 import type { BlockEntry, BlocklistStore } from '../blocklist-store.js';
 
 export interface RedisBlocklistOptions {
@@ -12,15 +13,7 @@ export interface RedisBlocklistOptions {
 }
 
 export async function openRedisBlocklist(dsn: string, opts: RedisBlocklistOptions = {}): Promise<RedisBlocklist> {
-  const redis = new Redis(dsn, { lazyConnect: true, connectTimeout: 5000, commandTimeout: 5000, maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(n * 100, 1000) });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-  } catch (err) {
-    redis.disconnect();
-    throw err;
-  }
-  return new RedisBlocklist(redis, opts.prefix ?? 'herald:');
+  return new RedisBlocklist(await connectRedis(dsn, {}), opts.prefix ?? 'herald:');
 }
 
 interface Info {
@@ -84,7 +77,6 @@ export class RedisBlocklist implements BlocklistStore {
   }
 
   async close(): Promise<void> {
-    if (this.#redis.status === 'end') return;
-    await this.#redis.quit().catch(() => this.#redis.disconnect());
+    await closeRedis(this.#redis);
   }
 }

@@ -21,12 +21,13 @@
  * skip expired messages and drop index entries whose body already expired; `purgeExpired` SCANs
  * the records and removes stale ones and expired messages.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Notification, StoredNotification } from '../../protocol/notification.js';
-import { StoreBusyError, UnknownUserError, USER_RECORD_VERSION, type NewUser, type Store, type UserRecord } from '../store.js';
+import { UnknownUserError, USER_RECORD_VERSION, type NewUser, type Store, type UserRecord } from '../store.js';
+import { closeRedis, connectRedis, mapError, redisAnswers, type RedisConnectionOptions } from './connection.js';
 import { scripts, type ScriptName } from './scripts.js';
 
-export interface RedisStoreOptions {
+export interface RedisStoreOptions extends RedisConnectionOptions {
   /** Router records unseen for longer than this count as absent (autopush: 60 days). */
   routerTtlDays?: number;
   /** Clock in epoch milliseconds; tests inject one. Default `Date.now`. */
@@ -35,9 +36,6 @@ export interface RedisStoreOptions {
   prefix?: string;
   /** How long native expiry waits past a message's or record's own expiry (clock skew between nodes and server). Default 60000. */
   expiryGraceMs?: number;
-  /** Bound on connecting, and on each command, before `StoreBusyError`. Default 5000 each. */
-  connectTimeoutMs?: number;
-  commandTimeoutMs?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -47,26 +45,7 @@ type ScriptCall = (...keysAndArgs: (string | number)[]) => Promise<unknown>;
 
 /** Connect to `dsn` (redis://… or rediss://…); rejects with `StoreBusyError` if it cannot. */
 export async function openRedisStore(dsn: string, opts: RedisStoreOptions = {}): Promise<RedisStore> {
-  const options: RedisOptions = {
-    lazyConnect: true,
-    connectTimeout: opts.connectTimeoutMs ?? 5000,
-    commandTimeout: opts.commandTimeoutMs ?? 5000,
-    // A dead server fails a call after one reconnect attempt instead of queueing it for ever;
-    // the client keeps reconnecting in the background and calls work again once it is back.
-    maxRetriesPerRequest: 1,
-    retryStrategy: (times) => Math.min(times * 100, 1000),
-  };
-  const redis = new Redis(dsn, options);
-  // Connection errors surface as rejected calls; without a listener ioredis would log each one.
-  redis.on('error', () => undefined);
-  for (const [name, lua] of Object.entries(scripts)) redis.defineCommand(name, { numberOfKeys: 4, lua });
-  try {
-    await redis.connect();
-  } catch (err) {
-    redis.disconnect();
-    throw mapError(err);
-  }
-  return new RedisStore(redis, opts);
+  return new RedisStore(await connectRedis(dsn, opts, scripts, 4), opts);
 }
 
 export class RedisStore implements Store {
@@ -198,19 +177,13 @@ export class RedisStore implements Store {
   }
 
   async healthCheck(): Promise<boolean> {
-    if (this.#closed) return false;
-    try {
-      return (await this.#redis.ping()) === 'PONG';
-    } catch {
-      return false;
-    }
+    return !this.#closed && (await redisAnswers(this.#redis));
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#redis.status === 'ready') await this.#redis.quit().catch(() => undefined);
-    this.#redis.disconnect();
+    await closeRedis(this.#redis);
   }
 
   async #save(uaid: string, messages: readonly Notification[]): Promise<number[]> {
@@ -272,17 +245,3 @@ function globEscape(s: string): string {
   return s.replace(/[*?[\]\\]/g, '\\$&');
 }
 
-/**
- * Retryable: the server unreachable or restarting (connection refused, closed, timed out, retries
- * used up), loading its data set, busy with a script, or a replica during fail-over. Script
- * errors and the rest are bugs and are rethrown as they are.
- */
-const BUSY_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTCONN']);
-const BUSY_MESSAGES = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY)\b|Connection is closed|Command timed out|Stream isn't writeable|connect ETIMEDOUT|Reached the max retries/;
-
-export function mapError(err: unknown): unknown {
-  if (!(err instanceof Error) || err instanceof UnknownUserError || err instanceof StoreBusyError) return err;
-  const code = (err as { code?: unknown }).code;
-  const busy = err.name === 'MaxRetriesPerRequestError' || (typeof code === 'string' && BUSY_ERRNOS.has(code)) || BUSY_MESSAGES.test(err.message);
-  return busy ? new StoreBusyError(`Redis is unavailable (${typeof code === 'string' ? code : err.message}); retry`, { cause: err }) : err;
-}

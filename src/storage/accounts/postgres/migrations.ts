@@ -5,8 +5,9 @@
  * list ever sees the other's steps, and either may be applied first. Append new steps; never
  * edit a shipped one. Also opens the pool both account-side stores use.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { mapError } from '../../postgres/errors.js';
+import { openMigratedPool, type PoolOptions } from '../../postgres/pool.js';
 
 export const accountMigrations: readonly string[] = [
   // 1: accounts, sessions, devices, the device mailbox (as the SQLite schema, BIGINT for ms).
@@ -103,51 +104,11 @@ export async function migrateAccounts(client: pg.ClientBase): Promise<void> {
   }
 }
 
-export interface PostgresAccountsOptions {
-  /** Connections in the pool. Default 10. */
-  poolSize?: number;
-  /** How long a call waits for a connection before `StoreBusyError`. Default 5000. */
-  connectTimeoutMs?: number;
-}
-
-/** BIGINT (int8) columns and counts as numbers: every value here is a ms time, an index or a count. */
-const INT8_OID = 20;
-const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-};
-
-function parseInt8(text: string): number {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n)) throw new RangeError(`BIGINT ${text} is beyond Number.MAX_SAFE_INTEGER`);
-  return n;
-}
+export type PostgresAccountsOptions = PoolOptions;
 
 /** Open a pool on `dsn` and migrate the account tables; rejects if the server is unreachable. */
-export async function openAccountsPool(dsn: string, opts: PostgresAccountsOptions = {}): Promise<pg.Pool> {
-  const pool = new pg.Pool({
-    connectionString: dsn,
-    max: opts.poolSize ?? 10,
-    connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000,
-    application_name: 'herald',
-    types,
-  });
-  // An idle connection lost: the pool drops it; without a listener the error would crash the process.
-  pool.on('error', () => undefined);
-  try {
-    const client = await pool.connect();
-    try {
-      await migrateAccounts(client);
-      client.release();
-    } catch (err) {
-      client.release(true);
-      throw err;
-    }
-  } catch (err) {
-    await pool.end().catch(() => undefined);
-    throw mapError(err);
-  }
-  return pool;
+export function openAccountsPool(dsn: string, opts: PostgresAccountsOptions = {}): Promise<pg.Pool> {
+  return openMigratedPool(dsn, opts, migrateAccounts);
 }
 
 /** One statement (its own transaction), mapping retryable failures to `StoreBusyError`. */

@@ -7,31 +7,8 @@
  */
 import type pg from 'pg';
 import type { AccountRecord, AccountStore, DevicePatch, DeviceRecord, NewAccount, NewDevice, SessionRecord } from '../account-store.js';
+import { toAccount, toDevice, type AccountRow, type DeviceRow } from '../sql-rows.js';
 import { openAccountsPool, poolAnswers, query, transaction, type PostgresAccountsOptions } from './migrations.js';
-
-interface DeviceRow {
-  uid: string;
-  id: string;
-  session_id: string;
-  name: string;
-  type: string;
-  created_at: number;
-  push_callback: string | null;
-  push_public_key: string | null;
-  push_auth_key: string | null;
-  push_expired: boolean;
-  capabilities: string;
-  available_commands: string;
-  last_access: number;
-}
-
-interface AccountRow {
-  uid: string;
-  email: string;
-  password_hash: string;
-  display_name: string | null;
-  created_at: number;
-}
 
 /** A foreign key gone meanwhile (account or session deleted concurrently): the insert is refused. */
 const FOREIGN_KEY_VIOLATION = '23503';
@@ -268,30 +245,4 @@ export class PostgresAccountStore implements AccountStore {
     this.#open();
     return query<R>(this.#pool, name, text, values);
   }
-}
-
-function toAccount(row: AccountRow | undefined): AccountRecord | null {
-  if (!row) return null;
-  return { uid: row.uid, email: row.email, passwordHash: row.password_hash, displayName: row.display_name, createdAt: row.created_at };
-}
-
-function toDevice(row: DeviceRow | undefined): DeviceRecord | null {
-  if (!row) return null;
-  const push =
-    row.push_callback !== null && row.push_public_key !== null && row.push_auth_key !== null
-      ? { callback: row.push_callback, publicKey: row.push_public_key, authKey: row.push_auth_key }
-      : null;
-  return {
-    uid: row.uid,
-    id: row.id,
-    sessionId: row.session_id,
-    name: row.name,
-    type: row.type,
-    createdAt: row.created_at,
-    push,
-    pushEndpointExpired: row.push_expired,
-    capabilities: JSON.parse(row.capabilities) as string[],
-    availableCommands: JSON.parse(row.available_commands) as Record<string, string>,
-    lastAccessTime: row.last_access,
-  };
 }

@@ -15,9 +15,9 @@
  * device read, which joins the session's last access. Nothing here expires by itself.
  */
 import type { Redis } from 'ioredis';
+import { closeRedis, connectRedis, mapError, redisAnswers } from '../../redis/connection.js';
 import type { AccountRecord, AccountStore, DevicePatch, DeviceRecord, NewAccount, NewDevice, SessionRecord } from '../account-store.js';
-import { mapError } from '../../redis/redis-store.js';
-import { accountScripts, closeRedis, connectRedis, runScript, type RedisAccountsOptions } from './scripts.js';
+import { accountScripts, runScript, type RedisAccountsOptions } from './scripts.js';
 
 type AccountScript = keyof typeof accountScripts;
 /** sid, name, type, ca, cb, pk, ak, x, caps, cmds, la — as `readDevice` in scripts.ts returns them. */
@@ -26,7 +26,7 @@ const DEVICE_FIELDS = 11;
 
 /** Connect to `dsn` (redis://… or rediss://…); rejects with `StoreBusyError` if it cannot. */
 export async function openRedisAccountStore(dsn: string, opts: RedisAccountsOptions = {}): Promise<RedisAccountStore> {
-  return new RedisAccountStore(await connectRedis(dsn, accountScripts, opts), opts);
+  return new RedisAccountStore(await connectRedis(dsn, opts, accountScripts), opts);
 }
 
 export class RedisAccountStore implements AccountStore {
@@ -154,12 +154,7 @@ export class RedisAccountStore implements AccountStore {
   }
 
   async healthCheck(): Promise<boolean> {
-    if (this.#closed) return false;
-    try {
-      return (await this.#redis.ping()) === 'PONG';
-    } catch {
-      return false;
-    }
+    return !this.#closed && (await redisAnswers(this.#redis));
   }
 
   async close(): Promise<void> {

@@ -14,8 +14,9 @@
  * set.
  */
 import type { Redis } from 'ioredis';
+import { closeRedis, connectRedis, redisAnswers } from '../../redis/connection.js';
 import type { MailboxKey, MailboxPage, MailboxStore } from '../mailbox-store.js';
-import { closeRedis, connectRedis, mailboxScripts, runScript, type RedisAccountsOptions } from './scripts.js';
+import { mailboxScripts, runScript, type RedisAccountsOptions } from './scripts.js';
 
 /** Entries removed per purge script run. */
 const PURGE_BATCH = 500;
@@ -27,7 +28,7 @@ export interface RedisMailboxOptions extends RedisAccountsOptions {
 
 /** Connect to `dsn` (redis://… or rediss://…); rejects with `StoreBusyError` if it cannot. */
 export async function openRedisMailboxStore(dsn: string, opts: RedisMailboxOptions = {}): Promise<RedisMailboxStore> {
-  return new RedisMailboxStore(await connectRedis(dsn, mailboxScripts, opts), opts);
+  return new RedisMailboxStore(await connectRedis(dsn, opts, mailboxScripts), opts);
 }
 
 export class RedisMailboxStore implements MailboxStore {
@@ -78,12 +79,7 @@ export class RedisMailboxStore implements MailboxStore {
   }
 
   async healthCheck(): Promise<boolean> {
-    if (this.#closed) return false;
-    try {
-      return (await this.#redis.ping()) === 'PONG';
-    } catch {
-      return false;
-    }
+    return !this.#closed && (await redisAnswers(this.#redis));
   }
 
   async close(): Promise<void> {

@@ -4,8 +4,8 @@
  * the ids it is given (see the layouts in redis-account-store.ts and redis-mailbox-store.ts), so
  * these stores need one Redis server (or a primary with replicas), not Redis Cluster.
  */
-import { Redis, type RedisOptions } from 'ioredis';
-import { mapError } from '../../redis/redis-store.js';
+import type { Redis } from 'ioredis';
+import { mapError, type RedisConnectionOptions } from '../../redis/connection.js';
 
 const KEYS = `
 local p = ARGV[1]
@@ -258,34 +258,9 @@ end
 return {n, #members}`,
 } as const;
 
-export interface RedisAccountsOptions {
+export interface RedisAccountsOptions extends RedisConnectionOptions {
   /** Prefix of every key, so deployments can share a server. Default `herald:`. */
   prefix?: string;
-  /** Bound on connecting, and on each command, before `StoreBusyError`. Default 5000 each. */
-  connectTimeoutMs?: number;
-  commandTimeoutMs?: number;
-}
-
-/** Connect to `dsn` with `scripts` defined (no keys: each takes the prefix as its first argument). */
-export async function connectRedis(dsn: string, scripts: Record<string, string>, opts: RedisAccountsOptions = {}): Promise<Redis> {
-  const options: RedisOptions = {
-    lazyConnect: true,
-    connectTimeout: opts.connectTimeoutMs ?? 5000,
-    commandTimeout: opts.commandTimeoutMs ?? 5000,
-    // As the push store: a dead server fails a call after one reconnect attempt.
-    maxRetriesPerRequest: 1,
-    retryStrategy: (times) => Math.min(times * 100, 1000),
-  };
-  const redis = new Redis(dsn, options);
-  redis.on('error', () => undefined);
-  for (const [name, lua] of Object.entries(scripts)) redis.defineCommand(name, { numberOfKeys: 0, lua });
-  try {
-    await redis.connect();
-  } catch (err) {
-    redis.disconnect();
-    throw mapError(err);
-  }
-  return redis;
 }
 
 /** Run a defined script, mapping retryable failures to `StoreBusyError`. */
@@ -297,10 +272,4 @@ export async function runScript(redis: Redis, name: string, prefix: string, args
   } catch (err) {
     throw mapError(err);
   }
-}
-
-/** Quit politely when connected, then drop the connection. */
-export async function closeRedis(redis: Redis): Promise<void> {
-  if (redis.status === 'ready') await redis.quit().catch(() => undefined);
-  redis.disconnect();
 }

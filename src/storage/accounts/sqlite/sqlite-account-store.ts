@@ -5,31 +5,8 @@
  */
 import type Database from 'better-sqlite3';
 import type { AccountRecord, AccountStore, DevicePatch, DeviceRecord, NewAccount, NewDevice, SessionRecord } from '../account-store.js';
+import { toAccount, toDevice, type AccountRow, type DeviceRow } from '../sql-rows.js';
 import { openAccountsDatabase, runSync, type SqliteConnectionOptions } from './open-database.js';
-
-interface DeviceRow {
-  uid: string;
-  id: string;
-  session_id: string;
-  name: string;
-  type: string;
-  created_at: number;
-  push_callback: string | null;
-  push_public_key: string | null;
-  push_auth_key: string | null;
-  push_expired: number;
-  capabilities: string;
-  available_commands: string;
-  last_access: number;
-}
-
-interface AccountRow {
-  uid: string;
-  email: string;
-  password_hash: string;
-  display_name: string | null;
-  created_at: number;
-}
 
 /** Open (creating and migrating if needed) the accounts tables in the database at `path`. */
 export function openSqliteAccountStore(path: string, opts: SqliteConnectionOptions = {}): Promise<SqliteAccountStore> {
@@ -264,31 +241,5 @@ function transactions(db: Database.Database, sql: ReturnType<typeof prepare>) {
       );
       return next;
     }),
-  };
-}
-
-function toAccount(row: AccountRow | undefined): AccountRecord | null {
-  if (!row) return null;
-  return { uid: row.uid, email: row.email, passwordHash: row.password_hash, displayName: row.display_name, createdAt: row.created_at };
-}
-
-function toDevice(row: DeviceRow | undefined): DeviceRecord | null {
-  if (!row) return null;
-  const push =
-    row.push_callback !== null && row.push_public_key !== null && row.push_auth_key !== null
-      ? { callback: row.push_callback, publicKey: row.push_public_key, authKey: row.push_auth_key }
-      : null;
-  return {
-    uid: row.uid,
-    id: row.id,
-    sessionId: row.session_id,
-    name: row.name,
-    type: row.type,
-    createdAt: row.created_at,
-    push,
-    pushEndpointExpired: row.push_expired === 1,
-    capabilities: JSON.parse(row.capabilities) as string[],
-    availableCommands: JSON.parse(row.available_commands) as Record<string, string>,
-    lastAccessTime: row.last_access,
   };
 }
