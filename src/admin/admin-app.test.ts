@@ -5,6 +5,7 @@ import type { BlockView, BlocklistAdmin } from './blocklist-admin.js';
 import { HeraldMetrics } from './metrics.js';
 import { RateHistory } from './rate-history.js';
 import { TopSenders } from './top-senders.js';
+import { pathVariants, rawRequest } from '../../test/support/raw-http.js';
 
 const TOKEN = 'a-long-enough-admin-token';
 
@@ -79,6 +80,67 @@ describe('admin app', () => {
     assert.equal(page.statusCode, 200);
     assert.match(String(page.headers['content-security-policy']), /default-src 'none'; script-src 'self'/);
     assert.doesNotMatch(page.body, /<script>|style=/);
+  });
+});
+
+/** Every admin route, as an attacker would call it without the token. */
+const ROUTES: Array<{ method: string; path: string; query?: string; body?: string; kind: 'api' | 'metrics' | 'page' }> = [
+  { method: 'GET', path: '/metrics', kind: 'metrics' },
+  { method: 'GET', path: '/admin/api/summary', kind: 'api' },
+  { method: 'GET', path: '/admin/api/rates', kind: 'api' },
+  { method: 'GET', path: '/admin/api/top-senders', kind: 'api' },
+  { method: 'GET', path: '/admin/api/blocks', kind: 'api' },
+  { method: 'POST', path: '/admin/api/blocks', body: JSON.stringify({ ip: '127.0.0.9', seconds: 600 }), kind: 'api' },
+  { method: 'DELETE', path: '/admin/api/blocks/127.0.0.8', kind: 'api' },
+  { method: 'GET', path: '/admin/api/subscription', query: '?endpoint=http%3A%2F%2Fx%2Fwpush%2Fv1%2Fabc', kind: 'api' },
+  { method: 'GET', path: '/admin/', kind: 'page' },
+];
+
+describe('admin access on the matched route (docs/security.md)', () => {
+  async function listening(token: string) {
+    const blocks = memoryBlocks();
+    await blocks.add('127.0.0.8', 600);
+    const { app: a } = app({ token, blocks, lookup: async () => ({}) as never });
+    await a.listen({ host: '127.0.0.1', port: 0 });
+    return { a, blocks, port: (a.server.address() as { port: number }).port };
+  }
+
+  it('refuses every spelling of every route without the token (encoded, doubled slash, dot segments, fragment)', async () => {
+    const { a, blocks, port } = await listening(TOKEN);
+    try {
+      for (const r of ROUTES) {
+        for (const target of [r.path, ...pathVariants(r.path)]) {
+          const res = await rawRequest(port, r.method, target + (r.query ?? ''), r.body ? { body: r.body } : {});
+          const allowed = r.kind === 'page' ? [200, 302, 401, 404] : [401, 404];
+          assert.ok(allowed.includes(res.status), `${r.method} ${target} answered ${res.status} without the token`);
+          if (r.kind !== 'page' && res.status !== 404) assert.match(res.headers['www-authenticate'] ?? '', /^Bearer/);
+        }
+      }
+      // Nothing changed: the attempted block is absent, the existing one still there.
+      assert.deepEqual((await blocks.list()).map((b) => b.ip), ['127.0.0.8']);
+      // An encoded spelling does reach the route: with the token it is served.
+      const ok = await rawRequest(port, 'GET', '/admin/%61pi/summary', { headers: bearer });
+      assert.equal(ok.status, 200);
+      assert.equal((await rawRequest(port, 'GET', '/%6detrics', { headers: bearer })).status, 200);
+    } finally {
+      await a.close();
+    }
+  });
+
+  it('keeps the API and dashboard off (404) for every spelling when no token is set', async () => {
+    const { a, blocks, port } = await listening('');
+    try {
+      for (const r of ROUTES.filter((x) => x.kind !== 'metrics')) {
+        for (const target of [r.path, ...pathVariants(r.path)]) {
+          const res = await rawRequest(port, r.method, target + (r.query ?? ''), { headers: { authorization: 'Bearer ' }, ...(r.body ? { body: r.body } : {}) });
+          assert.equal(res.status, 404, `${r.method} ${target} answered ${res.status} with the API off`);
+        }
+      }
+      assert.deepEqual((await blocks.list()).map((b) => b.ip), ['127.0.0.8']);
+      assert.equal((await rawRequest(port, 'GET', '/%6detrics')).status, 200);
+    } finally {
+      await a.close();
+    }
   });
 });
 

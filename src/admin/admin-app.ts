@@ -4,11 +4,15 @@
  * `/metrics` when a token is set, needs `Authorization: Bearer <adminToken>`; without a token
  * the API and dashboard are off (404) and only `/metrics` is served.
  *
+ * Access is decided per matched route (docs/security.md): each group of routes is a Fastify plugin
+ * with its own `onRequest` check, so a percent-encoded, dot-segment or fragment spelling of a path
+ * either reaches a route together with its check or reaches no route at all.
+ *
  * Request logs name the route pattern only: the subscription lookup's query holds a push
  * endpoint, whose token must never reach a log.
  */
 import { isIP } from 'node:net';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type onRequestHookHandler } from 'fastify';
 import { bearerChecker } from './admin-auth.js';
 import type { BlocklistAdmin } from './blocklist-admin.js';
 import { dashboardCss } from './dashboard/dashboard-css.js';
@@ -62,25 +66,20 @@ function asset(reply: FastifyReply, type: string, body: string): FastifyReply {
 }
 
 export function buildAdminApp(deps: AdminDeps): FastifyInstance {
-  const { metrics, rates, token } = deps;
-  const now = deps.now ?? Date.now;
+  const { metrics, token } = deps;
   const authorized = bearerChecker(token);
+  const adminOff: onRequestHookHandler = (_req, reply) => void problem(reply, 404, 'the admin API is off: start Herald with --admin-token');
+  const requireToken: onRequestHookHandler = (req, reply, done) => {
+    if (authorized(req.headers.authorization)) return done();
+    reply.header('www-authenticate', 'Bearer realm="herald-admin"');
+    void problem(reply, 401, 'missing or wrong admin token (Authorization: Bearer <token>)');
+  };
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 4096,
   });
 
-  app.addHook('onRequest', (req, reply, done) => {
-    const path = req.url.split('?')[0]!;
-    const api = path.startsWith('/admin/api/');
-    if (token === '' && (api || path.startsWith('/admin'))) return void problem(reply, 404, 'the admin API is off: start Herald with --admin-token');
-    if ((api || (path === '/metrics' && token !== '')) && !authorized(req.headers.authorization)) {
-      reply.header('www-authenticate', 'Bearer realm="herald-admin"');
-      return void problem(reply, 401, 'missing or wrong admin token (Authorization: Bearer <token>)');
-    }
-    done();
-  });
   app.addHook('onResponse', (req, reply, done) => {
     req.log.info({ method: req.method, route: req.routeOptions.url ?? null, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, reply.statusCode >= 400 ? 'admin request rejected' : 'admin request');
     done();
@@ -92,12 +91,32 @@ export function buildAdminApp(deps: AdminDeps): FastifyInstance {
     return problem(reply, status, status >= 500 ? 'internal error' : 'bad request');
   });
 
-  app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.exposition()));
+  // `/metrics`: open without a token (Prometheus on loopback), else the token.
+  app.register(async (open) => {
+    if (token !== '') open.addHook('onRequest', requireToken);
+    open.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.exposition()));
+  });
 
-  app.get('/admin', (_req, reply) => reply.redirect('/admin/'));
-  app.get('/admin/', (_req, reply) => asset(reply, 'text/html; charset=utf-8', dashboardHtml));
-  app.get('/admin/dashboard.js', (_req, reply) => asset(reply, 'text/javascript; charset=utf-8', dashboardJs));
-  app.get('/admin/dashboard.css', (_req, reply) => asset(reply, 'text/css; charset=utf-8', dashboardCss));
+  // The dashboard's static files: public when the API is on (the page asks for the token), else off.
+  app.register(async (page) => {
+    if (token === '') page.addHook('onRequest', adminOff);
+    page.get('/admin', (_req, reply) => reply.redirect('/admin/'));
+    page.get('/admin/', (_req, reply) => asset(reply, 'text/html; charset=utf-8', dashboardHtml));
+    page.get('/admin/dashboard.js', (_req, reply) => asset(reply, 'text/javascript; charset=utf-8', dashboardJs));
+    page.get('/admin/dashboard.css', (_req, reply) => asset(reply, 'text/css; charset=utf-8', dashboardCss));
+  });
+
+  app.register(async (api) => {
+    api.addHook('onRequest', token === '' ? adminOff : requireToken);
+    apiRoutes(api, deps);
+  });
+  return app;
+}
+
+/** The admin API's routes; the caller puts them behind the token check. */
+function apiRoutes(app: FastifyInstance, deps: AdminDeps): void {
+  const { metrics, rates } = deps;
+  const now = deps.now ?? Date.now;
 
   app.get('/admin/api/summary', async () => ({
     node: { ...deps.node, uptimeSeconds: Math.round((now() - deps.node.startedAt) / 1000) },
@@ -143,5 +162,4 @@ export function buildAdminApp(deps: AdminDeps): FastifyInstance {
       throw err;
     }
   });
-  return app;
 }

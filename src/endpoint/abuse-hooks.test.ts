@@ -16,6 +16,7 @@ import { openSqliteBlocklist } from '../storage/sqlite/sqlite-blocklist.js';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
 import type { Store } from '../storage/store.js';
 import { buildEndpointApp } from './app.js';
+import { pathVariants, rawRequest } from '../../test/support/raw-http.js';
 
 const ENDPOINT_URL = 'https://push.example.com';
 const cipher = new MultiFernet([generateFernetKey()]);
@@ -94,6 +95,32 @@ describe('endpoint abuse controls', () => {
     assert.equal((await push(app, sub, '127.0.0.8')).statusCode, 201, 'other IPs are served');
     clock.ms += 60_000;
     assert.equal((await push(app, sub, '127.0.0.7')).statusCode, 201, 'served again after the block');
+  });
+
+  it('every spelling of a push path meets the same checks: a blocked IP is refused, bad tokens count (docs/security.md)', async () => {
+    const { app, store, abuse } = await setup({ penaltyThreshold: 3, penaltyBlockSeconds: 60 });
+    const sub = await subscription(store);
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const port = (app.server.address() as { port: number }).port;
+    // Bad tokens under encoded spellings still feed the penalty box: 3 of them block 127.0.0.1.
+    const bad = `/wpush/v1/${randomUUID()}${randomUUID()}`.replace(/-/g, '');
+    for (const target of ['/%77push/v1/' + bad.split('/')[3], '/wpush/%76%31/' + bad.split('/')[3], '/w%70ush/v1/' + bad.split('/')[3]]) {
+      const r = await rawRequest(port, 'POST', target, { headers: { ttl: '60' } });
+      assert.ok([403, 404].includes(r.status), `${target} answered ${r.status}`);
+    }
+    // The penalty box counts in onResponse, which may run just after the client has its answer.
+    for (let i = 0; i < 100 && abuse.counters().ipsBlocked['penalty-box'] === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal((await rawRequest(port, 'POST', sub, { headers: { ttl: '60' } })).status, 403, 'the encoded 404s were counted');
+    for (const target of pathVariants(sub)) {
+      const r = await rawRequest(port, 'POST', target, { headers: { ttl: '60' } });
+      assert.ok([403, 404].includes(r.status), `blocked IP: POST ${target} answered ${r.status}`);
+    }
+    for (const target of ['/m/abc', '/%6d/abc', '/%6D/abc']) {
+      const r = await rawRequest(port, 'DELETE', target);
+      assert.equal(r.status, 403, `blocked IP: DELETE ${target} answered ${r.status}`);
+    }
+    const uaid = uaidOf.get(sub)!;
+    assert.equal((await store.fetchTimestampMessages(uaid, 0, 10)).length + (await store.fetchTopicMessages(uaid, 10)).length, 0, 'nothing was stored');
   });
 
   it('health routes are not limited', async () => {

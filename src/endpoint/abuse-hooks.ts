@@ -3,6 +3,8 @@
  * route runs, a blocked client IP gets 403 and one over its rate 429; after it answered, a 404,
  * 410 or 401 counts against the IP in the penalty box (a token scan, a sender ignoring 410s).
  * Only the push API (`/wpush/…`, `/m/…`) is covered; health and account routes are not.
+ * Which request is a push request is read from the route the router matched, never from the raw
+ * URL: `/%77push/…` reaches the same route and must meet the same checks (docs/security.md).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AbuseControls, Refusal } from '../abuse/abuse-controls.js';
@@ -10,8 +12,9 @@ import { ApiError } from '../errors/api-error.js';
 
 const PENALIZED = new Set([401, 404, 410]);
 
-function isPushApi(url: string): boolean {
-  return url.startsWith('/wpush/') || url.startsWith('/m/');
+/** Whether the matched route pattern (not the request's URL) belongs to the push API. */
+function isPushApi(route: string | undefined): boolean {
+  return route !== undefined && (route.startsWith('/wpush/') || route.startsWith('/m/'));
 }
 
 /** A refusal of the abuse controls as the ApiError the renderer answers with. */
@@ -31,7 +34,7 @@ const clientIps = new WeakMap<FastifyRequest, string>();
 
 export function registerAbuseHooks(app: FastifyInstance, abuse: AbuseControls): void {
   app.addHook('onRequest', (req, _reply, done) => {
-    if (!isPushApi(req.url)) return done();
+    if (!isPushApi(req.routeOptions.url)) return done();
     const ip = abuse.clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']);
     clientIps.set(req, ip);
     const refusal = abuse.admitIp(ip, 'endpoint');
