@@ -16,16 +16,20 @@ export interface StoreMetrics {
 /** `close` is not a storage call worth a latency series. */
 const UNTIMED = new Set<PropertyKey>(['close']);
 
+/**
+ * Every method runs with the store itself as `this`, never the proxy: backends keep their state in
+ * private fields, which a proxy does not have (calling an unbound `close` through it threw).
+ */
 export function timedStore(store: Store, metrics: StoreMetrics): Store {
   const wrappers = new Map<PropertyKey, unknown>();
   return new Proxy(store, {
-    get(target, prop, receiver) {
-      const value: unknown = Reflect.get(target, prop, receiver);
-      if (typeof value !== 'function' || UNTIMED.has(prop) || typeof prop !== 'string') return value;
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
       let wrapped = wrappers.get(prop);
       if (wrapped === undefined) {
         const fn = value as (...args: unknown[]) => Promise<unknown>;
-        wrapped = async (...args: unknown[]) => {
+        wrapped = UNTIMED.has(prop) || typeof prop !== 'string' ? fn.bind(target) : async (...args: unknown[]) => {
           const started = process.hrtime.bigint();
           let ok = false;
           try {

@@ -34,7 +34,7 @@ export function loadOrCreateKeys(path: string): { keys: KeyFile; created: boolea
     return { keys: { cryptoKeys: keys }, created: false };
   }
   const keys: KeyFile = { cryptoKeys: [generateFernetKey()] };
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(keys, null, 2) + '\n', { mode: 0o600 });
   try {

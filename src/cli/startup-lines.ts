@@ -1,5 +1,6 @@
 /** What a started node prints: each role's URLs, the node id, the storage. */
 import type { Settings } from '../config/settings.js';
+import { redactDsn } from '../storage/redact-dsn.js';
 import type { RunningNode } from './serve.js';
 
 const ROLE_TEXT = { serve: 'serve: connection + endpoint', connect: 'connect: connection node', endpoint: 'endpoint: endpoint node' } as const;
@@ -28,7 +29,8 @@ export function startupLines(node: RunningNode, settings: Readonly<Settings>, ve
     const admin = `http://${reachableHost(settings.adminHost)}:${node.adminPort}`;
     lines.push(`  Admin (metrics, dashboard): ${admin}/metrics, ${settings.adminToken === '' ? 'dashboard off (no --admin-token)' : `${admin}/admin/`}`);
   }
-  lines.push(`  Storage:                    ${settings.db}`);
+  // The DSN may carry the database password; the banner is read by anyone who sees the terminal or the log.
+  lines.push(`  Storage:                    ${redactDsn(settings.db)}`);
   lines.push(node.role === 'endpoint' ? 'Stop with Ctrl-C.' : 'Stop with Ctrl-C (unacknowledged messages are saved first).');
   return lines.join('\n');
 }

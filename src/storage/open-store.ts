@@ -4,6 +4,7 @@
  * only the one it uses.
  */
 import type { Store } from './store.js';
+import { redactDsn } from './redact-dsn.js';
 
 export interface OpenStoreOptions {
   /** Router records unseen for longer than this count as absent (autopush: 60 days). */
@@ -34,7 +35,7 @@ export function parseStoreDsn(dsn: string): StoreDsn {
   if ((scheme === undefined || scheme.length === 1) && /\.(db|sqlite3?)$/i.test(trimmed)) {
     return { backend: 'sqlite', path: trimmed };
   }
-  throw new Error(`Unsupported storage DSN "${dsn}"; use ${ACCEPTED}`);
+  throw new Error(`Unsupported storage DSN "${redactDsn(dsn)}"; use ${ACCEPTED}`);
 }
 
 /** Open the store a DSN names, migrating its schema if needed. */

@@ -3,14 +3,13 @@
  * shares: one table, created if absent (it is not part of the store's migrations, so the two
  * evolve apart), on its own connection.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { BlockEntry, BlocklistStore } from '../blocklist-store.js';
+import { preparePrivateDatabaseFile } from './private-file.js';
 
 export function openSqliteBlocklist(path: string): Promise<SqliteBlocklist> {
   try {
-    if (path !== ':memory:' && path !== '' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
+    preparePrivateDatabaseFile(path);
     return Promise.resolve(new SqliteBlocklist(new Database(path)));
   } catch (err) {
     return Promise.reject(err as Error);

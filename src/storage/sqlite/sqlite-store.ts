@@ -13,14 +13,13 @@
  * (save, delete, read pointer, hello) are group-committed: those of one event-loop turn share one
  * transaction (group-commit.ts).
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Notification, StoredNotification } from '../../protocol/notification.js';
 import { toNotification, toUserRecord, type MessageRow, type RouterRow } from '../sql-rows.js';
 import { StoreBusyError, UnknownUserError, USER_RECORD_VERSION, type NewUser, type Store, type UserRecord } from '../store.js';
 import { GroupCommit } from './group-commit.js';
 import { migrate } from './migrations.js';
+import { preparePrivateDatabaseFile } from './private-file.js';
 
 export interface SqliteStoreOptions {
   /** Router records unseen for longer than this count as absent (autopush: 60 days). */
@@ -41,7 +40,7 @@ const PURGE_BATCH = 500;
  */
 export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Promise<SqliteStore> {
   try {
-    if (path !== ':memory:' && path !== '' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
+    preparePrivateDatabaseFile(path);
     return Promise.resolve(new SqliteStore(new Database(path), opts));
   } catch (err) {
     return Promise.reject(mapError(err));

@@ -2,11 +2,10 @@
  * One better-sqlite3 connection set up as the push store sets up its own (WAL, busy timeout,
  * foreign keys), with the accounts tables migrated. Each account-side store owns one.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreBusyError } from '../../store.js';
 import { migrateAccounts } from './migrations.js';
+import { preparePrivateDatabaseFile } from '../../sqlite/private-file.js';
 
 export interface SqliteConnectionOptions {
   /** How long a write waits for another connection's lock before `StoreBusyError`. Default 5000. */
@@ -15,7 +14,7 @@ export interface SqliteConnectionOptions {
 
 /** Open (creating the file and its directory if needed) and migrate; `:memory:` is private. */
 export function openAccountsDatabase(path: string, opts: SqliteConnectionOptions = {}): Database.Database {
-  if (path !== ':memory:' && path !== '' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
+  preparePrivateDatabaseFile(path);
   const db = new Database(path);
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs ?? 5000))}`);
