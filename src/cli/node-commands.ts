@@ -82,8 +82,6 @@ function registerNodeCommand(program: Command, version: string, { role, descript
       console.error(`${name}: could not start: ${(err as Error).message}.${portHint(err, settings)}`);
       process.exit(1);
     }
-    if (worker === null) console.log(startupLines(node, settings, version));
-    else reportReady(worker, node);
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
@@ -99,6 +97,10 @@ function registerNodeCommand(program: Command, version: string, { role, descript
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
+    // Only now say it runs: whoever waits for these lines may signal at once, and a signal
+    // before its handler would kill the process without saving anything.
+    if (worker === null) console.log(startupLines(node, settings, version));
+    else reportReady(worker, node);
   });
 }
 

@@ -105,17 +105,17 @@ export async function startPostgres(): Promise<PostgresServer> {
  * the data as a cache restart would; `{ persist: true }` keeps it across `halt()`/`resume()`
  * (an append-only file, flushed on shutdown), as a production Redis with AOF would.
  */
-export async function startRedis(opts: { persist?: boolean } = {}): Promise<RedisServer> {
+export async function startRedis(opts: { persist?: boolean; password?: string } = {}): Promise<RedisServer> {
   const binary = findOnPath('redis-server', ['/usr/bin/redis-server', '/usr/local/bin/redis-server']);
   if (!binary) throw new Error(INSTALL_REDIS);
   const dir = mkdtempSync(join(tempBase(), 'herald-redis-'));
   const server = await startWithFreePort(dir, (port) => ({
     command: binary,
-    args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', opts.persist ? 'yes' : 'no', '--appendfsync', 'no', '--dir', dir],
+    args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', opts.persist ? 'yes' : 'no', '--appendfsync', 'no', '--dir', dir, ...(opts.password ? ['--requirepass', opts.password] : [])],
     stopSignal: 'SIGTERM',
     ready: () => redisPing(port),
   }));
-  return { ...server, dsn: `redis://127.0.0.1:${server.port}/0` };
+  return { ...server, dsn: `redis://${opts.password ? `:${opts.password}@` : ''}127.0.0.1:${server.port}/0` };
 }
 
 interface ProcessSpec {
@@ -235,7 +235,8 @@ function redisPing(port: number): Promise<void> {
       reply += chunk.toString();
       if (!reply.includes('\r\n')) return;
       socket.end();
-      if (reply.startsWith('+PONG')) resolve();
+      // NOAUTH: up, and asking for the password (startRedis's `password`).
+      if (reply.startsWith('+PONG') || reply.startsWith('-NOAUTH')) resolve();
       else reject(new Error(`redis answered PING with ${reply.trim()}`));
     });
     socket.on('error', reject);
