@@ -108,6 +108,8 @@ describe('bad input', () => {
     ['a body without Content-Encoding', () => post(goodSub.endpoint, { headers: { TTL: '60' }, body: 'x' }), 400, 110],
     ['an unknown Content-Encoding', () => post(goodSub.endpoint, { headers: { TTL: '60', 'Content-Encoding': 'gzip' }, body: 'x' }), 400, 110],
     ['aesgcm without a salt', () => post(goodSub.endpoint, { headers: { TTL: '60', 'Content-Encoding': 'aesgcm' }, body: 'x' }), 400, 110],
+    ['a Crypto-Key of 14,000 commas', () => post(goodSub.endpoint, { headers: { TTL: '60', 'Content-Encoding': 'aes128gcm', 'Crypto-Key': ','.repeat(14_000) }, body: 'x' }), 400, 110],
+    ['an Encryption header of 20 parameters', () => post(goodSub.endpoint, { headers: { TTL: '60', 'Content-Encoding': 'aesgcm', Encryption: `salt=abc${';rs=4096'.repeat(20)}` }, body: 'x' }), 400, 110],
     [
       'an oversized body',
       () => post(goodSub.endpoint, { headers: { TTL: '60', 'Content-Encoding': 'aes128gcm' }, body: Buffer.alloc(5631, 1) }),

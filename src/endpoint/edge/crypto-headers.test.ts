@@ -55,6 +55,15 @@ describe('parseCryptoHeaders', () => {
     rejects({ contentEncoding: 'aesgcm', encryption: 'salt' }, 'Invalid Encryption header'));
   it('rejects a Crypto-Key header that is not name=value pairs', () =>
     rejects({ contentEncoding: 'aesgcm', encryption: 'salt=abc', cryptoKey: 'garbage' }, 'Invalid Crypto-Key header'));
+  it('caps Crypto-Key and Encryption at 1024 bytes and 8 parameters (a real one has 4 at most)', () => {
+    const dh = 'B'.repeat(87);
+    const legit = `dh=${dh};p256ecdsa=${dh};keyid=p256dh`;
+    assert.deepEqual(parseCryptoHeaders({ contentEncoding: 'aesgcm', encryption: 'salt=abc;rs=4096;keyid=p256dh', cryptoKey: legit }, true)?.crypto_key, legit);
+    rejects({ contentEncoding: 'aes128gcm', cryptoKey: ','.repeat(14_000) }, 'Crypto-Key header too long (at most 1024 bytes)');
+    rejects({ contentEncoding: 'aes128gcm', cryptoKey: `p256ecdsa=${dh}` + ','.repeat(8) }, 'Crypto-Key header has too many parameters (at most 8)');
+    rejects({ contentEncoding: 'aesgcm', encryption: `salt=abc;${'a=b;'.repeat(8)}`, cryptoKey: legit }, 'Encryption header has too many parameters (at most 8)');
+    rejects({ contentEncoding: 'aesgcm', encryption: `salt=${'A'.repeat(1100)}` }, 'Encryption header too long (at most 1024 bytes)');
+  });
 });
 
 describe('normaliseParamHeader', () => {

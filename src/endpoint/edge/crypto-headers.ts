@@ -21,6 +21,27 @@ export interface RawCryptoHeaders {
 }
 
 const BASE64URL = /^[0-9A-Za-z_-]+=*$/;
+
+/**
+ * Caps on `Encryption` and `Crypto-Key`, which are stored and forwarded with every message: a
+ * real one (`dh`, `p256ecdsa`, `salt`, `keyid`, `rs`) is under 300 bytes and 4 parameters, so
+ * these leave room and stop a sender from padding every stored row (docs/errors.md, errno 110).
+ */
+export const MAX_PARAM_HEADER_BYTES = 1024;
+export const MAX_PARAM_HEADER_PARAMS = 8;
+
+/** Refuse a parameter header over the caps before anything parses or stores it. */
+function checkParamHeaderSize(headerName: string, value: string | undefined): void {
+  if (value === undefined) return;
+  if (Buffer.byteLength(value, 'latin1') > MAX_PARAM_HEADER_BYTES) {
+    throw new ApiError('invalid-encryption', `${headerName} header too long (at most ${MAX_PARAM_HEADER_BYTES} bytes)`);
+  }
+  let separators = 0;
+  for (let i = 0; i < value.length; i++) if (value[i] === ',' || value[i] === ';') separators++;
+  if (separators >= MAX_PARAM_HEADER_PARAMS) {
+    throw new ApiError('invalid-encryption', `${headerName} header has too many parameters (at most ${MAX_PARAM_HEADER_PARAMS})`);
+  }
+}
 /** `=` padding after a base64 character, up to a `,` or `;` or the end of the header. */
 const PADDING = /([0-9A-Za-z_-])=+(?=\s*(?:[,;]|$))/g;
 
@@ -89,6 +110,8 @@ function forbidParam(headerName: string, value: string | undefined, name: string
  */
 export function parseCryptoHeaders(raw: RawCryptoHeaders, hasBody: boolean): NotificationHeaders | undefined {
   if (!hasBody) return undefined;
+  checkParamHeaderSize('Encryption', raw.encryption);
+  checkParamHeaderSize('Crypto-Key', raw.cryptoKey);
   if (raw.contentEncoding === undefined) throw new ApiError('invalid-encryption', 'Missing Content-Encoding header');
   const encoding = raw.contentEncoding.trim().toLowerCase();
   const encryption = raw.encryption === undefined ? undefined : normaliseParamHeader(raw.encryption);
