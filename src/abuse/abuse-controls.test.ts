@@ -188,6 +188,26 @@ describe('AbuseControls penalty box and shared blocklist', () => {
     assert.equal(b.counters().ipsUnblocked, 1);
   });
 
+  it('counts and blocks an IPv6 client by its /64, so changing address within it does not help (docs/security.md)', async () => {
+    const f = await fixture();
+    const opts = { penaltyThreshold: 5, penaltyWindow: 60, penaltyBlockSeconds: 30, limitPushPerIp: '1:2' };
+    const [a, b] = [await f.open(opts), await f.open(opts)];
+    for (let i = 1; i <= 5; i++) a.recordBadOutcome(`2001:db8:1:2::${i.toString(16)}`, '404');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(a.admitIp('2001:db8:1:2:ffff::77', 'endpoint')?.kind, 'ip-blocked', 'another address of the same /64');
+    assert.equal(a.admitIp('2001:db8:1:3::1', 'endpoint'), null, 'the next /64 is served');
+    assert.equal(a.admitIp('127.0.0.9', 'endpoint'), null, 'IPv4 unaffected');
+    await b.refresh();
+    assert.equal(b.admitIp('2001:0db8:0001:0002::abcd', 'websocket')?.kind, 'ip-blocked', 'on the other node, whatever the spelling');
+    assert.deepEqual((await a.listBlocks()).map((e) => e.ip), ['2001:db8:1:2::/64']);
+    assert.equal(await a.unblock('2001:db8:1:2::/64'), true);
+    assert.equal(a.admitIp('2001:db8:1:2::1', 'endpoint'), null, 'lifted');
+    // The per-IP rate limit counts the /64 too: a burst of two, from any of its addresses.
+    assert.equal(a.admitIp('2001:db8:9:9::1', 'endpoint'), null);
+    assert.equal(a.admitIp('2001:db8:9:9::2', 'endpoint'), null);
+    assert.equal(a.admitIp('2001:db8:9:9::3', 'endpoint')?.kind, 'rate-limited');
+  });
+
   it('threshold 0 turns the penalty box off', async () => {
     const f = await fixture();
     const a = await f.open({ penaltyThreshold: 0 });

@@ -10,6 +10,7 @@ import type { BlockEntry, BlocklistStore } from '../storage/blocklist-store.js';
 import type { Store } from '../storage/store.js';
 import { BlocklistCache } from './blocklist-cache.js';
 import { clientIp, normalizeIp } from './client-ip.js';
+import { ipKey } from './ip-key.js';
 import { emptyCounters, type AbuseCounters, type AbuseEvent, type AbuseEventListener, type LimiterName } from './events.js';
 import { PenaltyBox } from './penalty-box.js';
 import { parseRateLimit, RateLimiter } from './rate-limit.js';
@@ -130,7 +131,7 @@ export class AbuseControls {
       this.#emit('blocked-request', { surface });
       return { kind: 'ip-blocked', retryAfter: Math.ceil(blocked) };
     }
-    return this.#take(surface === 'endpoint' ? 'ip' : 'connect', ip);
+    return this.#take(surface === 'endpoint' ? 'ip' : 'connect', ipKey(ip));
   }
 
   /** A push to `uaid`/`channelID`, signed by `vapidKey` (base64url of the public key) or unsigned. */
@@ -163,8 +164,10 @@ export class AbuseControls {
     if (this.#penalty === null || ip === '') return;
     this.#counters.badOutcomes++;
     this.#emit('bad-outcome', { cause });
-    if (!this.#penalty.record(ip, this.#now())) return;
-    this.block(ip, { reason: 'penalty-box' }).catch((err: unknown) => this.#deps.log?.warn({ err, ip }, 'could not write a penalty-box block to the shared blocklist'));
+    // An IPv6 client is counted, and blocked, by its /64 (ip-key.ts).
+    const key = ipKey(ip);
+    if (!this.#penalty.record(key, this.#now())) return;
+    this.block(key, { reason: 'penalty-box' }).catch((err: unknown) => this.#deps.log?.warn({ err, ip }, 'could not write a penalty-box block to the shared blocklist'));
   }
 
   /**
@@ -215,7 +218,7 @@ export class AbuseControls {
   async unblock(ip: string): Promise<boolean> {
     const address = normalizeIp(ip);
     this.#cache.noteLifted(address);
-    this.#penalty?.forget(address);
+    this.#penalty?.forget(ipKey(address));
     const existed = await this.#deps.blocklist.remove(address, this.#now());
     if (existed) {
       this.#counters.ipsUnblocked++;

@@ -4,6 +4,7 @@
  * once. A reload that fails keeps the last copy (logged by the caller through `onError`).
  */
 import type { BlockEntry, BlocklistStore } from '../storage/blocklist-store.js';
+import { ipKey } from './ip-key.js';
 
 export interface BlocklistCacheOptions {
   store: BlocklistStore;
@@ -48,8 +49,13 @@ export class BlocklistCache {
     })());
   }
 
-  /** Seconds until `ip`'s block ends, or 0 when it is not blocked. */
+  /** Seconds until `ip`'s block ends, or 0 when it is not blocked; an IPv6 address is also blocked by its /64. */
   blockedFor(ip: string): number {
+    const key = ipKey(ip);
+    return key === ip ? this.#left(ip) : Math.max(this.#left(ip), this.#left(key));
+  }
+
+  #left(ip: string): number {
     const until = this.#blocked.get(ip);
     if (until === undefined) return 0;
     const left = until - this.#opts.now();

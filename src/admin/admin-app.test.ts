@@ -64,7 +64,8 @@ describe('admin app', () => {
   });
 
   it('adds, lists and lifts blocks, and refuses a bad address', async () => {
-    const { app: a } = app();
+    const blocks = memoryBlocks();
+    const { app: a } = app({ blocks });
     const add = await a.inject({ method: 'POST', url: '/admin/api/blocks', headers: bearer, payload: { ip: '2001:db8::1', seconds: 60 } });
     assert.equal(add.statusCode, 201);
     assert.deepEqual((await a.inject({ url: '/admin/api/blocks', headers: bearer })).json().blocks.map((b: BlockView) => b.ip), ['2001:db8::1']);
@@ -72,6 +73,10 @@ describe('admin app', () => {
     assert.equal((await a.inject({ method: 'POST', url: '/admin/api/blocks', headers: bearer, payload: { ip: '1.2.3.4', seconds: -1 } })).statusCode, 400);
     assert.equal((await a.inject({ method: 'DELETE', url: '/admin/api/blocks/2001:db8::1', headers: bearer })).statusCode, 204);
     assert.equal((await a.inject({ method: 'DELETE', url: '/admin/api/blocks/2001:db8::1', headers: bearer })).statusCode, 404);
+    // The penalty box blocks IPv6 clients by /64; the dashboard lifts one with the slash encoded.
+    await blocks.add('2001:db8:1:2::/64');
+    assert.equal((await a.inject({ method: 'DELETE', url: `/admin/api/blocks/${encodeURIComponent('2001:db8:1:2::/64')}`, headers: bearer })).statusCode, 204, 'a /64 key is lifted');
+    assert.equal((await a.inject({ method: 'DELETE', url: `/admin/api/blocks/${encodeURIComponent('2001:db8:1:2::/48')}`, headers: bearer })).statusCode, 400);
   });
 
   it('serves the dashboard with a strict CSP and no inline script', async () => {

@@ -13,6 +13,7 @@
  */
 import { isIP } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type onRequestHookHandler } from 'fastify';
+import { isPrefixKey } from '../abuse/ip-key.js';
 import { bearerChecker } from './admin-auth.js';
 import type { BlocklistAdmin } from './blocklist-admin.js';
 import { dashboardCss } from './dashboard/dashboard-css.js';
@@ -147,7 +148,8 @@ function apiRoutes(app: FastifyInstance, deps: AdminDeps): void {
   });
   app.delete<{ Params: { ip: string } }>('/admin/api/blocks/:ip', async (req, reply) => {
     if (!deps.blocks) return problem(reply, 404, 'no blocklist on this node');
-    if (isIP(req.params.ip) === 0) return problem(reply, 400, 'not an IP address');
+    // The penalty box blocks an IPv6 client by its /64 (`2001:db8:1:2::/64`, slash percent-encoded).
+    if (isIP(req.params.ip) === 0 && !isPrefixKey(req.params.ip)) return problem(reply, 400, 'not an IP address or an IPv6 /64 block');
     return (await deps.blocks.lift(req.params.ip)) ? reply.code(204).send() : problem(reply, 404, 'that IP is not blocked');
   });
 
