@@ -148,7 +148,11 @@ describe('the admin port of a running server', { timeout: 120_000 }, () => {
       await page.click('#token-form button[type=submit]');
       await page.waitForSelector('#status.error');
       assert.match((await page.textContent('#status')) ?? '', /refused/);
-      pageErrors.length = 0; // the 401 of the wrong token is logged by Chromium as a failed load
+      // The dashboard checks a token with one request; Chromium logs its 401 as a failed load. Wait
+      // for that log line (it may arrive after the status text) before the error list starts over.
+      await waitFor('the console line of the refused token', () => pageErrors.some((e) => /\b401\b/.test(e)), 10_000);
+      assert.equal(pageErrors.filter((e) => /\b401\b/.test(e)).length, 1, pageErrors.join('\n'));
+      pageErrors.length = 0; // also the page's favicon 404
 
       await page.fill('#token', TOKEN);
       await page.click('#token-form button[type=submit]');
