@@ -134,6 +134,11 @@ export class AbuseControls {
     return this.#take(surface === 'endpoint' ? 'ip' : 'connect', ipKey(ip));
   }
 
+  /** Seconds `ip`'s block has left (0: not blocked); for surfaces with their own refusals (the account API). */
+  blockedFor(ip: string): number {
+    return this.#cache.blockedFor(ip);
+  }
+
   /** A push to `uaid`/`channelID`, signed by `vapidKey` (base64url of the public key) or unsigned. */
   admitPush(uaid: string, channelID: string, vapidKey: string | null): Refusal | null {
     return this.#take('subscription', `${uaid}/${channelID}`) ?? (vapidKey === null ? null : this.#take('vapid-key', vapidKey));

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { ApiError } from '../errors/api-error.js';
 import { accountEvents } from './account-events.js';
+import type { AccountRecord } from '../storage/accounts/account-store.js';
 import type { AuthContext } from './authenticate.js';
 import type { AccountsContext } from './context.js';
 import type { Credentials } from './edge/credentials.js';
@@ -21,8 +22,12 @@ export interface SignedIn {
   sessionToken: string;
 }
 
-/** @throws ApiError `account-exists` when the email has an account. */
-export async function createAccount(ctx: AccountsContext, creds: Credentials): Promise<SignedIn> {
+/**
+ * @param ip the client address, for the per-IP creation limit.
+ * @throws ApiError `account-exists` when the email has an account; `account-throttled`.
+ */
+export async function createAccount(ctx: AccountsContext, creds: Credentials, ip: string): Promise<SignedIn> {
+  ctx.limits.admitCreate(ip);
   if ((await ctx.store.findAccountByEmail(creds.email)) !== null) throw new ApiError('account-exists');
   const uid = randomBytes(16).toString('hex');
   const passwordHash = await hashPassword(creds.password, ctx.settings.passwordCost);
@@ -31,15 +36,37 @@ export async function createAccount(ctx: AccountsContext, creds: Credentials): P
   return startSession(ctx, uid);
 }
 
-/** @throws ApiError `incorrect-password`, the same for an unknown email. */
-export async function signIn(ctx: AccountsContext, creds: Credentials): Promise<SignedIn> {
-  const account = await ctx.store.findAccountByEmail(creds.email);
-  const ok = await verifyPassword(creds.password, account?.passwordHash ?? (await ctx.decoyHash));
-  if (account === null || !ok) throw new ApiError('incorrect-password');
+/**
+ * @param ip the client address: the per-IP limit, and failures count in its penalty box.
+ * @throws ApiError `incorrect-password`, the same for an unknown email; `account-throttled` before
+ *   any password check when the IP or the email is over its limit.
+ */
+export async function signIn(ctx: AccountsContext, creds: Credentials, ip: string): Promise<SignedIn> {
+  const account = await checkPassword(ctx, creds, ip, async () => ctx.store.findAccountByEmail(creds.email));
   return startSession(ctx, account.uid);
 }
 
+/** The account whose password this is, after the limits admitted the attempt; else `incorrect-password`. */
+async function checkPassword(ctx: AccountsContext, creds: Credentials, ip: string, find: () => Promise<AccountRecord | null>): Promise<AccountRecord> {
+  ctx.limits.admitLogin(ip, creds.email);
+  const account = await find();
+  const ok = await verifyPassword(creds.password, account?.passwordHash ?? (await ctx.decoyHash));
+  if (account === null || !ok) {
+    ctx.limits.loginFailed(ip);
+    throw new ApiError('incorrect-password');
+  }
+  ctx.limits.loginSucceeded(creds.email);
+  return account;
+}
+
+/**
+ * A new session of `uid`. Over `maxSessionsPerAccount`, the least recently used sessions without
+ * a device make room (a device's session is never signed out this way).
+ * @throws ApiError `too-many-sessions` when every session has a device.
+ */
 async function startSession(ctx: AccountsContext, uid: string): Promise<SignedIn> {
+  const max = ctx.settings.maxSessionsPerAccount;
+  if (max > 0 && (await ctx.store.trimSessions(uid, max - 1)) >= max) throw new ApiError('too-many-sessions');
   const { token, id } = newSessionToken();
   if (!(await ctx.store.createSession({ id, uid, createdAt: ctx.clock.now() }))) {
     // The account was deleted between the check and now.
@@ -69,21 +96,22 @@ export async function getProfile(ctx: AccountsContext, auth: AuthContext): Promi
   return { uid: account.uid, email: account.email, displayName: account.displayName };
 }
 
-/** Change the display name and push `profile_updated` to every device. */
+/** Change the display name and push `profile_updated` to every device (a write: per-account limit). */
 export async function updateProfile(ctx: AccountsContext, auth: AuthContext, displayName: string | null): Promise<void> {
+  ctx.limits.admitWrite(auth.uid);
   if (!(await ctx.store.updateAccount(auth.uid, { displayName }))) throw new ApiError('invalid-session-token');
   notifyDevicesLater(ctx, await ctx.store.listDevices(auth.uid), accountEvents.profileUpdated());
 }
 
 /**
  * Delete the account after re-checking its password: sessions, devices and every mailbox go, and
- * every device hears `account_destroyed`.
- * @throws ApiError `incorrect-password`.
+ * every device hears `account_destroyed`. The password check has the sign-in limits.
+ * @throws ApiError `incorrect-password`, `account-throttled`.
  */
-export async function destroyAccount(ctx: AccountsContext, auth: AuthContext, password: string): Promise<void> {
-  const account = await ctx.store.getAccount(auth.uid);
-  if (account === null) throw new ApiError('invalid-session-token');
-  if (!(await verifyPassword(password, account.passwordHash))) throw new ApiError('incorrect-password');
+export async function destroyAccount(ctx: AccountsContext, auth: AuthContext, password: string, ip: string): Promise<void> {
+  const found = await ctx.store.getAccount(auth.uid);
+  if (found === null) throw new ApiError('invalid-session-token');
+  await checkPassword(ctx, { email: found.email, password }, ip, async () => found);
   const devices = await ctx.store.listDevices(auth.uid);
   await ctx.store.deleteAccount(auth.uid);
   await ctx.mailbox.deleteAccount(auth.uid);

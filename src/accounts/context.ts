@@ -5,6 +5,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AccountStore } from '../storage/accounts/account-store.js';
 import type { MailboxStore } from '../storage/accounts/mailbox-store.js';
+import type { AccountLimits } from './account-limits.js';
 import type { BackgroundTasks } from './background.js';
 import type { DevicePusher } from './device-push.js';
 import type { AccountsSettings, Clock } from './settings.js';
@@ -18,6 +19,8 @@ export interface AccountsContext {
   /** Pushes of account events, sent after the response. */
   background: BackgroundTasks;
   log: FastifyBaseLogger;
+  /** Rate limits and the sign-in delay, checked before costly work. */
+  limits: AccountLimits;
   /** A hash to verify against when the email is unknown, so timing does not tell (password.ts). */
   decoyHash: Promise<string>;
 }

@@ -5,6 +5,10 @@
  * encrypted to, marks the device `pushEndpointExpired` (only while that callback is still its
  * own), and Herald stops pushing to it until it registers a new callback.
  *
+ * Redirects are never followed: the callback passed the allowed-origins check, its redirect
+ * target did not, so following one would let an allowed host make Herald POST anywhere. A 3xx
+ * answer is a failed push (`redirected`).
+ *
  * Logs name the device and the outcome, never the callback URL (a capability) or the payload.
  */
 import type { FastifyBaseLogger } from 'fastify';
@@ -13,7 +17,7 @@ import { signVapid, type VapidKeyPair } from '../crypto/vapid.js';
 import type { AccountStore, DeviceRecord } from '../storage/accounts/account-store.js';
 
 /** Why a push did not go out or was refused (FxA's log reasons where they exist). */
-export type PushFailure = 'noCallback' | 'expiredCallback' | 'invalidKey' | 'endpointExpired' | 'rejected' | 'unreachable';
+export type PushFailure = 'noCallback' | 'expiredCallback' | 'invalidKey' | 'endpointExpired' | 'redirected' | 'rejected' | 'unreachable';
 
 export type PushOutcome = { ok: true } | { ok: false; reason: PushFailure; status?: number };
 
@@ -67,13 +71,14 @@ export class DevicePusher {
 
     let status: number;
     try {
-      const res = await this.#fetch(push.callback, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.#deps.timeoutMs) });
+      const res = await this.#fetch(push.callback, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(this.#deps.timeoutMs) });
       status = res.status;
       await res.arrayBuffer().catch(() => undefined);
     } catch {
       return { ok: false, reason: 'unreachable' };
     }
     if (status >= 200 && status < 300) return { ok: true };
+    if (status >= 300 && status < 400) return { ok: false, reason: 'redirected', status };
     if (status === 404 || status === 410) {
       await this.#expire(device);
       return { ok: false, reason: 'endpointExpired', status };

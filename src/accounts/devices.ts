@@ -51,10 +51,13 @@ export function deviceView(device: DeviceRecord, auth: AuthContext): DeviceView 
 /**
  * Register the caller's device, update it, or rename another device of the account (`{id, name}`
  * and optionally `type`, nothing else).
+ * A write: the per-account rate limit applies, and a new device must fit `maxDevicesPerAccount`
+ * (each new device pushes to every other one, so the count bounds that fan-out too).
  * @throws ApiError `unknown-device` for an id outside the account; `device-session-conflict` for
- *   push keys or commands sent for another session's device.
+ *   push keys or commands sent for another session's device; `too-many-devices`; `account-throttled`.
  */
 export async function registerDevice(ctx: AccountsContext, auth: AuthContext, reg: DeviceRegistration): Promise<DeviceView> {
+  ctx.limits.admitWrite(auth.uid);
   const { id, ...fields } = reg;
   const patch: DevicePatch = fields;
   const ownId = auth.deviceId;
@@ -68,6 +71,11 @@ export async function registerDevice(ctx: AccountsContext, auth: AuthContext, re
   }
 
   if (ownId !== null) return view(await ctx.store.updateDevice(auth.uid, ownId, patch), auth);
+
+  const max = ctx.settings.maxDevicesPerAccount;
+  // Concurrent registrations of several sessions may each pass this count: the overshoot is at
+  // most the number of requests in flight, and the per-account write limit bounds those.
+  if (max > 0 && (await ctx.store.listDevices(auth.uid)).length >= max) throw new ApiError('too-many-devices');
 
   const device = {
     uid: auth.uid,

@@ -23,11 +23,15 @@ export function toAccountsError(err: unknown): ApiError {
   return new ApiError('internal');
 }
 
+/** The body, plus FxA's `retryAfter` (seconds) and the `Retry-After` header on 429 and 503. */
 export function sendAccountsError(reply: FastifyReply, error: ApiError): FastifyReply {
   const { status } = error;
-  if (status === 503) reply.header('retry-after', '120');
-  return reply
-    .code(status)
-    .type('application/json')
-    .send({ code: status, errno: error.errno, error: STATUS_CODES[status] ?? 'Error', message: error.message, info: MORE_INFO_URL });
+  const body: Record<string, unknown> = { code: status, errno: error.errno, error: STATUS_CODES[status] ?? 'Error', message: error.message, info: MORE_INFO_URL };
+  if (status === 503) reply.header('retry-after', String(error.retryAfter ?? 120));
+  if (status === 429) {
+    const seconds = Math.max(1, Math.ceil(error.retryAfter ?? 1));
+    reply.header('retry-after', String(seconds));
+    body.retryAfter = seconds;
+  }
+  return reply.code(status).type('application/json').send(body);
 }

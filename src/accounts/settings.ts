@@ -2,6 +2,7 @@
  * Settings of accounts, devices and device messages: one object, every field documented,
  * defaults in one place. The server wiring builds it once from Herald's settings and freezes it.
  */
+import type { AccountLimitSettings } from './account-limits.js';
 
 export interface AccountsSettings {
   /** Herald's public base URL: links in pushes (`url`), the VAPID subject, the default push host. */
@@ -21,9 +22,28 @@ export interface AccountsSettings {
   passwordCost: number;
   /** Milliseconds a push to a device may take before it counts as failed. */
   pushTimeoutMs: number;
+  /** Unexpired entries (both boxes) one device may hold; 0: no limit (507 over it). */
+  deviceMailboxMaxMessages: number;
+  /** Bytes of unexpired entries one device may hold; 0: no limit. */
+  deviceMailboxMaxBytes: number;
+  /** Unexpired entries of all devices of one account; 0: no limit. */
+  accountMailboxMaxMessages: number;
+  /** Bytes of unexpired entries of one account; 0: no limit. */
+  accountMailboxMaxBytes: number;
+  /** Devices per account; 0: no limit. */
+  maxDevicesPerAccount: number;
+  /** Sessions per account, beyond which idle sessions without a device are signed out; 0: no limit. */
+  maxSessionsPerAccount: number;
+  /** Arrays and objects nested in one another in a request body; deeper is `invalid-json`. */
+  maxJsonDepth: number;
+  /** Origins allowed to call the API from a browser (CORS); empty: no CORS on these routes. */
+  corsOrigins: string[];
+  /** Rate limits and the sign-in delay (account-limits.ts). */
+  limits: Readonly<AccountLimitSettings>;
 }
 
 export const DAY_SECONDS = 86_400;
+const MIB = 1024 * 1024;
 
 export const defaultAccountsSettings: Readonly<Omit<AccountsSettings, 'publicUrl' | 'allowedPushOrigins'>> = Object.freeze({
   maxMessageTtl: 28 * DAY_SECONDS,
@@ -32,6 +52,23 @@ export const defaultAccountsSettings: Readonly<Omit<AccountsSettings, 'publicUrl
   sweepInterval: 300,
   passwordCost: 15,
   pushTimeoutMs: 10_000,
+  deviceMailboxMaxMessages: 1000,
+  deviceMailboxMaxBytes: 8 * MIB,
+  accountMailboxMaxMessages: 5000,
+  accountMailboxMaxBytes: 32 * MIB,
+  maxDevicesPerAccount: 50,
+  maxSessionsPerAccount: 200,
+  maxJsonDepth: 32,
+  corsOrigins: [],
+  limits: Object.freeze({
+    loginPerIp: '0.5:30',
+    createPerIp: '0.01:10',
+    requestsPerIp: '20:400',
+    writesPerAccount: '1:60',
+    loginFailuresBeforeDelay: 5,
+    loginDelayMax: 60,
+    trackedKeys: 100_000,
+  }),
 });
 
 /** Complete settings from the public URL and any overrides. */

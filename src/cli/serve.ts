@@ -52,7 +52,7 @@ export async function startNode(role: Role, settings: Readonly<Settings>, logger
       role === 'connect'
         ? buildHealthApp(res.store, logger.child({ part: 'public' }))
         : buildEndpointApp({ settings, store: res.store, router: connection?.router ?? res.remote, cipher: res.cipher, abuse: res.abuse, ...(metrics ? { metrics } : {}), logger: logger.child({ part: 'endpoint' }) });
-    if (role !== 'connect') accounts = await mountAccounts(app, settings);
+    if (role !== 'connect') accounts = await mountAccounts(app, settings, res.abuse);
     if (connection !== null) app.server.on('upgrade', connection.handleUpgrade);
     await app.listen({ host: settings.host, port: settings.port });
   } catch (err) {

@@ -55,6 +55,20 @@ const schema = z.object({
   allowedPushOrigins: z.array(z.string().regex(/^https?:\/\/(\*\.)?[^/*\s]+$/, 'each must be an http(s) origin such as https://push.example.com or https://*.example.com')),
   deviceMessageMaxTtl: z.coerce.number().int().positive(),
   deviceMessageMaxBytes: z.coerce.number().int().positive(),
+  deviceMailboxMaxMessages: z.coerce.number().int().nonnegative(),
+  deviceMailboxMaxBytes: z.coerce.number().int().nonnegative(),
+  accountMailboxMaxMessages: z.coerce.number().int().nonnegative(),
+  accountMailboxMaxBytes: z.coerce.number().int().nonnegative(),
+  maxDevicesPerAccount: z.coerce.number().int().nonnegative(),
+  maxSessionsPerAccount: z.coerce.number().int().nonnegative(),
+  accountMaxJsonDepth: z.coerce.number().int().min(4).max(1000),
+  accountCorsOrigins: z.array(z.string().refine((o) => URL.canParse(o) && /^https?:$/.test(new URL(o).protocol) && new URL(o).origin === o, 'each must be a web origin such as https://app.example.com (no path, no trailing slash)')),
+  limitAccountLoginPerIp: rateLimit,
+  limitAccountCreatePerIp: rateLimit,
+  limitAccountRequestsPerIp: rateLimit,
+  limitAccountWritesPerAccount: rateLimit,
+  loginFailuresBeforeDelay: z.coerce.number().int().nonnegative(),
+  loginDelayMax: seconds,
   limitPushPerSubscription: rateLimit,
   limitPushPerVapidKey: rateLimit,
   limitPushPerIp: rateLimit,
@@ -74,7 +88,7 @@ const schema = z.object({
   adminToken: z.string().refine((t) => t === '' || t.length >= 16, 'must be at least 16 characters (e.g. openssl rand -hex 24), or empty to turn the admin API off'),
 });
 
-const KEY_LISTS = ['cryptoKeys', 'authKeys', 'trackingKeys', 'allowedPushOrigins', 'trustedProxies'] as const;
+const KEY_LISTS = ['cryptoKeys', 'authKeys', 'trackingKeys', 'allowedPushOrigins', 'trustedProxies', 'accountCorsOrigins'] as const;
 
 /** HERALD_MAX_DATA_BYTES → maxDataBytes, for every settings key. */
 export function envName(key: keyof Settings): string {

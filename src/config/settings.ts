@@ -68,6 +68,34 @@ export interface Settings {
   deviceMessageMaxTtl: number;
   /** Largest device message or command, in bytes of its JSON. */
   deviceMessageMaxBytes: number;
+  /** Unexpired device messages and commands one device may hold (both boxes); 0: no limit. */
+  deviceMailboxMaxMessages: number;
+  /** Bytes (JSON) of unexpired device messages and commands one device may hold; 0: no limit. */
+  deviceMailboxMaxBytes: number;
+  /** Unexpired device messages and commands all devices of one account may hold; 0: no limit. */
+  accountMailboxMaxMessages: number;
+  /** Bytes (JSON) of unexpired device messages and commands of one account; 0: no limit. */
+  accountMailboxMaxBytes: number;
+  /** Devices one account may register; 0: no limit. */
+  maxDevicesPerAccount: number;
+  /** Sessions one account may hold; beyond it the least recently used session without a device is signed out. 0: no limit. */
+  maxSessionsPerAccount: number;
+  /** Arrays and objects nested in one another in an account API body; deeper is refused with 400. */
+  accountMaxJsonDepth: number;
+  /** Web origins that may call the account API from a browser (CORS); empty: none. */
+  accountCorsOrigins: string[];
+  /** Sign-ins and password re-checks from one client IP: `<per second>:<burst>`; `0`: no limit. */
+  limitAccountLoginPerIp: string;
+  /** Account creations from one client IP: `<per second>:<burst>`; `0`: no limit. */
+  limitAccountCreatePerIp: string;
+  /** Any account API request from one client IP: `<per second>:<burst>`; `0`: no limit. */
+  limitAccountRequestsPerIp: string;
+  /** Costly writes of one account (device messages and commands, device registrations, profile changes): `<per second>:<burst>`; `0`: no limit. */
+  limitAccountWritesPerAccount: string;
+  /** Failed sign-ins for one email before each further attempt must wait; 0: no per-account delay. */
+  loginFailuresBeforeDelay: number;
+  /** The longest wait, in seconds, between sign-in attempts for one email after repeated failures. */
+  loginDelayMax: number;
   /** Pushes to one subscription (uaid + channel): `<per second>:<burst>`; `0`: no limit. */
   limitPushPerSubscription: string;
   /** Pushes signed by one VAPID key: `<per second>:<burst>`; `0`: no limit. */
@@ -138,6 +166,23 @@ export const defaultSettings: Readonly<Omit<Settings, 'endpointUrl' | 'cryptoKey
   allowedPushOrigins: [],
   deviceMessageMaxTtl: 28 * 24 * 60 * 60,
   deviceMessageMaxBytes: 48 * 1024,
+  // Quotas (docs/device-messages.md "Quotas"): far above Send Tab's use (a few KiB per command,
+  // kept up to 30 days), far below what one account could otherwise pile up.
+  deviceMailboxMaxMessages: 1000,
+  deviceMailboxMaxBytes: 8 * 1024 * 1024,
+  accountMailboxMaxMessages: 5000,
+  accountMailboxMaxBytes: 32 * 1024 * 1024,
+  maxDevicesPerAccount: 50,
+  maxSessionsPerAccount: 200,
+  accountMaxJsonDepth: 32,
+  accountCorsOrigins: [],
+  // Account API limits (docs/operations.md "Account API limits"): each sign-in costs a scrypt run.
+  limitAccountLoginPerIp: '0.5:30',
+  limitAccountCreatePerIp: '0.01:10',
+  limitAccountRequestsPerIp: '20:400',
+  limitAccountWritesPerAccount: '1:60',
+  loginFailuresBeforeDelay: 5,
+  loginDelayMax: 60,
   // Abuse limits: far above what one browser, one subscription or one application server needs
   // in normal use (docs/operations.md "Limits and abuse controls").
   limitPushPerSubscription: '10:200',

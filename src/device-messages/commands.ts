@@ -35,9 +35,11 @@ export interface InvokeResult {
 
 /**
  * @throws ApiError `unknown-device` when the target is not a device of the caller's account;
- *   `unavailable-command` when the target does not list the command; `request-too-large`.
+ *   `unavailable-command` when the target does not list the command; `request-too-large`;
+ *   `mailbox-full` over a quota; `account-throttled` over the per-account write rate.
  */
 export async function invokeCommand(ctx: AccountsContext, auth: AuthContext, inv: CommandInvocation): Promise<InvokeResult> {
+  ctx.limits.admitWrite(auth.uid);
   const target = await ctx.store.getDevice(auth.uid, inv.target);
   if (target === null) throw new ApiError('unknown-device');
   if (!Object.hasOwn(target.availableCommands, inv.command)) throw new ApiError('unavailable-command');

@@ -1,14 +1,21 @@
 /**
  * The mailbox rules on top of `MailboxStore` (spec/device-messages.md §1.6, Appendix A): records
  * are JSON, TTLs are clamped to `maxMessageTtl`, and a record larger than `maxMessageBytes` is
- * refused with 413 before anything is stored, never truncated.
+ * refused with 413 before anything is stored, never truncated. A record that would take the
+ * target device or its account over a quota (docs/device-messages.md "Quotas") is refused with
+ * 507 `mailbox-full`; entries leave by expiring, so the sender may retry later.
  */
 import { ApiError } from '../errors/api-error.js';
-import type { MailboxKey, MailboxStore } from '../storage/accounts/mailbox-store.js';
+import type { MailboxKey, MailboxStore, MailboxUsage } from '../storage/accounts/mailbox-store.js';
 
 export interface MailboxRules {
   maxMessageTtl: number;
   maxMessageBytes: number;
+  /** Quotas of unexpired entries; 0: no limit. */
+  deviceMailboxMaxMessages: number;
+  deviceMailboxMaxBytes: number;
+  accountMailboxMaxMessages: number;
+  accountMailboxMaxBytes: number;
 }
 
 export interface StoredRecord {
@@ -35,8 +42,28 @@ export async function putRecord(store: MailboxStore, rules: MailboxRules, key: M
   if (bytes > rules.maxMessageBytes) {
     throw new ApiError('request-too-large', `The message is ${bytes} bytes once stored; the limit is ${rules.maxMessageBytes}`);
   }
+  await checkQuotas(store, rules, key, bytes);
   const clamped = clampTtl(ttl, rules.maxMessageTtl);
   return { index: await store.append(key, data, clamped), ttl: clamped };
+}
+
+/**
+ * Refuse a record of `bytes` that would take its device or account over a quota. Counted, then
+ * appended: concurrent sends may overshoot by the requests in flight (the per-account write rate
+ * bounds those).
+ */
+async function checkQuotas(store: MailboxStore, rules: MailboxRules, key: MailboxKey, bytes: number): Promise<void> {
+  const { deviceMailboxMaxMessages, deviceMailboxMaxBytes, accountMailboxMaxMessages, accountMailboxMaxBytes } = rules;
+  if (deviceMailboxMaxMessages + deviceMailboxMaxBytes + accountMailboxMaxMessages + accountMailboxMaxBytes === 0) return;
+  const usage = await store.usage(key.uid, key.deviceId);
+  const over = (u: MailboxUsage, maxMessages: number, maxBytes: number) =>
+    (maxMessages > 0 && u.messages + 1 > maxMessages) || (maxBytes > 0 && u.bytes + bytes > maxBytes);
+  if (over(usage.device, deviceMailboxMaxMessages, deviceMailboxMaxBytes)) {
+    throw new ApiError('mailbox-full', `The target device holds ${usage.device.messages} unexpired entries (${usage.device.bytes} bytes); the limit is ${deviceMailboxMaxMessages} entries, ${deviceMailboxMaxBytes} bytes`);
+  }
+  if (over(usage.account, accountMailboxMaxMessages, accountMailboxMaxBytes)) {
+    throw new ApiError('mailbox-full', `This account's devices hold ${usage.account.messages} unexpired entries (${usage.account.bytes} bytes); the limit is ${accountMailboxMaxMessages} entries, ${accountMailboxMaxBytes} bytes`);
+  }
 }
 
 export async function readRecords<T>(store: MailboxStore, key: MailboxKey, fromIndex: number, limit: number): Promise<RecordPage<T>> {

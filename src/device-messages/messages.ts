@@ -26,9 +26,10 @@ export interface StoredMessage {
 
 /**
  * @throws ApiError `unknown-device`, `messages-not-supported` (no `messages` capability),
- *   `request-too-large`.
+ *   `request-too-large`, `mailbox-full`, `account-throttled`.
  */
 export async function sendMessage(ctx: AccountsContext, auth: AuthContext, msg: DeviceMessage): Promise<InvokeResult> {
+  ctx.limits.admitWrite(auth.uid);
   const target = await ctx.store.getDevice(auth.uid, msg.to);
   if (target === null) throw new ApiError('unknown-device');
   if (!target.capabilities.includes(MESSAGES_CAPABILITY)) throw new ApiError('messages-not-supported');

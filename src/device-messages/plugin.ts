@@ -10,14 +10,22 @@
  * endpoint's raw-bytes parsing and autopush-style errors are untouched. It starts the mailbox
  * sweeper and, on close, stops it and waits for pushes still in flight. The caller owns (and
  * closes) the stores.
+ *
+ * Abuse (docs/operations.md "Account API limits"): every route first passes the per-IP request
+ * limit and the shared blocklist; bodies nested deeper than `maxJsonDepth` are refused before
+ * parsing; and the routes send CORS headers only to `corsOrigins` (none by default), overriding
+ * the endpoint app's `*`, so other websites cannot drive sign-ins from their visitors' browsers.
  */
 import type { FastifyPluginAsync } from 'fastify';
+import { AccountLimits, type AccountAbuseGuard } from '../accounts/account-limits.js';
 import { BackgroundTasks } from '../accounts/background.js';
 import type { AccountsContext } from '../accounts/context.js';
 import { DevicePusher } from '../accounts/device-push.js';
+import { jsonDeeperThan } from '../accounts/edge/json-depth.js';
 import { decoyHash } from '../accounts/password.js';
 import { sendAccountsError, toAccountsError } from '../accounts/render-error.js';
 import { accountRoutes } from '../accounts/routes/account.js';
+import { requestIp } from '../accounts/routes/request-ip.js';
 import { devicesPageRoutes } from '../accounts/routes/devices-page.js';
 import { deviceRoutes } from '../accounts/routes/devices.js';
 import { systemClock, type AccountsSettings, type Clock } from '../accounts/settings.js';
@@ -41,6 +49,8 @@ export interface AccountsPluginOptions {
   fetch?: typeof fetch;
   /** Run the periodic sweep of expired messages (default true). */
   sweep?: boolean;
+  /** The node's abuse controls (client IP behind trusted proxies, blocklist, penalty box); without them the socket address is the client and nothing is blocked. */
+  abuse?: AccountAbuseGuard;
   /** Called once the plugin is set up, with handles for shutdown tooling and tests. */
   onStarted?: (handle: AccountsHandle) => void;
 }
@@ -77,6 +87,7 @@ export const accountsPlugin: FastifyPluginAsync<AccountsPluginOptions> = async (
     clock,
     background,
     log,
+    limits: new AccountLimits(opts.settings.limits, { guard: opts.abuse, now: clock.now }),
     decoyHash: decoy,
   };
 
@@ -84,6 +95,8 @@ export const accountsPlugin: FastifyPluginAsync<AccountsPluginOptions> = async (
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: bodyLimitFor(opts.settings.maxMessageBytes) }, (_req, body, done) => {
     if (body === '') return done(null, undefined);
+    const maxDepth = opts.settings.maxJsonDepth;
+    if (jsonDeeperThan(body as string, maxDepth)) return done(new ApiError('invalid-json', `JSON nested deeper than ${maxDepth} levels`), undefined);
     try {
       done(null, JSON.parse(body as string));
     } catch {
@@ -92,13 +105,25 @@ export const accountsPlugin: FastifyPluginAsync<AccountsPluginOptions> = async (
   });
   app.setErrorHandler((err, req, reply) => {
     const error = toAccountsError(err);
-    if (error.status >= 500) req.log.error({ err, kind: error.kind }, 'account request failed');
+    // A full mailbox is a quota at work, not a server failure.
+    if (error.status >= 500 && error.kind !== 'mailbox-full') req.log.error({ err, kind: error.kind }, 'account request failed');
     return sendAccountsError(reply, error);
   });
   // Tokens are per-user secrets: no shared cache may keep an answer.
   app.addHook('onSend', (_req, reply, payload, done) => {
     reply.header('cache-control', 'no-store');
     done(null, payload);
+  });
+
+  // CORS per route: config.cors overrides the endpoint app's global `origin: '*'` (@fastify/cors).
+  const cors = opts.settings.corsOrigins.length > 0 ? { origin: [...opts.settings.corsOrigins] } : false;
+  app.addHook('onRoute', (route) => {
+    route.config = { ...(route.config as object), cors } as typeof route.config;
+  });
+  // Preflights of these paths would otherwise reach the endpoint app's `OPTIONS *` and be granted.
+  for (const prefix of ['/v1/account/*', '/v1/session/*']) app.options(prefix, async (_req, reply) => reply.code(204).send());
+  app.addHook('onRequest', async (req) => {
+    ctx.limits.admitRequest(requestIp(ctx, req));
   });
 
   await app.register(accountRoutes, ctx);

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { noAccountLimits, type AccountAbuseGuard } from '../accounts/account-limits.js';
 import { accountsSettings, type AccountsSettings } from '../accounts/settings.js';
 import { defaultSettings, type Settings } from '../config/settings.js';
 import { b64uDecode } from '../crypto/base64url.js';
@@ -82,8 +83,12 @@ const unusedRouter: NodeRouter = {
   disconnect: async () => 'unreachable',
 };
 
-export async function startTestApp(over: Partial<AccountsSettings> = {}): Promise<TestApp> {
-  const settings = accountsSettings(PUBLIC_URL, { passwordCost: 10, ...over });
+/**
+ * Rate limits are off unless `over.limits` sets them (tests of other behaviour sign in many times
+ * from one address); quotas keep their defaults. `abuse` stands in for the node's abuse controls.
+ */
+export async function startTestApp(over: Partial<AccountsSettings> = {}, opts: { abuse?: AccountAbuseGuard } = {}): Promise<TestApp> {
+  const settings = accountsSettings(PUBLIC_URL, { passwordCost: 10, limits: noAccountLimits, ...over });
   const heraldSettings: Settings = { ...defaultSettings, endpointUrl: PUBLIC_URL, cryptoKeys: [generateFernetKey()] };
   const clock = new MovableClock();
   const pushStore = await openSqliteStore(':memory:');
@@ -110,6 +115,7 @@ export async function startTestApp(over: Partial<AccountsSettings> = {}): Promis
     fetch: fakeFetch,
     sweep: false,
     onStarted: (h) => (handle = h),
+    ...(opts.abuse ? { abuse: opts.abuse } : {}),
   });
   await app.ready();
   assert.ok(handle);

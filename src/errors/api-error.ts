@@ -36,7 +36,14 @@ export type ApiErrorKind =
   | 'unknown-device'
   | 'device-session-conflict'
   | 'unavailable-command'
-  | 'messages-not-supported';
+  | 'messages-not-supported'
+  // Limits and quotas of the account API (docs/operations.md, docs/device-messages.md): 114 is
+  // FxA's "throttled"; FxA has no quotas, so those are Herald's own 9xx numbers.
+  | 'account-throttled'
+  | 'account-ip-blocked'
+  | 'too-many-devices'
+  | 'mailbox-full'
+  | 'too-many-sessions';
 
 export interface ApiErrorRow {
   status: number;
@@ -76,6 +83,11 @@ export const apiErrorTable: Readonly<Record<ApiErrorKind, ApiErrorRow>> = {
   'device-session-conflict': { status: 400, errno: 124, message: 'This session already has another device' },
   'unavailable-command': { status: 400, errno: 157, message: 'Unavailable device command' },
   'messages-not-supported': { status: 400, errno: 157, message: 'The target device does not accept device messages' },
+  'account-throttled': { status: 429, errno: 114, message: 'Client has sent too many requests' },
+  'account-ip-blocked': { status: 429, errno: 114, message: 'Requests from this address are blocked for a while' },
+  'too-many-devices': { status: 400, errno: 901, message: 'This account has the most devices allowed: disconnect one first' },
+  'mailbox-full': { status: 507, errno: 902, message: 'The target device\'s mailbox is full: messages leave it when they expire' },
+  'too-many-sessions': { status: 400, errno: 903, message: 'This account has the most sessions allowed, all in use by devices: disconnect a device first' },
 };
 
 /** Documentation link sent in every error body, as autopush does (pointing at our own docs). */

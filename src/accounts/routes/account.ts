@@ -10,12 +10,13 @@ import type { AccountsContext } from '../context.js';
 import { parseCredentials, parsePassword } from '../edge/credentials.js';
 import { deviceNameSchema } from '../edge/device-registration.js';
 import { parseWith } from '../edge/parse.js';
+import { requestIp } from './request-ip.js';
 
 const profileSchema = z.object({ displayName: deviceNameSchema.nullable() }).strict();
 
 export const accountRoutes: FastifyPluginCallback<AccountsContext> = (app, ctx, done) => {
-  app.post('/v1/account/create', async (req) => createAccount(ctx, parseCredentials(req.body)));
-  app.post('/v1/account/login', async (req) => signIn(ctx, parseCredentials(req.body)));
+  app.post('/v1/account/create', async (req) => createAccount(ctx, parseCredentials(req.body), requestIp(ctx, req)));
+  app.post('/v1/account/login', async (req) => signIn(ctx, parseCredentials(req.body), requestIp(ctx, req)));
 
   app.post('/v1/session/destroy', async (req) => {
     await signOut(ctx, await authenticate(ctx, req.headers.authorization));
@@ -31,7 +32,7 @@ export const accountRoutes: FastifyPluginCallback<AccountsContext> = (app, ctx, 
 
   app.post('/v1/account/destroy', async (req) => {
     const auth = await authenticate(ctx, req.headers.authorization);
-    await destroyAccount(ctx, auth, parsePassword(req.body));
+    await destroyAccount(ctx, auth, parsePassword(req.body), requestIp(ctx, req));
     return {};
   });
   done();

@@ -93,6 +93,13 @@ export interface AccountStore {
   touchSession(id: string, at: number): Promise<void>;
   /** Delete the session and the device bound to it; false when it did not exist. */
   deleteSession(id: string): Promise<boolean>;
+  /**
+   * Make room under a session quota: while the account has more than `keep` sessions, delete its
+   * sessions that have no device, least recently used first (ties: oldest created, then id).
+   * Sessions with a device are never deleted here. Returns how many sessions the account has
+   * afterwards (more than `keep` when only sessions with devices were left).
+   */
+  trimSessions(uid: string, keep: number): Promise<number>;
 
   /**
    * Create a device bound to `device.sessionId` (of account `device.uid`), with

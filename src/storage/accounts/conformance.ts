@@ -14,6 +14,7 @@ import { accountCases } from './conformance/accounts.js';
 import { deviceCases } from './conformance/devices.js';
 import { makeAccountFixture, TestClock } from './conformance/fixture.js';
 import { mailboxCases, type MailboxFixture } from './conformance/mailbox.js';
+import { mailboxUsageCases, sessionQuotaCases } from './conformance/quotas.js';
 import { serviceKeyCases } from './conformance/service-keys.js';
 
 export interface SuiteOptions<S> {
@@ -33,6 +34,7 @@ export function runAccountStoreConformance(opts: SuiteOptions<AccountStore>): vo
     accountCases(fixture);
     deviceCases(fixture);
     serviceKeyCases(fixture);
+    sessionQuotaCases(fixture);
   });
 }
 
@@ -67,5 +69,6 @@ export function runMailboxStoreConformance(opts: SuiteOptions<MailboxStore>): vo
       store = undefined;
     });
     mailboxCases(fixture);
+    mailboxUsageCases(fixture);
   });
 }

@@ -32,6 +32,12 @@ export interface MailboxPage {
   last: boolean;
 }
 
+/** Unexpired entries and the UTF-8 bytes of their data. */
+export interface MailboxUsage {
+  messages: number;
+  bytes: number;
+}
+
 export interface MailboxStore {
   /**
    * Store `data` under `key`, expiring `ttlSeconds` from now (0: already expired), and return its
@@ -42,6 +48,11 @@ export interface MailboxStore {
   read(key: MailboxKey, fromIndex: number, limit: number): Promise<MailboxPage>;
   /** The highest unexpired index under `key`, or 0 when there is none. */
   latestIndex(key: MailboxKey): Promise<number>;
+  /**
+   * What is stored unexpired (by the store's clock): for `deviceId` of account `uid` (both boxes)
+   * and for all devices of the account. `bytes` counts `data` in UTF-8, as `append` was given it.
+   */
+  usage(uid: string, deviceId: string): Promise<{ device: MailboxUsage; account: MailboxUsage }>;
   /** Delete every entry of the device, in all its boxes; returns how many went. */
   deleteDevice(uid: string, deviceId: string): Promise<number>;
   /** Delete every entry of the account; returns how many went. */

@@ -18,6 +18,7 @@ import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import pino from 'pino';
+import { noAccountLimits } from '../../../src/accounts/account-limits.js';
 import { accountsSettings, type AccountsSettings } from '../../../src/accounts/settings.js';
 import { serviceVapidKeys } from '../../../src/accounts/service-vapid-key.js';
 import { openNodeResources } from '../../../src/cli/node-resources.js';
@@ -93,7 +94,9 @@ export async function startHeraldWithAccounts(over: Partial<AccountsSettings> = 
   const app = buildEndpointApp({ settings, store: res.store, router: connection.router, cipher: res.cipher, logger: logger.child({ part: 'endpoint' }) });
   let handle: AccountsHandle | undefined;
   app.register(accountsPlugin, {
-    settings: accountsSettings(url, { passwordCost: 12, sweepInterval: 1, ...over }),
+    // Rate limits off unless asked for: these tests sign in many devices from one address
+    // (test/integration/account-abuse.test.ts runs the real defaults through `startServer`).
+    settings: accountsSettings(url, { passwordCost: 12, sweepInterval: 1, limits: noAccountLimits, ...over }),
     accounts: stores.accounts,
     mailbox: stores.mailbox,
     vapid,

@@ -107,6 +107,23 @@ export class PostgresAccountStore implements AccountStore {
     return (r.rowCount ?? 0) > 0;
   }
 
+  async trimSessions(uid: string, keep: number): Promise<number> {
+    // One statement: count, pick the idle sessions to drop, delete them, report what is left.
+    const { rows } = await this.#query<{ remaining: string }>(
+      'herald_acc_trim_sessions',
+      `WITH total AS (SELECT count(*) AS n FROM account_session WHERE uid = $1),
+       victims AS (
+         SELECT s.id FROM account_session s
+         WHERE s.uid = $1 AND NOT EXISTS (SELECT 1 FROM account_device d WHERE d.session_id = s.id)
+         ORDER BY s.last_access, s.created_at, s.id
+         LIMIT GREATEST(0, (SELECT n FROM total) - $2)),
+       gone AS (DELETE FROM account_session WHERE id IN (SELECT id FROM victims) RETURNING 1)
+       SELECT (SELECT n FROM total) - (SELECT count(*) FROM gone) AS remaining`,
+      [uid, keep],
+    );
+    return Number(rows[0]?.remaining ?? 0);
+  }
+
   async createDevice(d: NewDevice): Promise<boolean> {
     // The session must exist in this account; UNIQUE (session_id) and the key refuse the rest.
     try {

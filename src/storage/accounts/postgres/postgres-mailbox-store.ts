@@ -5,7 +5,7 @@
  * or past it are hidden from reads and swept by `purgeExpired` in small batches.
  */
 import type pg from 'pg';
-import type { MailboxKey, MailboxPage, MailboxStore } from '../mailbox-store.js';
+import type { MailboxKey, MailboxPage, MailboxStore, MailboxUsage } from '../mailbox-store.js';
 import { openAccountsPool, poolAnswers, query, type PostgresAccountsOptions } from './migrations.js';
 
 /** Rows deleted per purge statement. */
@@ -61,6 +61,18 @@ export class PostgresMailboxStore implements MailboxStore {
       [key.uid, key.deviceId, key.box, this.#now()],
     );
     return rows[0]?.idx ?? 0;
+  }
+
+  async usage(uid: string, deviceId: string): Promise<{ device: MailboxUsage; account: MailboxUsage }> {
+    const { rows } = await this.#query<{ n: string; b: string; dn: string; db: string }>(
+      'herald_mbx_usage',
+      `SELECT count(*) AS n, coalesce(sum(octet_length(data)), 0) AS b,
+         count(*) FILTER (WHERE device_id = $2) AS dn, coalesce(sum(octet_length(data)) FILTER (WHERE device_id = $2), 0) AS db
+       FROM device_message WHERE uid = $1 AND expires_at > $3`,
+      [uid, deviceId, this.#now()],
+    );
+    const r = rows[0] ?? { n: '0', b: '0', dn: '0', db: '0' };
+    return { device: { messages: Number(r.dn), bytes: Number(r.db) }, account: { messages: Number(r.n), bytes: Number(r.b) } };
   }
 
   async deleteDevice(uid: string, deviceId: string): Promise<number> {

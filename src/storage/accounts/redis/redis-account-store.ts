@@ -81,6 +81,10 @@ export class RedisAccountStore implements AccountStore {
     await this.#script('heraldAccTouchSession', [id, at]);
   }
 
+  async trimSessions(uid: string, keep: number): Promise<number> {
+    return Number(await this.#script('heraldAccTrimSessions', [uid, keep]));
+  }
+
   async deleteSession(id: string): Promise<boolean> {
     return (await this.#script('heraldAccDeleteSession', [id])) === 1;
   }

@@ -15,7 +15,7 @@
  */
 import type { Redis } from 'ioredis';
 import { closeRedis, connectRedis, redisAnswers } from '../../redis/connection.js';
-import type { MailboxKey, MailboxPage, MailboxStore } from '../mailbox-store.js';
+import type { MailboxKey, MailboxPage, MailboxStore, MailboxUsage } from '../mailbox-store.js';
 import { mailboxScripts, runScript, type RedisAccountsOptions } from './scripts.js';
 
 /** Entries removed per purge script run. */
@@ -59,6 +59,12 @@ export class RedisMailboxStore implements MailboxStore {
 
   async latestIndex(key: MailboxKey): Promise<number> {
     return Number(await this.#script('heraldMbxLatest', [key.uid, key.deviceId, key.box, this.#now()]));
+  }
+
+  async usage(uid: string, deviceId: string): Promise<{ device: MailboxUsage; account: MailboxUsage }> {
+    // Lua's # is the byte length, so bytes are UTF-8 bytes as stored.
+    const [n, b, dn, db] = ((await this.#script('heraldMbxUsage', [uid, deviceId, this.#now()])) as number[]).map(Number) as [number, number, number, number];
+    return { device: { messages: dn, bytes: db }, account: { messages: n, bytes: b } };
   }
 
   async deleteDevice(uid: string, deviceId: string): Promise<number> {

@@ -87,6 +87,30 @@ redis.call('DEL', sess(id))
 redis.call('SREM', acctSessions(s[1]), id)
 return 1`,
 
+  // uid, keep → sessions left. Idle (device-less) sessions go, least recently used first.
+  heraldAccTrimSessions: `${KEYS}
+local uid, keep = ARGV[2], tonumber(ARGV[3])
+local ids = redis.call('SMEMBERS', acctSessions(uid))
+if #ids <= keep then return #ids end
+local idle = {}
+for _, id in ipairs(ids) do
+  local s = redis.call('HMGET', sess(id), 'dev', 'la', 'ca')
+  if not s[1] then idle[#idle + 1] = { id = id, la = tonumber(s[2]) or 0, ca = tonumber(s[3]) or 0 } end
+end
+table.sort(idle, function(a, b)
+  if a.la ~= b.la then return a.la < b.la end
+  if a.ca ~= b.ca then return a.ca < b.ca end
+  return a.id < b.id
+end)
+local left = #ids
+for _, victim in ipairs(idle) do
+  if left <= keep then break end
+  redis.call('DEL', sess(victim.id))
+  redis.call('SREM', acctSessions(uid), victim.id)
+  left = left - 1
+end
+return left`,
+
   // uid, id, sessionId, name, type, createdAt, hasPush, callback, publicKey, authKey, capabilities, commands
   heraldAccCreateDevice: `${KEYS}
 local uid, id, sid = ARGV[2], ARGV[3], ARGV[4]
@@ -224,6 +248,26 @@ while true do
     if v and split(v) > now then return tonumber(idx) end
   end
 end`,
+
+  // uid, device, now → {account entries, account bytes, device entries, device bytes} unexpired.
+  // Never copies a body: the expiry comes from the expiry set, the size from HSTRLEN minus the
+  // "expiresAt:" prefix (the same digits ZSCORE returns), so counting costs no bytes of data.
+  heraldMbxUsage: `${MAILBOX}
+local uid, target, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
+local n, b, dn, db = 0, 0, 0, 0
+for _, device in ipairs(redis.call('SMEMBERS', devices(uid))) do
+  for _, bx in ipairs(BOXES) do
+    for _, idx in ipairs(redis.call('ZRANGE', box(uid, device, bx), 0, -1)) do
+      local exp = redis.call('ZSCORE', expiry, uid .. ':' .. device .. ':' .. bx .. ':' .. idx)
+      if exp and tonumber(exp) > now then
+        local size = redis.call('HSTRLEN', bodies(uid, device, bx), idx) - (#exp + 1)
+        n, b = n + 1, b + size
+        if device == target then dn, db = dn + 1, db + size end
+      end
+    end
+  end
+end
+return {n, b, dn, db}`,
 
   // uid, device → entries removed
   heraldMbxDeleteDevice: `${MAILBOX}

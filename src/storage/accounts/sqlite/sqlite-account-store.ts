@@ -74,6 +74,10 @@ export class SqliteAccountStore implements AccountStore {
     return this.#run(() => this.#sql.deleteSession.run(id).changes > 0);
   }
 
+  trimSessions(uid: string, keep: number): Promise<number> {
+    return this.#run(() => this.#tx.trimSessions.immediate(uid, keep));
+  }
+
   createDevice(d: NewDevice): Promise<boolean> {
     return this.#run(() => this.#tx.createDevice.immediate(d));
   }
@@ -155,6 +159,13 @@ function prepare(db: Database.Database) {
     ),
     touchSession: db.prepare('UPDATE account_session SET last_access = max(last_access, ?) WHERE id = ?'),
     deleteSession: db.prepare('DELETE FROM account_session WHERE id = ?'),
+    countSessions: db.prepare('SELECT count(*) FROM account_session WHERE uid = ?').pluck(),
+    deleteIdleSessions: db.prepare(
+      `DELETE FROM account_session WHERE id IN (
+         SELECT s.id FROM account_session s
+         WHERE s.uid = ? AND NOT EXISTS (SELECT 1 FROM account_device d WHERE d.session_id = s.id)
+         ORDER BY s.last_access, s.created_at, s.id LIMIT ?)`,
+    ),
 
     sessionFree: db.prepare(
       `SELECT 1 FROM account_session s WHERE s.id = ? AND s.uid = ?
@@ -193,6 +204,11 @@ function transactions(db: Database.Database, sql: ReturnType<typeof prepare>) {
       return true;
     }),
 
+    trimSessions: db.transaction((uid: string, keep: number): number => {
+      const count = sql.countSessions.get(uid) as number;
+      if (count <= keep) return count;
+      return count - sql.deleteIdleSessions.run(uid, count - keep).changes;
+    }),
     createDevice: db.transaction((d: NewDevice): boolean => {
       if (sql.sessionFree.get(d.sessionId, d.uid) === undefined) return false;
       return (

@@ -5,7 +5,7 @@
  * `purgeExpired` in small batches, so a big sweep never holds the write lock for long.
  */
 import type Database from 'better-sqlite3';
-import type { MailboxKey, MailboxPage, MailboxStore } from '../mailbox-store.js';
+import type { MailboxKey, MailboxPage, MailboxStore, MailboxUsage } from '../mailbox-store.js';
 import { openAccountsDatabase, runSync, type SqliteConnectionOptions } from './open-database.js';
 
 /** Rows deleted per purge statement. */
@@ -58,6 +58,13 @@ export class SqliteMailboxStore implements MailboxStore {
     return this.#run(() => (this.#sql.latest.get(key.uid, key.deviceId, key.box, this.#now()) as number | null) ?? 0);
   }
 
+  usage(uid: string, deviceId: string): Promise<{ device: MailboxUsage; account: MailboxUsage }> {
+    return this.#run(() => {
+      const r = this.#sql.usage.get(deviceId, deviceId, uid, this.#now()) as { n: number; b: number; dn: number; db: number };
+      return { device: { messages: r.dn, bytes: r.db }, account: { messages: r.n, bytes: r.b } };
+    });
+  }
+
   deleteDevice(uid: string, deviceId: string): Promise<number> {
     return this.#run(() => this.#sql.deleteDevice.run(uid, deviceId).changes);
   }
@@ -105,6 +112,12 @@ function prepare(db: Database.Database) {
     insert: db.prepare('INSERT INTO device_message (uid, device_id, box, data, expires_at) VALUES (?, ?, ?, ?, ?)'),
     read: db.prepare(`SELECT idx, data FROM device_message WHERE ${box} AND idx >= ? AND expires_at > ? ORDER BY idx LIMIT ?`),
     latest: db.prepare(`SELECT max(idx) FROM device_message WHERE ${box} AND expires_at > ?`).pluck(),
+    // CAST AS BLOB: length() of TEXT counts characters; the quotas count UTF-8 bytes.
+    usage: db.prepare(
+      `SELECT count(*) AS n, coalesce(sum(length(CAST(data AS BLOB))), 0) AS b,
+         coalesce(sum(device_id = ?), 0) AS dn, coalesce(sum(CASE WHEN device_id = ? THEN length(CAST(data AS BLOB)) ELSE 0 END), 0) AS db
+       FROM device_message WHERE uid = ? AND expires_at > ?`,
+    ),
     deleteDevice: db.prepare('DELETE FROM device_message WHERE uid = ? AND device_id = ?'),
     deleteAccount: db.prepare('DELETE FROM device_message WHERE uid = ?'),
     purge: db.prepare('DELETE FROM device_message WHERE idx IN (SELECT idx FROM device_message WHERE expires_at <= ? LIMIT ?)'),
