@@ -121,7 +121,7 @@ async function drainOrTimeout(sock: Socket, ms: number): Promise<void> {
 async function helloRaw(port: number): Promise<{ sock: Socket; uaid: string }> {
   const sock = connect(port, '127.0.0.1');
   sock.on('error', () => {});
-  let got = Buffer.alloc(0);
+  let got: Buffer = Buffer.alloc(0);
   const onData = (d: Buffer) => (got = Buffer.concat([got, d]));
   sock.on('data', onData);
   sock.write(
@@ -153,7 +153,7 @@ function textFrame(text: string): Buffer {
 /** Count the server's text frames on `sock` (unmasked, each under 64 KiB). */
 function countReplies(sock: Socket): { count: number } {
   const out = { count: 0 };
-  let buf = Buffer.alloc(0);
+  let buf: Buffer = Buffer.alloc(0);
   sock.on('data', (d: Buffer) => {
     buf = buf.length === 0 ? d : Buffer.concat([buf, d]);
     let at = 0;
