@@ -16,6 +16,9 @@ import type { FastifyInstance } from 'fastify';
 import type { SettingsRole } from '../config/load-settings.js';
 import type { Settings } from '../config/settings.js';
 import { HeraldMetrics } from '../admin/metrics.js';
+import { connectionCap } from '../abuse/file-handle-cap.js';
+import { SocketCaps } from '../abuse/socket-caps.js';
+import { LogThrottle } from '../common/log-throttle.js';
 import { buildEndpointApp } from '../endpoint/app.js';
 import { buildHealthApp } from './health-app.js';
 import { mountAccounts } from './mount-accounts.js';
@@ -48,12 +51,14 @@ export async function startNode(role: Role, settings: Readonly<Settings>, logger
   try {
     if (role !== 'endpoint') connection = await startConnectionNode(res);
     if (metrics) admin = await startAdmin(res, metrics, { role, nodeId: connection?.nodeId ?? null });
+    const caps = publicSocketCaps(settings, logger);
+    const serverFactory = caps.serverFactory();
     app =
       role === 'connect'
-        ? buildHealthApp(res.store, logger.child({ part: 'public' }))
-        : buildEndpointApp({ settings, store: res.store, router: connection?.router ?? res.remote, cipher: res.cipher, abuse: res.abuse, ...(metrics ? { metrics } : {}), logger: logger.child({ part: 'endpoint' }) });
+        ? buildHealthApp(res.store, logger.child({ part: 'public' }), settings, serverFactory)
+        : buildEndpointApp({ settings, store: res.store, router: connection?.router ?? res.remote, cipher: res.cipher, abuse: res.abuse, ...(metrics ? { metrics } : {}), logger: logger.child({ part: 'endpoint' }), serverFactory });
     if (role !== 'connect') accounts = await mountAccounts(app, settings, res.abuse);
-    if (connection !== null) app.server.on('upgrade', connection.handleUpgrade);
+    if (connection !== null) app.server.on('upgrade', caps.guardUpgrades(connection.handleUpgrade));
     await app.listen({ host: settings.host, port: settings.port });
   } catch (err) {
     await app?.close();
@@ -80,6 +85,27 @@ export async function startNode(role: Role, settings: Readonly<Settings>, logger
     })());
 
   return { role, port, connection: connection && { nodeId: connection.nodeId, routerPort: connection.routerPort }, adminPort: admin?.port ?? null, close };
+}
+
+/** How often the refusals of the socket caps are logged: the operator needs to know, not each one. */
+const REFUSED_LOG_INTERVAL_MS = 10_000;
+
+/** The public port's caps on open sockets, in total and per IP (abuse/socket-caps.ts). */
+function publicSocketCaps(settings: Readonly<Settings>, logger: Logger): SocketCaps {
+  const total = connectionCap(settings.maxConnections);
+  const perIp = settings.maxHttpConnectionsPerIp;
+  const logs = { total: new LogThrottle(REFUSED_LOG_INTERVAL_MS), 'per-ip': new LogThrottle(REFUSED_LOG_INTERVAL_MS) };
+  return new SocketCaps({
+    total,
+    perIp,
+    exempt: settings.trustedProxies,
+    onRefused: (ip, cap) =>
+      logs[cap].event((skipped) =>
+        cap === 'total'
+          ? logger.warn({ cap: total, skipped }, 'connection cap reached: refusing new sockets with 503 (add workers or nodes)')
+          : logger.warn({ ip, cap: perIp, skipped }, 'per-IP connection cap reached: refusing its new sockets with 503'),
+      ),
+  });
 }
 
 /** `herald serve` in-process (kept for embedders and the bench). It opens the router port too. */

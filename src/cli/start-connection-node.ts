@@ -6,11 +6,11 @@
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { connectionGuard } from '../abuse/connection-guard.js';
+import { httpTimeoutOptions } from '../common/http-timeouts.js';
 import { openMegaphone } from '../connection/broadcasts/megaphone.js';
 import { ClientRegistry } from '../connection/registry.js';
 import { buildRouterPort } from '../connection/router-port.js';
 import { createConnectionService, type ConnectionService } from '../connection/server.js';
-import { connectionCap, gateUpgrades } from '../connection/upgrade-gate.js';
 import { LocalRouter } from '../routing/local-router.js';
 import { routerUrl } from '../routing/node-id.js';
 import type { NodeRouter } from '../routing/node-router.js';
@@ -38,6 +38,7 @@ export async function startConnectionNode(res: NodeResources): Promise<Connectio
     key: res.routerKey,
     healthCheck: () => store.healthCheck(),
     maxDataBytes: settings.maxDataBytes,
+    timeouts: httpTimeoutOptions(settings),
     logger: res.logger.child({ part: 'router-port' }),
   });
   // exclusive: in a worker process the router port is this node's own, never shared by cluster.
@@ -72,17 +73,9 @@ export async function startConnectionNode(res: NodeResources): Promise<Connectio
   });
 
   res.metrics?.trackConnections(() => service.connectionCount());
-  const cap = connectionCap(settings.maxConnections);
-  let refusedLogged = false;
-  const capped = gateUpgrades(service.handleUpgrade, () => service.connectionCount(), cap, () => {
-    // Once per burst is enough for the operator; every refusal is a 503 to the client.
-    if (refusedLogged) return;
-    refusedLogged = true;
-    setTimeout(() => (refusedLogged = false), 10_000).unref();
-    logger.warn({ cap }, 'connection cap reached: refusing new WebSockets with 503 (add workers or nodes)');
-  });
-  // Blocked and over-rate IPs are refused first, so they never count against the connection cap.
-  const handleUpgrade = guard.guardUpgrades(capped);
+  // Blocked and over-rate IPs are refused before a session exists. The cap on open sockets is the
+  // public server's (abuse/socket-caps.ts), applied before this handler.
+  const handleUpgrade = guard.guardUpgrades(service.handleUpgrade);
 
   let stopping: Promise<void> | undefined;
   return {

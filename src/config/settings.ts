@@ -36,6 +36,10 @@ export interface Settings {
   appPingMinInterval: number;
   /** Bounded queue of notifications waiting for one connected UA. */
   clientChannelCapacity: number;
+  /** Unsent bytes one UA socket may hold: above it the server stops reading it, and routers store instead of queueing. */
+  maxUnsentBytes: number;
+  /** Seconds a UA socket may stay above `maxUnsentBytes` before it is closed (1011 SendStalled). */
+  sendStallTimeout: number;
   /** Seconds between sweeps of expired messages and stale router records. */
   purgeInterval: number;
   /** Days a router record lives without a hello or update (autopush: 60). */
@@ -60,8 +64,14 @@ export interface Settings {
   megaphonePollInterval: number;
   /** Worker processes of `serve`/`connect` on this host, each a node sharing the public port. */
   workers: number;
-  /** WebSockets one process holds before refusing upgrades with 503; 0: derived from its open-files limit. */
+  /** Sockets (plain HTTP and WebSocket) one process holds on the public port before refusing more with 503; 0: derived from its open-files limit. */
   maxConnections: number;
+  /** Plain HTTP connections one client IP may hold on the public port before more get 503; 0: no limit. */
+  maxHttpConnectionsPerIp: number;
+  /** Seconds a client has to send a whole HTTP request (headers and body) on the public and router ports; slower: 408 and closed. */
+  httpRequestTimeout: number;
+  /** Seconds an idle kept-alive HTTP connection stays open on the public and router ports. */
+  httpIdleTimeout: number;
   /** Origins a device's push callback may use; empty: this server's own endpoint origin. */
   allowedPushOrigins: string[];
   /** Device messages and commands are kept at most this many seconds (Pushbox: 28 days). */
@@ -150,6 +160,10 @@ export const defaultSettings: Readonly<Omit<Settings, 'endpointUrl' | 'cryptoKey
   autoPingTimeout: 4,
   appPingMinInterval: 45,
   clientChannelCapacity: 128,
+  // 1 MiB: far above a full storage batch on a live link, small enough that many stalled
+  // sockets cannot exhaust memory (docs/operations.md "Limits and abuse controls").
+  maxUnsentBytes: 1 << 20,
+  sendStallTimeout: 10,
   purgeInterval: 60,
   routerTtlDays: 60,
   shutdownGrace: 5,
@@ -163,6 +177,15 @@ export const defaultSettings: Readonly<Omit<Settings, 'endpointUrl' | 'cryptoKey
   megaphonePollInterval: 30,
   workers: 1,
   maxConnections: 0,
+  // Far above a browser (about 6) or an application server's pool; trusted proxies are exempt.
+  maxHttpConnectionsPerIp: 1000,
+  // A push or account request is a few KiB: 30 s is generous even for a slow mobile link.
+  httpRequestTimeout: 30,
+  // Longer than the idle timeout of clients and load balancers that reuse connections (undici
+  // 4 s, AWS ALB and nginx 60 s), so they close an idle socket first: a server closing it
+  // while a client sends on it makes the client fail the request ("other side closed").
+  // Fastify's default, kept; Node's own 5 s races clients that keep sockets for 5 s or more.
+  httpIdleTimeout: 72,
   allowedPushOrigins: [],
   deviceMessageMaxTtl: 28 * 24 * 60 * 60,
   deviceMessageMaxBytes: 48 * 1024,

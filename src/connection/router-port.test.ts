@@ -4,6 +4,8 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import type { Notification } from '../protocol/notification.js';
 import type { LocalDelivery } from '../routing/node-router.js';
 import { RouterKey } from '../routing/router-key.js';
@@ -130,5 +132,24 @@ describe('router port', () => {
     healthy = false;
     assert.equal((await app.inject({ method: 'GET', url: '/__heartbeat__' })).json().status, 'ERROR');
     healthy = true;
+  });
+
+  it('logs requests without the key once per interval, with how many it skipped, however many come', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
+        cb();
+      },
+    });
+    const logged = buildRouterPort({ delivery: registry, key, healthCheck: async () => true, maxDataBytes: 4096, logger: pino({ level: 'info' }, sink) });
+    try {
+      for (let i = 0; i < 50; i++) assert.equal((await logged.inject({ method: 'PUT', url: `/notif/${UAID}` })).statusCode, 401);
+      const warnings = lines.filter((l) => l.msg === 'router port request without a valid router key');
+      assert.equal(warnings.length, 1, 'one line for 50 refused requests');
+      assert.equal(warnings[0]!.skipped, 0);
+    } finally {
+      await logged.close();
+    }
   });
 });

@@ -13,6 +13,9 @@
  * (`routing/router-key.ts`), else 401. Bad input gets 400 and changes nothing.
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import { httpTimeoutOptions, type HttpTimeoutOptions } from '../common/http-timeouts.js';
+import { defaultSettings } from '../config/settings.js';
+import { LogThrottle } from '../common/log-throttle.js';
 import type { LocalDelivery } from '../routing/node-router.js';
 import type { RouterKey } from '../routing/router-key.js';
 import { TransportError, UAID, parseTransportNotification } from '../routing/transport-notification.js';
@@ -27,12 +30,16 @@ export interface RouterPortDeps {
   maxDataBytes: number;
   /** A pino logger; false or absent logs nothing. */
   logger?: FastifyBaseLogger | false;
+  /** Request and idle timeouts (`httpTimeoutOptions`); absent: the defaults of the settings. */
+  timeouts?: HttpTimeoutOptions;
 }
 
 const HEALTH = new Set(['/__lbheartbeat__', '/__heartbeat__']);
 /** Room for the JSON around a base64url body: message id, crypto headers, field names. */
 const ENVELOPE_BYTES = 16 * 1024;
 const CONNECTED_AT = /^\d{1,15}$/;
+/** One warning per this much time for requests without the key: a scan must not flood the log. */
+const UNAUTHORIZED_LOG_INTERVAL_MS = 10_000;
 
 type UaidParams = { uaid: string };
 
@@ -41,6 +48,7 @@ export function buildRouterPort(deps: RouterPortDeps): FastifyInstance {
   const { delivery, key } = deps;
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    ...(deps.timeouts ?? httpTimeoutOptions(defaultSettings)),
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: Math.ceil((deps.maxDataBytes * 4) / 3) + ENVELOPE_BYTES,
     // Errors Fastify raises before routing (bad URL encoding) get a plain 400.
@@ -49,9 +57,11 @@ export function buildRouterPort(deps: RouterPortDeps): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
+  const unauthorizedLog = new LogThrottle(UNAUTHORIZED_LOG_INTERVAL_MS);
   app.addHook('onRequest', (req, reply, done) => {
-    if (HEALTH.has(req.url.split('?', 1)[0] ?? '') || key.accepts(req.headers.authorization)) return done();
-    req.log.warn({ method: req.method, from: req.ip }, 'router port request without a valid router key');
+    // Access is decided on the matched route, never on the raw URL.
+    if (HEALTH.has(req.routeOptions.url ?? '') || key.accepts(req.headers.authorization)) return done();
+    unauthorizedLog.event((skipped) => req.log.warn({ method: req.method, from: req.ip, skipped }, 'router port request without a valid router key'));
     void reply.code(401).header('www-authenticate', 'Bearer').type('text/plain').send('Unauthorized');
   });
   app.setErrorHandler((err, req, reply) => {

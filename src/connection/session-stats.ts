@@ -68,6 +68,8 @@ export function logSessionEnd(
   stats: SessionStats,
   reason: string,
   durationMs: number,
+  /** The most bytes that ever waited to be sent to the UA (back-pressure, session.ts). */
+  peakUnsentBytes = 0,
 ): void {
   logger.info(
     {
@@ -83,6 +85,7 @@ export function logSessionEnd(
       unregisters: stats.unregisters,
       disconnect_reason: reason,
       duration_ms: Math.round(durationMs),
+      peak_unsent_bytes: peakUnsentBytes,
     },
     'session ended',
   );

@@ -4,6 +4,11 @@
  * every event (client frame or server event) one at a time, in arrival order, against the current
  * state: unidentified until `hello`, then an `IdentifiedClient`.
  *
+ * Back-pressure: a socket is not read while its handlers are behind, nor while more than
+ * `maxUnsentBytes` wait to be sent to a UA that does not read them; one that stays above that for
+ * `sendStallTimeout` is closed (SendStalled). A client that floods frames and never reads thus
+ * holds at most about the cap in replies, however much it sends.
+ *
  * Closing: the server sends the close frame, then drops TCP itself, because Firefox never answers
  * a close frame. Whatever the reason, a closed session saves its unacked direct messages (and
  * those still queued) before `finished` resolves.
@@ -25,8 +30,6 @@ import type { ConnectionEnv, RegisteredSession, ServerEvent } from './types.js';
 const CLOSE_LINGER_MS = 100;
 /** Client frames waiting behind a slow handler before the socket stops being read. */
 const MAX_PENDING_CLIENT_FRAMES = 32;
-/** Unsent bytes above which the UA counts as busy: routers then store instead of queueing. */
-const MAX_BUFFERED_BYTES = 1 << 20;
 
 export class Session implements RegisteredSession {
   readonly #ws: WebSocket;
@@ -41,6 +44,10 @@ export class Session implements RegisteredSession {
   #chain: Promise<void> = Promise.resolve();
   #pendingServer = 0;
   #pendingClient = 0;
+  /** Runs while more than `maxUnsentBytes` are unsent: the socket is not read until they drain. */
+  #stallTimer: NodeJS.Timeout | undefined;
+  /** The most bytes ever waiting to be sent, for the session's log line. */
+  #peakUnsent = 0;
   /** Why the session ends; null while it is open. */
   #endReason: string | null = null;
   /** Queued notifications the session ended before sending; saved with the unacked ones. */
@@ -81,6 +88,11 @@ export class Session implements RegisteredSession {
     return this.#endReason;
   }
 
+  /** Bytes written to the UA that it has not read yet (ws `bufferedAmount`). */
+  get unsentBytes(): number {
+    return this.#ws.bufferedAmount;
+  }
+
   /** Close with the close code and reason of `kind` (ghosting, shutdown, timeouts, errors). */
   end(kind: SessionErrorKind): void {
     if (this.#endReason !== null) return;
@@ -96,7 +108,8 @@ export class Session implements RegisteredSession {
   deliver(event: ServerEvent): boolean {
     if (this.#endReason !== null) return false;
     if (this.#pendingServer >= this.#env.settings.clientChannelCapacity) return false;
-    if (this.#ws.bufferedAmount > MAX_BUFFERED_BYTES) return false;
+    // A UA that does not read is busy: routers then store instead of queueing.
+    if (this.#ws.bufferedAmount > this.#env.settings.maxUnsentBytes) return false;
     this.#pendingServer++;
     this.#run(async () => {
       this.#pendingServer--;
@@ -118,7 +131,8 @@ export class Session implements RegisteredSession {
     if (++this.#pendingClient > MAX_PENDING_CLIENT_FRAMES) this.#ws.pause();
     // Parsed in turn, so the UA gets the replies to its earlier frames before a close.
     this.#run(async () => {
-      if (--this.#pendingClient <= MAX_PENDING_CLIENT_FRAMES && this.#ws.isPaused) this.#ws.resume();
+      this.#pendingClient--;
+      this.#resumeIfReady();
       if (this.#endReason !== null) return;
       if (isBinary) throw new SessionError('UnsupportedMessage');
       const frame = parseClientFrame(rawText(data));
@@ -140,7 +154,37 @@ export class Session implements RegisteredSession {
   }
 
   #send(frame: ServerFrame): void {
-    if (this.#endReason === null && this.#ws.readyState === WebSocket.OPEN) this.#ws.send(JSON.stringify(frame));
+    if (this.#endReason !== null || this.#ws.readyState !== WebSocket.OPEN) return;
+    this.#ws.send(JSON.stringify(frame));
+    this.#checkUnsent();
+  }
+
+  /** After a write: past the cap, stop reading the UA until what it was sent drains. */
+  #checkUnsent(): void {
+    const unsent = this.#ws.bufferedAmount;
+    if (unsent > this.#peakUnsent) this.#peakUnsent = unsent;
+    if (unsent <= this.#env.settings.maxUnsentBytes || this.#stallTimer !== undefined) return;
+    this.#ws.pause();
+    // Over the cap (at least 64 KiB, 4x the socket's high-water mark) a write has returned
+    // false, so 'drain' comes once the socket's buffer is empty.
+    this.#socket.once('drain', () => {
+      clearTimeout(this.#stallTimer);
+      this.#stallTimer = undefined;
+      this.#resumeIfReady();
+    });
+    this.#armStallTimer();
+  }
+
+  /** Close if still over the cap when the timer runs out; a UA that reads, however slowly, gets more time. */
+  #armStallTimer(): void {
+    this.#stallTimer = setTimeout(() => {
+      if (this.#ws.bufferedAmount > this.#env.settings.maxUnsentBytes) return this.end('SendStalled');
+      this.#armStallTimer();
+    }, this.#env.settings.sendStallTimeout * 1000);
+  }
+
+  #resumeIfReady(): void {
+    if (this.#stallTimer === undefined && this.#pendingClient <= MAX_PENDING_CLIENT_FRAMES && this.#ws.isPaused) this.#ws.resume();
   }
 
   #run(job: () => Promise<void>): void {
@@ -158,6 +202,7 @@ export class Session implements RegisteredSession {
     if (this.#endReason !== null) return;
     this.#endReason = reason;
     clearTimeout(this.#handshakeTimer);
+    clearTimeout(this.#stallTimer);
     this.#keepalive.stop();
     // From now on routers see "not connected" and store instead.
     if (this.#client !== null) this.#env.registry.unregister(this.#client.uaid, this);
@@ -173,7 +218,7 @@ export class Session implements RegisteredSession {
       }
       const { logger, clock } = this.#env;
       const stats = client?.stats ?? new SessionStats();
-      logSessionEnd(logger, client?.uaid ?? null, stats, this.#endReason ?? 'unknown', clock.nowMs() - this.#startedAt);
+      logSessionEnd(logger, client?.uaid ?? null, stats, this.#endReason ?? 'unknown', clock.nowMs() - this.#startedAt, this.#peakUnsent);
     } finally {
       this.#resolveFinished();
     }

@@ -5,9 +5,10 @@
  * `edge/`, the delivery policy in `deliver.ts`.
  */
 import { STATUS_CODES } from 'node:http';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerFactory } from 'fastify';
 import cors from '@fastify/cors';
 import type { AbuseControls } from '../abuse/abuse-controls.js';
+import { httpTimeoutOptions } from '../common/http-timeouts.js';
 import type { Settings } from '../config/settings.js';
 import type { MultiFernet } from '../crypto/fernet.js';
 import { ApiError, MORE_INFO_URL } from '../errors/api-error.js';
@@ -34,6 +35,8 @@ export interface EndpointDeps {
   abuse?: AbuseControls;
   /** Request and push counters for Prometheus (src/admin); absent: none. */
   metrics?: EndpointMetrics;
+  /** Makes the HTTP server (`SocketCaps.serverFactory`: the public port's socket caps); absent: Fastify's own. */
+  serverFactory?: FastifyServerFactory;
 }
 
 /** Push tokens are ~140 (v1) or ~185 (v2) characters and message ids up to ~230; UnifiedPush
@@ -88,6 +91,9 @@ export function buildEndpointApp(deps: EndpointDeps): FastifyInstance {
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     // Request logs come from the onResponse hook below: route pattern, never the token or body.
     logController: new LogController({ disableRequestLogging: true }),
+    // Slow or idle clients cannot hold sockets (common/http-timeouts.ts).
+    ...httpTimeoutOptions(settings),
+    ...(deps.serverFactory ? { serverFactory: deps.serverFactory } : {}),
     trustProxy: false,
     bodyLimit: settings.maxDataBytes,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },

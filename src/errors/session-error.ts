@@ -15,6 +15,7 @@ export type SessionErrorKind =
   | 'ExcessivePing'
   | 'HandshakeTimeout'
   | 'PongTimeout'
+  | 'SendStalled'
   | 'Database'
   | 'ServerShutdown';
 
@@ -30,6 +31,7 @@ export const sessionCloseCodes: Readonly<Record<SessionErrorKind, number>> = {
   ExcessivePing: 1011,
   HandshakeTimeout: 1011,
   PongTimeout: 1011,
+  SendStalled: 1011,
   Database: 1011,
   // 1001 "going away" tells the UA to reconnect (elsewhere) without treating it as an error.
   ServerShutdown: 1001,

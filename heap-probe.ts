@@ -1,0 +1,25 @@
+import { fork } from 'node:child_process';
+import { writeHeapSnapshot } from 'node:v8';
+import { mkdtempSync } from 'node:fs';
+import { startServer } from './src/cli/serve.js';
+import { defaultSettings } from './src/config/settings.js';
+import { generateFernetKey } from './src/crypto/fernet.js';
+const dir = mkdtempSync('/tmp/heap/db-');
+const settings = { ...defaultSettings, host: '127.0.0.1', port: 0, routerPort: 0, routerHost: '127.0.0.1', routerHostname: '127.0.0.1', db: `sqlite:${dir}/h.db`, endpointUrl: 'http://127.0.0.1:1', cryptoKeys: [generateFernetKey()], logLevel: 'warn', limitConnectPerIp: '0', limitRegisterPerUaid: '0' } as any;
+const node = await startServer(settings);
+const url = `ws://127.0.0.1:${node.port}/`;
+const snap = async (n: number) => {
+  const c = fork('/tmp/heap/clients.mjs', [url, String(n)]);
+  await new Promise((r) => c.once('message', r));
+  await new Promise((r) => setTimeout(r, 1000));
+  (globalThis as any).gc?.();
+  const f = writeHeapSnapshot(`/tmp/heap/n${n}.heapsnapshot`);
+  c.send('exit');
+  await new Promise((r) => c.once('exit', r));
+  await new Promise((r) => setTimeout(r, 2000));
+  return f;
+};
+console.log(await snap(500));
+console.log(await snap(2500));
+await node.close();
+process.exit(0);
