@@ -100,6 +100,8 @@ const BENCH_SETTINGS: Record<string, string | number> = {
   limitConnectPerIp: '0',
   limitRegisterPerUaid: '0',
   penaltyThreshold: 0,
+  // Generators open thousands of sockets from a few loopback addresses at once.
+  maxHttpConnectionsPerIp: 0,
 };
 
 export async function startHerald(ctx: ServerContext, opts: HeraldOptions = {}): Promise<ServerHandle> {

@@ -168,7 +168,7 @@ function runOutage(backend: OutageBackend): void {
           } catch (err) {
             // No answer at all (seen once in CI: a kept-alive socket closed under the request,
             // not reproduced in 14 runs since): the outcome is unknown, so it is counted apart.
-            unanswered.push(String((err as Error & { cause?: Error }).cause ?? err));
+            unanswered.push(`${String((err as Error & { cause?: Error }).cause ?? err)} (sent while the store was ${sent}, at ${new Date().toISOString()})`);
             await sleep(20);
             continue;
           }
@@ -242,6 +242,8 @@ function runOutage(backend: OutageBackend): void {
       // A push that got no answer may or may not have been stored: at most that many extras.
       const extras = new Set(agent.received.filter((v) => !acceptedSet.has(v)));
       assert.ok(extras.size <= unanswered.length, `received only messages answered 201 (${extras.size} others; ${unanswered.length} pushes unanswered: ${unanswered.join('; ')})`);
+      // Not explained yet (docs/security.md, finding 14): when it happens, show what the endpoint logged.
+      if (unanswered.length > 0) console.log(`# unanswered: ${unanswered.join('; ')}\n# endpoint output:\n${endpoint!.output().split('\n').slice(-40).join('\n')}`);
       assert.ok(unanswered.length <= 1, `at most one push without an answer: ${unanswered.join('; ')}`);
       await agent.stop();
 
