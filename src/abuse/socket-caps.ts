@@ -17,6 +17,7 @@ import { createServer, type IncomingMessage, type RequestListener, type Server, 
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { normalizeIp } from './client-ip.js';
+import { ipKey } from './ip-key.js';
 
 /** Time a refused socket has to send the request its 503 answers. */
 const REFUSED_IDLE_MS = 2000;
@@ -68,7 +69,7 @@ export class SocketCaps {
 
   /** Plain HTTP sockets open from `ip`. */
   openFrom(ip: string): number {
-    return this.#perIp.get(normalizeIp(ip)) ?? 0;
+    return this.#perIp.get(ipKey(normalizeIp(ip))) ?? 0;
   }
 
   isRefused(socket: Duplex): boolean {
@@ -108,9 +109,11 @@ export class SocketCaps {
     const ip = normalizeIp(socket.remoteAddress ?? '');
     let over: SocketCap | null = this.#total !== null && this.#open > this.#total ? 'total' : null;
     if (this.#perIpCap > 0 && !this.#exempt.has(ip)) {
-      const n = (this.#perIp.get(ip) ?? 0) + 1;
-      this.#perIp.set(ip, n);
-      this.#countedAs.set(socket, ip);
+      // An IPv6 client holds a whole /64 (ip-key.ts): its sockets count together.
+      const key = ipKey(ip);
+      const n = (this.#perIp.get(key) ?? 0) + 1;
+      this.#perIp.set(key, n);
+      this.#countedAs.set(socket, key);
       if (over === null && n > this.#perIpCap) over = 'per-ip';
     }
     socket.once('close', () => {
