@@ -103,7 +103,7 @@ export const settingsCatalog: readonly SettingDoc[] = [
     key: 'maxHttpConnectionsPerIp',
     value: '<count>',
     help: 'plain HTTP connections one client IP may hold on the public port; more get HTTP 503 (0: no limit)',
-    more: 'Counted by the socket\'s peer address; a socket that upgrades to a WebSocket leaves this count (user agents behind one NAT are many). Connections from `--trusted-proxies` are not counted per IP, only in `--max-connections`.',
+    more: 'Counted by the socket\'s peer address (an IPv6 /64 as one address); a socket that upgrades to a WebSocket leaves this count (user agents behind one NAT are many). Connections from `--trusted-proxies` are not counted per IP, only in `--max-connections`.',
   },
   {
     key: 'httpRequestTimeout',
