@@ -18,8 +18,8 @@ const PROTOCOL_ERRORS = new Set(['ProtocolError', 'UnsupportedMessage', 'Invalid
 export interface ConnectionGuard {
   /** Wrap the service's upgrade handler. */
   guardUpgrades(handle: UpgradeHandler): UpgradeHandler;
-  /** `ConnectionServiceDeps.onSessionEnd`. */
-  onSessionEnd(req: IncomingMessage, reason: string): void;
+  /** `ConnectionServiceDeps.watchSession`: what to do when the session of `req` ends. */
+  watchSession(req: IncomingMessage): ((endReason: string) => void) | undefined;
   /** `ConnectionServiceDeps.admitRegister`. */
   admitRegister(uaid: string, channelID: string, userStored: boolean): Promise<413 | 429 | null>;
 }
@@ -42,9 +42,12 @@ export function connectionGuard(abuse: AbuseControls, log?: Logger): ConnectionG
       socket.end(`HTTP/1.1 ${status}\r\nRetry-After: ${refusal.retryAfter}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       setTimeout(() => socket.destroy(), 1000).unref();
     },
-    onSessionEnd: (req, reason) => {
+    watchSession: (req) => {
       const ip = ips.get(req);
-      if (ip !== undefined && PROTOCOL_ERRORS.has(reason)) abuse.recordBadOutcome(ip, reason);
+      if (ip === undefined) return undefined;
+      return (reason) => {
+        if (PROTOCOL_ERRORS.has(reason)) abuse.recordBadOutcome(ip, reason);
+      };
     },
     admitRegister: async (uaid, channelID, userStored) => {
       let refusal;

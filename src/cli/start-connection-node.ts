@@ -57,9 +57,12 @@ export async function startConnectionNode(res: NodeResources): Promise<Connectio
   const guard = connectionGuard(res.abuse, logger);
   const service = createConnectionService({
     admitRegister: guard.admitRegister,
-    onSessionEnd: (req, reason) => {
-      guard.onSessionEnd(req, reason);
-      res.metrics?.sessionEnded(reason);
+    watchSession: (req) => {
+      const guardEnded = guard.watchSession(req);
+      return (reason) => {
+        guardEnded?.(reason);
+        res.metrics?.sessionEnded(reason);
+      };
     },
     ...(res.metrics ? { metrics: res.metrics } : {}),
     settings,

@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino, { type Logger } from 'pino';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { Settings } from '../config/settings.js';
 import type { MultiFernet } from '../crypto/fernet.js';
 import type { NodeRouter } from '../routing/node-router.js';
@@ -44,8 +44,12 @@ export interface ConnectionServiceDeps {
   clock?: Clock;
   /** Abuse controls on `register` (`ConnectionEnv.admitRegister`); absent: none. */
   admitRegister?: ConnectionEnv['admitRegister'];
-  /** Told of every session's end with its upgrade request and reason (the penalty box counts protocol errors). */
-  onSessionEnd?: (req: IncomingMessage, reason: string) => void;
+  /**
+   * Called with each accepted upgrade's request; the function it returns is told the session's end
+   * reason (the penalty box counts protocol errors). It must not keep `req`: an idle session would
+   * hold the whole request (headers and all) for its lifetime.
+   */
+  watchSession?: (req: IncomingMessage) => ((endReason: string) => void) | undefined;
   /** Session counters for Prometheus (src/admin); absent: none. */
   metrics?: ConnectionMetrics;
 }
@@ -100,15 +104,18 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (pathOf(req.url) !== '/') return refuse(socket, 404, 'Not Found');
     if (shuttingDown !== null) return refuse(socket, 503, 'Service Unavailable');
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const session = new Session(ws, socket, env);
-      sessions.add(session);
-      void session.finished.then(() => {
-        sessions.delete(session);
-        deps.onSessionEnd?.(req, session.endReason ?? 'unknown');
-      });
-      if (shuttingDown !== null) session.end('ServerShutdown');
+    wss.handleUpgrade(req, socket, head, (ws) => openSession(ws, socket, deps.watchSession?.(req)));
+  }
+
+  // Apart from handleUpgrade so that no closure of a live session keeps the upgrade request.
+  function openSession(ws: WebSocket, socket: Duplex, ended: ((endReason: string) => void) | undefined): void {
+    const session = new Session(ws, socket, env);
+    sessions.add(session);
+    void session.finished.then(() => {
+      sessions.delete(session);
+      ended?.(session.endReason ?? 'unknown');
     });
+    if (shuttingDown !== null) session.end('ServerShutdown');
   }
 
   async function drain(graceMs: number): Promise<void> {

@@ -160,6 +160,19 @@ describe('abuse controls on a running server', { timeout: 120_000 }, () => {
     await waitFor('the block to expire on node B', async () => (await postFrom('127.0.0.9', b.publicUrl + path)).status === 201 || (await sleep(1000)), 8000);
   });
 
+  it('WebSocket sessions ended by protocol errors count in the penalty box: the IP is then refused 403 before any socket', async () => {
+    for (let i = 0; i < 20; i++) {
+      const ws = new WebSocket(a.wsUrl, ['push-notification'], { localAddress: '127.0.0.11' });
+      await new Promise<void>((resolve, reject) => {
+        ws.once('open', () => ws.send('not a frame'));
+        ws.once('close', () => resolve());
+        ws.once('error', reject);
+      });
+    }
+    await waitFor('the protocol errors to block 127.0.0.11', async () => (await upgradeFrom('127.0.0.11', a.wsUrl)).status === 403, 5000);
+    assert.equal((await upgradeFrom('127.0.0.12', a.wsUrl)).status, 101, 'another IP connects');
+  });
+
   it('a bounded flood against one endpoint loses no message accepted with 201, while another user agent keeps receiving its own', async () => {
     const victim = await userAgent(a);
     const bystander = await userAgent(a);
