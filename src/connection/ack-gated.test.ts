@@ -125,6 +125,22 @@ describe('connection service: ack-gated delivery', () => {
     c.terminate();
   });
 
+  it('with the endpoint storing first (ack window 0), a storage check neither re-sends nor counts the messages in flight', async () => {
+    const { c, uaid, chid } = await subscribed();
+    const sent = Array.from({ length: 8 }, () => makeNotification(chid));
+    for (const n of sent) {
+      await h.store.saveMessage(uaid, n);
+      assert.equal(h.service.registry.push(uaid, { ...n, stored: true }), true);
+    }
+    const frames = await c.nextN(8);
+    assert.equal(h.service.registry.checkStorage(uaid), true);
+    assert.ok(await c.quiet(150), 'nothing sent twice');
+    assert.equal(c.closed, null, 'no UaidReset though 8 > msg_limit 5');
+    c.ack(frames);
+    await eventually('every stored copy to go', async () => (await h.store.countMessages(uaid)) === 0);
+    c.terminate();
+  });
+
   it('keeps the stored copy of a message in flight while the read pointer passes the messages around it', async () => {
     const { c, uaid, chid } = await subscribed();
     const before = makeNotification(chid);
