@@ -45,7 +45,7 @@ describe('HttpNodeRouter', () => {
       let body = '';
       req.on('data', (d: Buffer) => (body += d));
       req.on('end', () => {
-        const window = req.headers['herald-ack-window-ms'];
+        const window = req.headers['herald-ack-window-ms'] as string | undefined;
         seen.push({ method: req.method!, url: req.url!, auth: req.headers.authorization, type: req.headers['content-type'], ...(window ? { window } : {}), body });
         res.writeHead(status, delivery ? { 'herald-delivery': delivery } : {}).end(status === 200 ? '' : 'Client not available');
       });
