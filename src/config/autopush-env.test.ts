@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { joinUrl, readAutopushEnv } from './autopush-env.js';
 import { loadSettings, loadSettingsWithNotes, SettingsError } from './load-settings.js';
+import { defaultSettings } from './settings.js';
 
 const KEY_A = 'mqCGb8D-N7mqx6iWJov9wm70Us6kA9veeXdb8QUuzLQ=';
 const KEY_B = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
@@ -81,7 +82,7 @@ describe('AUTOCONNECT__ variables (herald connect)', () => {
 
   it('matches the prefix case-insensitively and treats empty values as unset', () => {
     assert.equal(loadSettings({}, { autoconnect__port: '9000', AUTOCONNECT__MSG_LIMIT: '' }, 'connect').port, 9000);
-    assert.equal(loadSettings({}, { AUTOCONNECT__MSG_LIMIT: '' }, 'connect').msgLimit, 150);
+    assert.equal(loadSettings({}, { AUTOCONNECT__MSG_LIMIT: '' }, 'connect').msgLimit, defaultSettings.msgLimit);
   });
 
   it('names the variable a bad value came from', () => {

@@ -29,6 +29,20 @@ describe('loadSettings', () => {
     assert.throws(() => loadSettings({ endpointUrl: 'ftp://x' }, {}), SettingsError);
   });
 
+  it('takes an ack window of 0 to 1000 ms, default 100, and msg-limit 0 (off) by default', () => {
+    assert.equal(loadSettings({}, {}).ackWindowMs, 100);
+    assert.equal(loadSettings({}, {}).msgLimit, 0);
+    assert.equal(loadSettings({ ackWindowMs: '0' }, {}).ackWindowMs, 0);
+    assert.equal(loadSettings({}, { HERALD_ACK_WINDOW_MS: '1000' }).ackWindowMs, 1000);
+    for (const bad of ['1001', '-1', '2.5', 'soon']) {
+      assert.throws(
+        () => loadSettings({ ackWindowMs: bad }, {}),
+        (e: unknown) => e instanceof SettingsError && /--ack-window-ms \(or HERALD_ACK_WINDOW_MS\)/.test(e.message),
+        bad,
+      );
+    }
+  });
+
   it('freezes the result', () => {
     assert.ok(Object.isFrozen(loadSettings({}, {})));
   });

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { readAutopushEnv, type SettingsRole } from './autopush-env.js';
 import { readConfigFile } from './config-file.js';
 import { RATE_LIMIT_FORMAT } from './rate-limit-format.js';
-import { defaultSettings, type Settings, type SettingsInput } from './settings.js';
+import { MAX_ACK_WINDOW_MS, defaultSettings, type Settings, type SettingsInput } from './settings.js';
 
 export type { SettingsInput } from './settings.js';
 export type { SettingsRole } from './autopush-env.js';
@@ -33,7 +33,8 @@ const schema = z.object({
   trackingKeys: z.array(z.string()),
   maxDataBytes: z.coerce.number().int().positive(),
   maxTtl: z.coerce.number().int().nonnegative(),
-  msgLimit: z.coerce.number().int().positive(),
+  msgLimit: z.coerce.number().int().nonnegative(),
+  ackWindowMs: z.coerce.number().int().min(0).max(MAX_ACK_WINDOW_MS),
   openHandshakeTimeout: seconds,
   autoPingInterval: seconds,
   autoPingTimeout: seconds,

@@ -24,8 +24,16 @@ export interface Settings {
   maxDataBytes: number;
   /** TTL values above this many seconds are clamped (autopush: 30 days). */
   maxTtl: number;
-  /** Stored messages sent in one storage check before the UAID is reset (autopush: 150). */
+  /**
+   * Stored messages that arrived while the UA was away, sent in one storage check before the UAID
+   * is reset (autopush: 150); 0: never reset, `maxStoredMessages` bounds the backlog instead.
+   */
   msgLimit: number;
+  /**
+   * Milliseconds an endpoint waits for a connected UA's ack before it stores the message and
+   * answers 201; 0: store every message before it goes live.
+   */
+  ackWindowMs: number;
   /** Seconds a new socket has to send `hello`. */
   openHandshakeTimeout: number;
   /** Seconds between WebSocket ping frames sent to idle user agents. */
@@ -142,6 +150,12 @@ export interface Settings {
   adminToken: string;
 }
 
+/**
+ * The longest ack window: the sender waits this long for its 201 at worst, and a router-port
+ * request (3 s timeout, `routing/http-node-router.ts`) must outlast it plus a storage write.
+ */
+export const MAX_ACK_WINDOW_MS = 1000;
+
 /** Raw values keyed like Settings, before validation; undefined means "not given". */
 export type SettingsInput = Partial<Record<keyof Settings, string | number | string[] | undefined>>;
 
@@ -154,7 +168,10 @@ export const defaultSettings: Readonly<Omit<Settings, 'endpointUrl' | 'cryptoKey
   trackingKeys: [],
   maxDataBytes: 5630,
   maxTtl: 30 * 24 * 60 * 60,
-  msgLimit: 150,
+  // Off: a reset wipes every subscription of the UA, and one sender could trigger it (issue 12);
+  // the stored-message maximum below bounds the backlog instead.
+  msgLimit: 0,
+  ackWindowMs: 100,
   openHandshakeTimeout: 5,
   autoPingInterval: 300,
   autoPingTimeout: 4,

@@ -3,7 +3,13 @@
  * guarantee"). Topic messages first (up to 11 a batch), then timestamp messages after the read
  * pointer (up to 10). The next batch is fetched only once every message of the current one is
  * acked; only then does the pointer move, so a disconnect mid-batch re-delivers the whole batch.
- * More than `msgLimit` messages in one check resets the uaid (close 1000 UaidReset).
+ * More than `msgLimit` messages in one check resets the uaid (close 1000 UaidReset), counting
+ * only those that arrived before this session's hello (the backlog of a UA that was away).
+ *
+ * Messages in flight on the live path (sent direct, not acked, yet stored: their ack window passed,
+ * or the endpoint stores first) are skipped: never sent twice, never counted. The pointer stops
+ * below the first of them, so their stored copy stays until their own ack deletes it; messages of
+ * the batch beyond it are deleted one by one on their ack, as topic messages are.
  */
 import { SessionError } from '../errors/session-error.js';
 import { isExpired, type StoredNotification } from '../protocol/notification.js';
@@ -20,7 +26,10 @@ export class StorageCheck {
   pointer: number;
   /** The current batch's messages not yet acked, by version. */
   readonly unacked = new Map<string, StoredNotification>();
-  /** Highest sort key of the current timestamp batch; written with `incrementStorage` when all are acked. */
+  /**
+   * Highest sort key the pointer may pass once the current timestamp batch is acked (written with
+   * `incrementStorage`); messages of the batch above it are deleted one by one on their ack.
+   */
   batchHighest: number | null = null;
   /** Messages sent in this check; reset when a fetch comes back empty. */
   sentFromStorage = 0;
@@ -45,7 +54,7 @@ export async function onStoredAck(client: IdentifiedClient, message: StoredNotif
   const { storage, uaid, env } = client;
   storage.unacked.delete(message.version);
   client.stats.storedAcked++;
-  if (message.topic !== null) await env.store.removeMessage(uaid, message.version);
+  if (message.topic !== null || !belowPointerTarget(storage, message)) await env.store.removeMessage(uaid, message.version);
   if (storage.unacked.size === 0) {
     await movePointer(client);
     await advance(client);
@@ -60,6 +69,11 @@ async function movePointer(client: IdentifiedClient): Promise<void> {
   storage.batchHighest = null;
 }
 
+/** A message of the current batch the pointer passes once the batch is acked (else deleted on its own). */
+function belowPointerTarget(storage: StorageCheck, m: StoredNotification): boolean {
+  return storage.batchHighest !== null && m.sortKey <= storage.batchHighest;
+}
+
 /** Fetch until there is something to send (then send it and wait for acks) or nothing is left. */
 async function advance(client: IdentifiedClient): Promise<void> {
   const { storage, env, uaid } = client;
@@ -70,20 +84,24 @@ async function advance(client: IdentifiedClient): Promise<void> {
       if (client.oldRecordVersion) await resetUaid(client);
       return;
     }
+    storage.batchHighest = batch.passable;
     const nowSec = Math.floor(env.clock.nowMs() / 1000);
     const live: StoredNotification[] = [];
     for (const m of batch.messages) {
       if (!isExpired(m, nowSec)) live.push(m);
-      else if (m.topic !== null) await env.store.removeMessage(uaid, m.version);
+      else if (m.topic !== null || !belowPointerTarget(storage, m)) await env.store.removeMessage(uaid, m.version);
     }
-    if (!batch.topic) storage.batchHighest = Math.max(...batch.messages.map((m) => m.sortKey));
     if (live.length === 0) {
       // Everything expired while stored: step over it and read on.
       await movePointer(client);
       continue;
     }
-    if (storage.sentFromStorage + live.length > env.settings.msgLimit) await resetUaid(client);
-    storage.sentFromStorage += live.length;
+    // Only the backlog of a UA that was away counts (to the second): what arrived later cannot reset it.
+    const helloSecond = Math.floor(client.connectedAt / 1000);
+    const backlog = live.filter((m) => m.timestamp <= helloSecond).length;
+    const { msgLimit } = env.settings;
+    if (msgLimit > 0 && storage.sentFromStorage + backlog > msgLimit) await resetUaid(client);
+    storage.sentFromStorage += backlog;
     client.stats.storedRetrieved += live.length;
     for (const m of live) {
       storage.unacked.set(m.version, m);
@@ -93,15 +111,41 @@ async function advance(client: IdentifiedClient): Promise<void> {
   }
 }
 
-async function fetchBatch(client: IdentifiedClient): Promise<{ topic: boolean; messages: StoredNotification[] } | null> {
-  const { storage, env, uaid } = client;
+interface Batch {
+  topic: boolean;
+  /** Not in flight on the live path, oldest first. */
+  messages: StoredNotification[];
+  /** Timestamp batch: the highest sort key below the first message in flight (null: none). */
+  passable: number | null;
+}
+
+/**
+ * The next batch, without the messages in flight on the live path. Each fetch reads that many
+ * more rows, so messages in flight never crowd out the ones to send.
+ */
+async function fetchBatch(client: IdentifiedClient): Promise<Batch | null> {
+  const { storage, env, uaid, unackedDirect } = client;
+  const inFlight = unackedDirect.size;
   if (storage.includeTopic) {
-    const topic = await env.store.fetchTopicMessages(uaid, TOPIC_BATCH);
-    if (topic.length > 0) return { topic: true, messages: topic };
+    const fetched = await env.store.fetchTopicMessages(uaid, TOPIC_BATCH + inFlight);
+    const topic = fetched.filter((m) => !unackedDirect.has(m.version)).slice(0, TOPIC_BATCH);
+    if (topic.length > 0) return { topic: true, messages: topic, passable: null };
     storage.includeTopic = false;
   }
-  const messages = await env.store.fetchTimestampMessages(uaid, storage.pointer, TIMESTAMP_BATCH);
-  return messages.length > 0 ? { topic: false, messages } : null;
+  const fetched = await env.store.fetchTimestampMessages(uaid, storage.pointer, TIMESTAMP_BATCH + inFlight);
+  const messages: StoredNotification[] = [];
+  let passable: number | null = null;
+  let pastInFlight = false;
+  for (const m of fetched) {
+    if (unackedDirect.has(m.version)) {
+      pastInFlight = true;
+      continue;
+    }
+    if (messages.length === TIMESTAMP_BATCH) break;
+    messages.push(m);
+    if (!pastInFlight) passable = m.sortKey;
+  }
+  return messages.length > 0 ? { topic: false, messages, passable } : null;
 }
 
 /** Too much backlog or an old record: delete the user so the UA comes back with a new uaid (§2.4). */

@@ -14,12 +14,16 @@ import { SessionStats } from './session-stats.js';
 import type { BroadcastSubscription } from './broadcasts/tracker.js';
 import type { ConnectionEnv, Outbox, ServerEvent } from './types.js';
 import { RecentlyAcked } from './nack.js';
+import { SenderWaits } from './sender-waits.js';
+import type { AckWaitOutcome } from '../routing/node-router.js';
 
 export interface IdentifiedInit {
   uaid: string;
   connectedAt: number;
   /** The router record read at hello, or null for a new uaid (not stored until its first register). */
   user: UserRecord | null;
+  /** Senders waiting for acks, owned by the session (which answers them when it ends). */
+  senders?: SenderWaits;
 }
 
 export class IdentifiedClient {
@@ -31,8 +35,13 @@ export class IdentifiedClient {
   readonly oldRecordVersion: boolean;
   /** Set when the uaid is being reset: nothing is saved for a deleted user. */
   resetting = false;
-  /** Direct notifications sent and not acked yet, by version (TTL 0 ones are never tracked). */
+  /**
+   * Direct notifications sent and not acked yet, by version (TTL 0 ones are never tracked). While
+   * here a message is in flight on the live path: the storage check neither re-sends nor counts it.
+   */
   readonly unackedDirect = new Map<string, Notification>();
+  /** Senders waiting for the ack of a direct notification (ack-gated delivery). */
+  readonly senders: SenderWaits;
   /** Acked in the last seconds, for a nack that follows its ack (Firefox does). */
   readonly recentlyAcked = new RecentlyAcked();
   readonly storage: StorageCheck;
@@ -53,6 +62,7 @@ export class IdentifiedClient {
     this.userStored = init.user !== null;
     this.oldRecordVersion = init.user !== null && !(init.user.recordVersion >= USER_RECORD_VERSION);
     this.storage = new StorageCheck(init.user?.currentTimestamp ?? 0);
+    this.senders = init.senders ?? new SenderWaits();
   }
 
   /** Right after the hello reply: an existing user gets its stored messages (§1.4). */
@@ -69,35 +79,60 @@ export class IdentifiedClient {
   }
 
   /**
+   * A sender's ack window passed (ack-gated delivery): store the unacked direct notification and
+   * mark it stored, so its ack deletes the copy and the end of the session does not save it
+   * again. `delivered` when it could not be stored (the endpoint then stores it) or is no longer
+   * tracked; the mark stays, so the endpoint's copy is the only one.
+   */
+  async storeUnacked(version: string): Promise<AckWaitOutcome> {
+    const n = this.unackedDirect.get(version);
+    if (n === undefined) return 'delivered';
+    if (n.stored) return 'stored';
+    this.unackedDirect.set(version, { ...n, stored: true });
+    try {
+      await this.env.store.saveMessage(this.uaid, n);
+      this.stats.directStorage++;
+      return 'stored';
+    } catch (err) {
+      this.env.logger.warn({ err }, 'could not store an unacked direct message; the endpoint stores it');
+      return 'delivered';
+    }
+  }
+
+  /**
    * The session is over. Unacked direct notifications (and those still queued, `undelivered`)
    * with a TTL go to storage so the next connection gets them (§1.4 "Disconnect with unACKed
    * direct messages"), and if the uaid has reconnected on another node meanwhile, that node is
    * nudged to check storage; then the router record stops pointing at this node, unless a newer
-   * connection already owns it. Never throws: failures are logged.
+   * connection already owns it. Never throws: failures are logged. Returns whether what was
+   * unacked is in storage now (false: reset, or the save failed).
    */
-  async finish(undelivered: readonly Notification[]): Promise<void> {
+  async finish(undelivered: readonly Notification[]): Promise<boolean> {
     const { store, logger, registry, nodeId, clock } = this.env;
-    if (this.resetting) return; // the user record and its messages are gone on purpose
+    if (this.resetting) return false; // the user record and its messages are gone on purpose
+    let saved = true;
     const nowSec = Math.floor(clock.nowMs() / 1000);
     // Messages the endpoint stored before routing them here are in storage already.
     const toSave = [...this.unackedDirect.values(), ...undelivered].filter((n) => !n.stored && n.ttl > 0 && !isExpired(n, nowSec));
     if (toSave.length > 0) {
       try {
         await store.saveMessages(this.uaid, toSave);
-        this.stats.directStorage = toSave.length;
+        this.stats.directStorage += toSave.length;
       } catch (err) {
+        saved = false;
         logger.error({ err, count: toSave.length }, 'could not save unacked direct messages');
       }
       // A newer session of this uaid, here or on another node, may have checked storage already.
       registry.current(this.uaid)?.deliver({ kind: 'check-storage' });
       await this.#nudgeNewNode();
     }
-    if (!this.userStored) return;
+    if (!this.userStored) return saved;
     try {
       await store.removeNodeId(this.uaid, nodeId, this.connectedAt);
     } catch (err) {
       logger.warn({ err }, 'could not clear the node id of a closed session');
     }
+    return saved;
   }
 
   /** The uaid now lives on another node (§1.4): `PUT {its node_id}/notif/{uaid}`. */

@@ -78,6 +78,8 @@ async function settle(client: IdentifiedClient, version: string, nowMs: number):
   if (direct !== undefined) {
     // Its copy replaces it; keeping the original (stored, or saved at disconnect) would deliver it twice.
     client.unackedDirect.delete(version);
+    // The UA received it (a nack follows the delivery): its sender is answered, the copy is stored below.
+    client.senders.settle(version, 'acked');
     if (direct.stored) await client.env.store.removeMessage(client.uaid, version);
     return direct;
   }

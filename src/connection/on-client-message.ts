@@ -96,7 +96,9 @@ async function ack(client: IdentifiedClient, updates: readonly AckUpdate[]): Pro
       client.unackedDirect.delete(u.version);
       client.recentlyAcked.add(direct, client.env.clock.nowMs());
       client.stats.directAcked++;
-      // The endpoint stored it before routing it here; delivered now, so it goes.
+      // Acked within its sender's window: the sender gets its 201, and nothing was stored.
+      client.senders.settle(u.version, 'acked');
+      // Stored before routing (ack window 0) or once its window passed; delivered now, so it goes.
       if (direct.stored) await client.env.store.removeMessage(client.uaid, direct.version);
     }
     const stored = client.storage.unacked.get(u.version);

@@ -1,7 +1,8 @@
 /**
  * Events from the server side for an identified UA (spec/autopush.md §1.3, §1.4): a direct
  * notification from an endpoint (`PUT /push`), or a nudge to re-check storage (`PUT /notif`).
- * Direct notifications go out at once, even while a stored batch is outstanding.
+ * Direct notifications go out at once, even while a stored batch is outstanding, unless the UA
+ * already has that very message unacked (sent from storage, or routed twice).
  */
 import type { IdentifiedClient } from './identified.js';
 import { runStorageCheck } from './check-storage.js';
@@ -12,6 +13,7 @@ export async function onServerEvent(client: IdentifiedClient, event: ServerEvent
   switch (event.kind) {
     case 'notification': {
       const n = event.notification;
+      if (client.unackedDirect.has(n.version) || client.storage.unacked.has(n.version)) return;
       // TTL 0 means "now or never": it is neither tracked nor ever stored (§6).
       if (n.ttl > 0) client.unackedDirect.set(n.version, n);
       client.out.send(toNotificationFrame(n));

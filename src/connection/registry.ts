@@ -1,12 +1,13 @@
 /**
  * The live sessions of this node, by uaid (spec/autopush.md §1.3 "Connection-node side", §2.7).
- * Routers reach user agents only through `LocalDelivery`: `push` queues a notification, and
- * `checkStorage` a storage re-check, on the session's bounded queue; false means "not here or
- * busy", and the endpoint then stores the message. `disconnect` is the takeover of a uaid by a
+ * Routers reach user agents only through `LocalDelivery`: `push` queues a notification (and
+ * `pushAwaitingAck` one whose sender waits for the ack), and `checkStorage` a storage re-check, on
+ * the session's bounded queue; false means "not here or busy", and the endpoint then stores the
+ * message. `disconnect` is the takeover of a uaid by a
  * newer connection on another node (beyond autopush).
  */
 import type { Notification } from '../protocol/notification.js';
-import type { LocalDelivery } from '../routing/node-router.js';
+import type { AckWaitOutcome, LocalDelivery } from '../routing/node-router.js';
 import type { RegisteredSession, SessionDirectory } from './types.js';
 
 interface Entry {
@@ -39,6 +40,14 @@ export class ClientRegistry implements LocalDelivery, SessionDirectory {
 
   push(uaid: string, notification: Notification): boolean {
     return this.#sessions.get(uaid)?.session.deliver({ kind: 'notification', notification }) ?? false;
+  }
+
+  pushAwaitingAck(uaid: string, notification: Notification, windowMs: number): Promise<AckWaitOutcome> {
+    const session = this.#sessions.get(uaid)?.session;
+    if (session === undefined) return Promise.resolve('not-connected');
+    return new Promise((resolve) => {
+      if (!session.deliver({ kind: 'notification', notification, waiter: { windowMs, settle: resolve } })) resolve('not-connected');
+    });
   }
 
   checkStorage(uaid: string): boolean {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import type { Notification } from '../protocol/notification.js';
-import type { LocalDelivery } from '../routing/node-router.js';
+import type { AckWaitOutcome, LocalDelivery } from '../routing/node-router.js';
 import { RouterKey } from '../routing/router-key.js';
 import { buildRouterPort } from './router-port.js';
 
@@ -25,6 +25,13 @@ class FakeRegistry implements LocalDelivery {
     if (!this.connected.has(uaid)) return false;
     this.pushed.push([uaid, notification]);
     return true;
+  }
+  waited: Array<[string, Notification, number]> = [];
+  waitOutcome: AckWaitOutcome = 'acked';
+  async pushAwaitingAck(uaid: string, notification: Notification, windowMs: number): Promise<AckWaitOutcome> {
+    if (!this.connected.has(uaid)) return 'not-connected';
+    this.waited.push([uaid, notification, windowMs]);
+    return this.waitOutcome;
   }
   checkStorage(uaid: string): boolean {
     if (!this.connected.has(uaid)) return false;
@@ -67,6 +74,30 @@ describe('router port', () => {
     const res = await put(`/push/${UAID}`, { ...n, reliability_id: 'ignored' });
     assert.equal(res.statusCode, 200);
     assert.deepEqual(registry.pushed, [[UAID, n]]);
+  });
+
+  it('waits for the outcome of a push with Herald-Ack-Window-Ms and names it in Herald-Delivery', async () => {
+    registry.connected.set(UAID, 1000);
+    for (const outcome of ['acked', 'stored', 'delivered'] as const) {
+      registry.waited.length = 0;
+      registry.waitOutcome = outcome;
+      const res = await put(`/push/${UAID}`, n, { ...auth, 'herald-ack-window-ms': '80' });
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.headers['herald-delivery'], outcome);
+      assert.deepEqual(registry.waited, [[UAID, n, 80]]);
+    }
+    const away = await put(`/push/${'e'.repeat(32)}`, n, { ...auth, 'herald-ack-window-ms': '80' });
+    assert.equal(away.statusCode, 404);
+  });
+
+  it('refuses an ack window that is not 1 to 1000 ms, or on a TTL-0 or stored message, with 400', async () => {
+    registry.waited.length = 0;
+    for (const w of ['0', '1001', '-5', '1.5', 'soon', '']) {
+      assert.equal((await put(`/push/${UAID}`, n, { ...auth, 'herald-ack-window-ms': w })).statusCode, 400, `window ${w}`);
+    }
+    assert.equal((await put(`/push/${UAID}`, { ...n, ttl: 0 }, { ...auth, 'herald-ack-window-ms': '80' })).statusCode, 400);
+    assert.equal((await put(`/push/${UAID}`, { ...n, stored: true }, { ...auth, 'herald-ack-window-ms': '80' })).statusCode, 400);
+    assert.deepEqual(registry.waited, []);
   });
 
   it('answers 404 "Client not available" for a uaid not connected here', async () => {

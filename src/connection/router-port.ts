@@ -3,7 +3,10 @@
  * side"): how endpoint nodes, and other connection nodes, reach the user agents held here.
  *
  * - `PUT /push/{uaid}`, body a notification (`routing/transport-notification.ts`): queued for
- *   the live session → 200, else 404 "Client not available".
+ *   the live session → 200, else 404 "Client not available". Beyond autopush, with
+ *   `Herald-Ack-Window-Ms` (ack-gated delivery, docs/architecture.md) the 200 waits for the UA's
+ *   ack or, after that many milliseconds, for the session to store the message, and
+ *   `Herald-Delivery` says which (`acked`, `stored`, or `delivered`: not stored, the caller stores).
  * - `PUT /notif/{uaid}`: the session re-checks storage → 200, else 404.
  * - `DELETE /notif/{uaid}/{connectedAt}` (beyond autopush, as the Python server had it): a newer
  *   connection of the uaid took over on another node; an older session here closes → 200, else 404.
@@ -18,6 +21,8 @@ import { defaultSettings } from '../config/settings.js';
 import { LogThrottle } from '../common/log-throttle.js';
 import type { LocalDelivery } from '../routing/node-router.js';
 import type { RouterKey } from '../routing/router-key.js';
+import { ACK_WINDOW_HEADER, DELIVERY_HEADER } from '../routing/ack-wait-headers.js';
+import { MAX_ACK_WINDOW_MS } from '../config/settings.js';
 import { TransportError, UAID, parseTransportNotification } from '../routing/transport-notification.js';
 
 export interface RouterPortDeps {
@@ -40,6 +45,7 @@ const ENVELOPE_BYTES = 16 * 1024;
 const CONNECTED_AT = /^\d{1,15}$/;
 /** One warning per this much time for requests without the key: a scan must not flood the log. */
 const UNAUTHORIZED_LOG_INTERVAL_MS = 10_000;
+const WINDOW_MS = /^\d{1,4}$/;
 
 type UaidParams = { uaid: string };
 
@@ -84,7 +90,14 @@ export function buildRouterPort(deps: RouterPortDeps): FastifyInstance {
       if (err instanceof TransportError) return badRequest(reply, err.message);
       throw err;
     }
-    return answer(reply, delivery.push(req.params.uaid, notification));
+    const windowHeader = req.headers[ACK_WINDOW_HEADER];
+    if (windowHeader === undefined) return answer(reply, delivery.push(req.params.uaid, notification));
+    const windowMs = typeof windowHeader === 'string' && WINDOW_MS.test(windowHeader) ? Number(windowHeader) : NaN;
+    if (!(windowMs > 0 && windowMs <= MAX_ACK_WINDOW_MS)) return badRequest(reply, `${ACK_WINDOW_HEADER}: must be 1 to ${MAX_ACK_WINDOW_MS} milliseconds`);
+    if (notification.ttl === 0 || notification.stored) return badRequest(reply, `${ACK_WINDOW_HEADER}: only for a message with a TTL that is not stored yet`);
+    const outcome = await delivery.pushAwaitingAck(req.params.uaid, notification, windowMs);
+    if (outcome === 'not-connected') return answer(reply, false);
+    return reply.code(200).header(DELIVERY_HEADER, outcome).send();
   });
 
   app.put<{ Params: UaidParams }>('/notif/:uaid', async (req, reply) => {

@@ -11,7 +11,8 @@
  *
  * Closing: the server sends the close frame, then drops TCP itself, because Firefox never answers
  * a close frame. Whatever the reason, a closed session saves its unacked direct messages (and
- * those still queued) before `finished` resolves.
+ * those still queued) before `finished` resolves, then answers the senders still waiting for an
+ * ack (ack-gated delivery: `sender-waits.ts`).
  */
 import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
@@ -22,6 +23,7 @@ import type { Notification } from '../protocol/notification.js';
 import type { IdentifiedClient } from './identified.js';
 import { Keepalive } from './keepalive.js';
 import { SessionStats, logSessionEnd } from './session-stats.js';
+import { SenderWaits } from './sender-waits.js';
 import { acceptHello } from './unidentified.js';
 import { sendChangedBroadcasts } from './broadcasts/session-broadcasts.js';
 import type { ConnectionEnv, RegisteredSession, ServerEvent } from './types.js';
@@ -52,6 +54,8 @@ export class Session implements RegisteredSession {
   #endReason: string | null = null;
   /** Queued notifications the session ended before sending; saved with the unacked ones. */
   readonly #undelivered: Notification[] = [];
+  /** Senders waiting for the UA's ack of their message, by version. */
+  readonly #senders = new SenderWaits();
   /** Resolves once the session has closed and saved what it must. */
   readonly finished: Promise<void>;
   #resolveFinished!: () => void;
@@ -111,6 +115,11 @@ export class Session implements RegisteredSession {
     // A UA that does not read is busy: routers then store instead of queueing.
     if (this.#ws.bufferedAmount > this.#env.settings.maxUnsentBytes) return false;
     this.#pendingServer++;
+    if (event.kind === 'notification' && event.waiter !== undefined) {
+      const { version } = event.notification;
+      // The window runs from queueing, so a busy queue does not make the sender wait longer.
+      this.#senders.add(version, event.waiter, () => this.#run(() => this.#windowPassed(version)));
+    }
     this.#run(async () => {
       this.#pendingServer--;
       if (this.#endReason !== null || this.#client === null) {
@@ -120,6 +129,14 @@ export class Session implements RegisteredSession {
       await this.#client.onServerEvent(event);
     });
     return true;
+  }
+
+  /** No ack within a sender's window: store the message, then answer the sender. */
+  async #windowPassed(version: string): Promise<void> {
+    const client = this.#client;
+    // Acked meanwhile, or the session is ending (`#finish` answers once it has saved).
+    if (!this.#senders.has(version) || client === null || this.#endReason !== null) return;
+    this.#senders.settle(version, await client.storeUnacked(version));
   }
 
   #onMessage(data: WebSocket.RawData, isBinary: boolean): void {
@@ -143,7 +160,7 @@ export class Session implements RegisteredSession {
   }
 
   async #hello(frame: ClientFrame): Promise<void> {
-    const client = await acceptHello(this.#env, frame, { send: (f) => this.#send(f) }, this);
+    const client = await acceptHello(this.#env, frame, { send: (f) => this.#send(f) }, this, this.#senders);
     this.#client = client;
     if (this.#endReason !== null) {
       // Ghosted or shut down while the hello was in flight: leave the registry again.
@@ -211,15 +228,18 @@ export class Session implements RegisteredSession {
 
   async #finish(): Promise<void> {
     const client = this.#client;
+    let saved = false;
     try {
       if (client !== null) {
         this.#env.registry.unregister(client.uaid, this);
-        await client.finish(this.#undelivered);
+        saved = await client.finish(this.#undelivered);
       }
       const { logger, clock } = this.#env;
       const stats = client?.stats ?? new SessionStats();
       logSessionEnd(logger, client?.uaid ?? null, stats, this.#endReason ?? 'unknown', clock.nowMs() - this.#startedAt, this.#peakUnsent);
     } finally {
+      // Saved with the rest, or (not saved) the endpoint stores them itself.
+      this.#senders.settleAll(saved ? 'stored' : 'not-connected');
       this.#resolveFinished();
     }
   }

@@ -10,6 +10,7 @@ import type { ServerFrame } from '../protocol/frames.js';
 import type { NodeRouter } from '../routing/node-router.js';
 import type { BroadcastTracker } from './broadcasts/tracker.js';
 import type { ConnectionMetrics } from './metrics.js';
+import type { AckWaiter } from './sender-waits.js';
 import type { Store } from '../storage/store.js';
 
 export interface Clock {
@@ -45,8 +46,11 @@ export interface ConnectionEnv {
   readonly admitRegister?: (uaid: string, channelID: string, userStored: boolean) => Promise<413 | 429 | null>;
 }
 
-/** What a session receives from the server side through the registry's bounded queue (§1.3). */
-export type ServerEvent = { kind: 'notification'; notification: Notification } | { kind: 'check-storage' };
+/**
+ * What a session receives from the server side through the registry's bounded queue (§1.3). A
+ * notification with a `waiter` has a sender waiting for the UA's ack (ack-gated delivery).
+ */
+export type ServerEvent = { kind: 'notification'; notification: Notification; waiter?: AckWaiter } | { kind: 'check-storage' };
 
 /** A live, identified session as the registry sees it. */
 export interface RegisteredSession {

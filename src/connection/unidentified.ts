@@ -16,6 +16,7 @@ import type { ClientFrame, HelloReply } from '../protocol/frames.js';
 import { IdentifiedClient } from './identified.js';
 import { openBroadcasts } from './broadcasts/session-broadcasts.js';
 import type { ConnectionEnv, Outbox, RegisteredSession } from './types.js';
+import type { SenderWaits } from './sender-waits.js';
 
 /**
  * Handle the first frame. On success the client is registered under its uaid (ghosting an older
@@ -29,6 +30,7 @@ export async function acceptHello(
   frame: ClientFrame,
   out: Outbox,
   session: RegisteredSession,
+  senders: SenderWaits,
 ): Promise<IdentifiedClient> {
   if (frame.messageType !== 'hello') throw new SessionError('NoHello');
   const connectedAt = env.nextConnectedAt();
@@ -37,7 +39,7 @@ export async function acceptHello(
     throw new SessionError('AlreadyConnected');
   }
   const uaid = user?.uaid ?? randomUUID().replace(/-/g, '');
-  const client = new IdentifiedClient(env, out, { uaid, connectedAt, user });
+  const client = new IdentifiedClient(env, out, { uaid, connectedAt, user, senders });
   env.registry.register(uaid, session, connectedAt);
   if (user?.nodeId != null && user.nodeId !== env.nodeId) takeOver(env, user.nodeId, uaid, connectedAt);
   // Megaphone (§2.8): subscribe to the hello's broadcasts; `{}` without a broadcast source.

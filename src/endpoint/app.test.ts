@@ -28,12 +28,12 @@ const NODE = 'http://node-a:8081';
 
 /** Records every call; answers with the configured outcomes. */
 class FakeRouter implements NodeRouter {
-  pushes: Array<{ nodeId: string; uaid: string; notification: Notification }> = [];
+  pushes: Array<{ nodeId: string; uaid: string; notification: Notification; ackWindowMs?: number }> = [];
   notifies: Array<{ nodeId: string; uaid: string }> = [];
   pushOutcome: RouteOutcome = 'delivered';
   notifyOutcome: RouteOutcome = 'delivered';
-  async push(nodeId: string, uaid: string, notification: Notification): Promise<RouteOutcome> {
-    this.pushes.push({ nodeId, uaid, notification });
+  async push(nodeId: string, uaid: string, notification: Notification, ackWindowMs?: number): Promise<RouteOutcome> {
+    this.pushes.push({ nodeId, uaid, notification, ...(ackWindowMs !== undefined ? { ackWindowMs } : {}) });
     return this.pushOutcome;
   }
   async notify(nodeId: string, uaid: string): Promise<RouteOutcome> {
@@ -214,14 +214,45 @@ describe('POST /wpush: success', () => {
 });
 
 describe('POST /wpush: delivery policy (§1.3)', () => {
-  it('stores the message first, then hands it, marked stored, to the node holding the UA', async () => {
+  it('hands the message to the node holding the UA with the ack window and stores nothing once acked', async () => {
     const sub = await subscribe({ nodeId: NODE });
+    router.pushOutcome = 'acked';
     const res = await post(sub.path, { TTL: '60', 'Content-Encoding': 'aes128gcm' }, 'hi');
     assert.equal(res.statusCode, 201);
     assert.equal(router.pushes.length, 1);
     assert.equal(router.pushes[0]?.nodeId, NODE);
     assert.equal(router.pushes[0]?.uaid, sub.uaid);
+    assert.equal(router.pushes[0]?.ackWindowMs, settings.ackWindowMs);
     assert.equal(router.pushes[0]?.notification.data, Buffer.from('hi').toString('base64url'));
+    assert.equal(router.pushes[0]?.notification.stored, undefined);
+    assert.equal(router.notifies.length, 0);
+    assert.equal((await storedMessages(sub.uaid)).length, 0, 'acked in the window: never stored');
+  });
+
+  it('leaves storing to the node that stored the message once its window passed', async () => {
+    const sub = await subscribe({ nodeId: NODE });
+    router.pushOutcome = 'stored';
+    assert.equal((await post(sub.path, { TTL: '60' })).statusCode, 201);
+    assert.equal((await storedMessages(sub.uaid)).length, 0, 'the fake node stored nothing, and the endpoint did not either');
+    assert.equal(router.notifies.length, 0);
+  });
+
+  it('stores the message itself when the node sent it but could not store it, without a nudge', async () => {
+    const sub = await subscribe({ nodeId: NODE });
+    router.pushOutcome = 'delivered';
+    assert.equal((await post(sub.path, { TTL: '60' })).statusCode, 201);
+    assert.equal((await storedMessages(sub.uaid)).length, 1);
+    assert.equal(router.notifies.length, 0, 'the UA has the message on its socket already');
+  });
+
+  it('with ack-window-ms 0, stores the message first, then hands it, marked stored, to the node holding the UA', async () => {
+    await app.close();
+    app = buildEndpointApp({ settings: { ...settings, ackWindowMs: 0 }, store, router, cipher, logger: false });
+    const sub = await subscribe({ nodeId: NODE });
+    const res = await post(sub.path, { TTL: '60', 'Content-Encoding': 'aes128gcm' }, 'hi');
+    assert.equal(res.statusCode, 201);
+    assert.equal(router.pushes.length, 1);
+    assert.equal(router.pushes[0]?.ackWindowMs, undefined, 'no waiting for the ack');
     assert.equal(router.pushes[0]?.notification.stored, true, 'the connection deletes the stored copy on ack');
     assert.equal(router.notifies.length, 0);
     // Kept until the UA acks, so a crash of the connection node loses nothing.
@@ -233,6 +264,7 @@ describe('POST /wpush: delivery policy (§1.3)', () => {
     assert.equal((await post(sub.path, { TTL: '0' })).statusCode, 201);
     assert.equal(router.pushes.length, 1);
     assert.equal(router.pushes[0]?.notification.stored, undefined);
+    assert.equal(router.pushes[0]?.ackWindowMs, undefined, 'now or never: no ack to wait for');
     assert.equal((await storedMessages(sub.uaid)).length, 0);
   });
 

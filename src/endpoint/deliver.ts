@@ -1,10 +1,16 @@
 /**
  * The delivery policy for a WebPush user (spec/autopush.md §1.3), here and nowhere else:
- * check the subscription, store the message, then hand it to the UA's live socket, else nudge
- * the node that holds the UA. Unlike autopush (live first, store on failure), every message with
- * a TTL is stored before it goes live, so a 201 survives a crash of the connection node; the
- * connection deletes the stored copy when the UA acks. A TTL-0 message only ever goes live, and
- * RFC 8030 §5.2 lets us drop it when that fails.
+ * check the subscription, then hand the message to the UA's live socket, else store it and nudge
+ * the node that holds the UA. A TTL-0 message only ever goes live, and RFC 8030 §5.2 lets us drop
+ * it when that fails.
+ *
+ * Ack-gated durability (docs/architecture.md "Ack-gated delivery"), beyond autopush (which answers
+ * once the message is queued and keeps unacked live messages only in memory): for a connected UA
+ * the 201 waits for its ack, or, once `ackWindowMs` passes without one, for the connection node to
+ * store the message (it deletes the copy on a later ack). A node that does not answer, or a UA
+ * that is not connected, gets the message stored here at once. So a 201 always means "acked or
+ * stored", also when the connection node dies, and a promptly acked message never touches
+ * storage. With `ackWindowMs` 0 every message with a TTL is stored before it goes live.
  */
 import { ApiError } from '../errors/api-error.js';
 import type { Notification } from '../protocol/notification.js';
@@ -24,6 +30,8 @@ export interface DeliveryLog {
 export interface DeliveryDeps {
   store: Store;
   router: NodeRouter;
+  /** Milliseconds to wait for a connected UA's ack before storing; 0: store first (settings `ackWindowMs`). */
+  ackWindowMs: number;
   log?: DeliveryLog;
 }
 
@@ -65,9 +73,9 @@ async function forgetNode(deps: DeliveryDeps, uaid: string, nodeId: string, conn
 }
 
 /** Hand the notification to the node named in the record; clear the node id if it is gone. */
-async function pushLive(deps: DeliveryDeps, uaid: string, user: UserRecord, notification: Notification): Promise<RouteOutcome> {
+async function pushLive(deps: DeliveryDeps, uaid: string, user: UserRecord, notification: Notification, ackWindowMs?: number): Promise<RouteOutcome> {
   const nodeId = user.nodeId!;
-  const outcome = await route(deps, () => deps.router.push(nodeId, uaid, notification));
+  const outcome = await route(deps, () => deps.router.push(nodeId, uaid, notification, ackWindowMs));
   if (outcome === 'unreachable') await forgetNode(deps, uaid, nodeId, user.connectedAt);
   return outcome;
 }
@@ -97,10 +105,24 @@ export async function deliver(deps: DeliveryDeps, uaid: string, notification: No
     return 'dropped';
   }
 
-  // Stored first, then handed to the live socket: a connection node that dies before the UA
-  // acks loses nothing (beyond autopush, which keeps unacked live messages only in memory).
-  await stored(deps, 'saveMessage', () => store.saveMessage(uaid, notification));
-  if (user.nodeId !== null && (await pushLive(deps, uaid, user, { ...notification, stored: true })) === 'delivered') return 'direct';
+  if (deps.ackWindowMs > 0) {
+    if (user.nodeId !== null) {
+      const outcome = await pushLive(deps, uaid, user, notification, deps.ackWindowMs);
+      if (outcome === 'acked') return 'direct';
+      if (outcome === 'stored') return 'stored';
+      if (outcome === 'delivered') {
+        // On the socket, unacked and not stored by its node: stored here; the node deletes it on ack.
+        await stored(deps, 'saveMessage', () => store.saveMessage(uaid, notification));
+        return 'stored';
+      }
+    }
+    await stored(deps, 'saveMessage', () => store.saveMessage(uaid, notification));
+  } else {
+    // Stored first, then handed to the live socket: a connection node that dies before the UA
+    // acks loses nothing.
+    await stored(deps, 'saveMessage', () => store.saveMessage(uaid, notification));
+    if (user.nodeId !== null && (await pushLive(deps, uaid, user, { ...notification, stored: true })) === 'delivered') return 'direct';
+  }
 
   // Re-read: the UA may have connected and finished its storage check while we were saving,
   // in which case only a nudge makes it look again.

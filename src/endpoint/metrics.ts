@@ -10,7 +10,7 @@ export interface EndpointMetrics {
   /**
    * A push was accepted with 201: how it ended, the sender's VAPID public key (base64url, for the
    * top senders) or null when unsigned, and the seconds from request start to that outcome (for
-   * `direct`, until the message was queued on the user agent's socket).
+   * `direct`, until the user agent acked it, or, with ack window 0 or TTL 0, until it was queued).
    */
   pushAccepted(outcome: DeliveryOutcome, vapidKey: string | null, seconds: number): void;
 }

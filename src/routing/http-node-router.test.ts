@@ -21,6 +21,7 @@ interface Seen {
   url: string;
   auth: string | undefined;
   type: string | undefined;
+  window?: string;
   body: string;
 }
 
@@ -33,6 +34,7 @@ async function listen(server: Server | ReturnType<typeof createTcpServer>): Prom
 describe('HttpNodeRouter', () => {
   const seen: Seen[] = [];
   let status = 200;
+  let delivery: string | undefined;
   let connections = 0;
   let server: Server;
   let nodeId: string;
@@ -43,8 +45,9 @@ describe('HttpNodeRouter', () => {
       let body = '';
       req.on('data', (d: Buffer) => (body += d));
       req.on('end', () => {
-        seen.push({ method: req.method!, url: req.url!, auth: req.headers.authorization, type: req.headers['content-type'], body });
-        res.writeHead(status).end(status === 200 ? '' : 'Client not available');
+        const window = req.headers['herald-ack-window-ms'] as string | undefined;
+        seen.push({ method: req.method!, url: req.url!, auth: req.headers.authorization, type: req.headers['content-type'], ...(window ? { window } : {}), body });
+        res.writeHead(status, delivery ? { 'herald-delivery': delivery } : {}).end(status === 200 ? '' : 'Client not available');
       });
     });
     server.on('connection', () => connections++);
@@ -61,6 +64,17 @@ describe('HttpNodeRouter', () => {
     status = 200;
     assert.equal(await router.push(nodeId, UAID, n), 'delivered');
     assert.deepEqual(seen, [{ method: 'PUT', url: `/push/${UAID}`, auth: 'Bearer test-key', type: 'application/json', body: JSON.stringify(n) }]);
+  });
+
+  it('asks the node to wait for the ack with Herald-Ack-Window-Ms and reads the outcome from Herald-Delivery', async () => {
+    status = 200;
+    for (const [header, outcome] of [['acked', 'acked'], ['stored', 'stored'], [undefined, 'delivered'], ['nonsense', 'delivered']] as const) {
+      seen.length = 0;
+      delivery = header;
+      assert.equal(await router.push(nodeId, UAID, n, 80), outcome, `Herald-Delivery ${header}`);
+      assert.equal(seen[0]?.window, '80');
+    }
+    delivery = undefined;
   });
 
   it('PUTs /notif/{uaid} and DELETEs /notif/{uaid}/{connectedAt}', async () => {

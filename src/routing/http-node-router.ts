@@ -1,7 +1,9 @@
 /**
  * Reaching other connection nodes over their router port (spec/autopush.md §1.3): `PUT
  * {nodeId}/push/{uaid}`, `PUT {nodeId}/notif/{uaid}` and, beyond autopush, `DELETE
- * {nodeId}/notif/{uaid}/{connectedAt}` (takeover), each with the shared router key.
+ * {nodeId}/notif/{uaid}/{connectedAt}` (takeover), each with the shared router key. A push that
+ * waits for the ack (ack-gated delivery) says so in `Herald-Ack-Window-Ms`; the node answers 200
+ * once the UA acked it or the node stored it, and says which in `Herald-Delivery`.
  *
  * Timeouts are autoendpoint's: 1 s to connect, 3 s for the whole request. Sockets are kept alive
  * per node; a request that fails on a reused socket the peer had just closed is retried once on a
@@ -10,6 +12,7 @@
 import { Agent, request, type ClientRequest } from 'node:http';
 import type { Notification } from '../protocol/notification.js';
 import type { NodeRouter, RouteOutcome } from './node-router.js';
+import { ACK_WINDOW_HEADER, DELIVERY_HEADER } from './ack-wait-headers.js';
 import type { RouterKey } from './router-key.js';
 
 export interface HttpNodeRouterOptions {
@@ -43,8 +46,9 @@ export class HttpNodeRouter implements NodeRouter {
     this.#logger = opts.logger;
   }
 
-  push(nodeId: string, uaid: string, notification: Notification): Promise<RouteOutcome> {
-    return this.#call(nodeId, 'PUT', `/push/${uaid}`, JSON.stringify(notification));
+  push(nodeId: string, uaid: string, notification: Notification, ackWindowMs?: number): Promise<RouteOutcome> {
+    const extra = ackWindowMs !== undefined && ackWindowMs > 0 ? { [ACK_WINDOW_HEADER]: String(ackWindowMs) } : undefined;
+    return this.#call(nodeId, 'PUT', `/push/${uaid}`, JSON.stringify(notification), extra);
   }
 
   notify(nodeId: string, uaid: string): Promise<RouteOutcome> {
@@ -60,17 +64,18 @@ export class HttpNodeRouter implements NodeRouter {
     this.#agent.destroy();
   }
 
-  async #call(nodeId: string, method: string, path: string, body?: string): Promise<RouteOutcome> {
+  async #call(nodeId: string, method: string, path: string, body?: string, extraHeaders?: Record<string, string>): Promise<RouteOutcome> {
     const target = parseNodeId(nodeId);
     if (target === null) {
       this.#logger?.warn({ nodeId }, 'router record names a node id that is not an http:// URL');
       return 'unreachable';
     }
     for (let attempt = 0; ; attempt++) {
-      const result = await this.#once(target, method, path, body);
-      if (typeof result === 'number') {
-        if (result === 401) this.#logger?.warn({ nodeId }, 'node refused our router key: give every node the same crypto keys or --router-key');
-        return result === 200 ? 'delivered' : 'not-connected';
+      const result = await this.#once(target, method, path, body, extraHeaders);
+      if ('status' in result) {
+        if (result.status === 401) this.#logger?.warn({ nodeId }, 'node refused our router key: give every node the same crypto keys or --router-key');
+        if (result.status !== 200) return 'not-connected';
+        return result.delivery === 'acked' || result.delivery === 'stored' ? result.delivery : 'delivered';
       }
       const { err, reused } = result;
       const code = (err as NodeJS.ErrnoException).code;
@@ -80,10 +85,16 @@ export class HttpNodeRouter implements NodeRouter {
     }
   }
 
-  /** One request: its status, or the transport error and whether it ran on a reused socket. */
-  #once(target: NodeTarget, method: string, path: string, body: string | undefined): Promise<number | { err: Error; reused: boolean }> {
+  /** One request: its status (and `Herald-Delivery`), or the transport error and whether it ran on a reused socket. */
+  #once(
+    target: NodeTarget,
+    method: string,
+    path: string,
+    body: string | undefined,
+    extraHeaders: Record<string, string> | undefined,
+  ): Promise<Answer | { err: Error; reused: boolean }> {
     return new Promise((resolve) => {
-      const headers: Record<string, string | number> = { authorization: this.#key.header };
+      const headers: Record<string, string | number> = { ...extraHeaders, authorization: this.#key.header };
       if (body !== undefined) {
         headers['content-type'] = 'application/json';
         headers['content-length'] = Buffer.byteLength(body);
@@ -91,7 +102,7 @@ export class HttpNodeRouter implements NodeRouter {
       let req: ClientRequest;
       let connectTimer: NodeJS.Timeout | undefined;
       const requestTimer = setTimeout(() => req.destroy(new RouterTimeout(`no answer within ${this.#requestTimeoutMs} ms`)), this.#requestTimeoutMs);
-      const settle = (value: number | { err: Error; reused: boolean }) => {
+      const settle = (value: Answer | { err: Error; reused: boolean }) => {
         clearTimeout(requestTimer);
         clearTimeout(connectTimer);
         resolve(value);
@@ -106,12 +117,18 @@ export class HttpNodeRouter implements NodeRouter {
         // Drain the (tiny) body so the socket goes back to the pool.
         res.resume();
         res.on('error', () => {});
-        settle(res.statusCode ?? 0);
+        const delivery = res.headers[DELIVERY_HEADER];
+        settle({ status: res.statusCode ?? 0, delivery: typeof delivery === 'string' ? delivery : undefined });
       });
       req.on('error', (err) => settle({ err, reused: req.reusedSocket }));
       req.end(body);
     });
   }
+}
+
+interface Answer {
+  status: number;
+  delivery: string | undefined;
 }
 
 interface NodeTarget {

@@ -14,6 +14,10 @@ class Local implements LocalDelivery {
     this.calls.push(`push ${uaid}`);
     return this.accept;
   }
+  async pushAwaitingAck(uaid: string, _n: Notification, windowMs: number) {
+    this.calls.push(`push ${uaid} waiting ${windowMs} ms`);
+    return this.accept ? ('acked' as const) : ('not-connected' as const);
+  }
   checkStorage(uaid: string) {
     this.calls.push(`notif ${uaid}`);
     return this.accept;
@@ -26,8 +30,8 @@ class Local implements LocalDelivery {
 
 class Remote implements NodeRouter {
   calls: string[] = [];
-  async push(node: string, uaid: string): Promise<RouteOutcome> {
-    this.calls.push(`push ${node} ${uaid}`);
+  async push(node: string, uaid: string, _n: Notification, ackWindowMs?: number): Promise<RouteOutcome> {
+    this.calls.push(`push ${node} ${uaid}${ackWindowMs === undefined ? '' : ` waiting ${ackWindowMs} ms`}`);
     return 'delivered';
   }
   async notify(node: string, uaid: string): Promise<RouteOutcome> {
@@ -62,6 +66,16 @@ describe('LocalRouter', () => {
     assert.equal(await r.disconnect('http://other:8081', 'u', 7), 'unreachable');
     assert.deepEqual(remote.calls, ['push http://other:8081 u', 'notif http://other:8081 u', 'disconnect http://other:8081 u 7']);
     assert.deepEqual(local.calls, []);
+  });
+
+  it('passes the ack window to the local registry and to the remote router', async () => {
+    const local = new Local(true);
+    const remote = new Remote();
+    const r = new LocalRouter('http://me:8081', local, remote);
+    assert.equal(await r.push('http://me:8081', 'u', n, 80), 'acked');
+    assert.equal(await r.push('http://other:8081', 'u', n, 80), 'delivered');
+    assert.deepEqual(local.calls, ['push u waiting 80 ms']);
+    assert.deepEqual(remote.calls, ['push http://other:8081 u waiting 80 ms']);
   });
 
   it('counts other nodes as unreachable without a remote router', async () => {

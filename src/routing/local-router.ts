@@ -15,9 +15,12 @@ export class LocalRouter implements NodeRouter {
     private readonly remote?: NodeRouter,
   ) {}
 
-  async push(nodeId: string, uaid: string, notification: Notification): Promise<RouteOutcome> {
-    if (nodeId === this.localNodeId) return answer(this.local.push(uaid, notification));
-    return this.remote ? this.remote.push(nodeId, uaid, notification) : 'unreachable';
+  async push(nodeId: string, uaid: string, notification: Notification, ackWindowMs?: number): Promise<RouteOutcome> {
+    if (nodeId === this.localNodeId) {
+      if (ackWindowMs !== undefined && ackWindowMs > 0) return this.local.pushAwaitingAck(uaid, notification, ackWindowMs);
+      return answer(this.local.push(uaid, notification));
+    }
+    return this.remote ? this.remote.push(nodeId, uaid, notification, ackWindowMs) : 'unreachable';
   }
 
   async notify(nodeId: string, uaid: string): Promise<RouteOutcome> {

@@ -6,15 +6,27 @@
 import type { Notification } from '../protocol/notification.js';
 
 /**
- * - `delivered`: the node accepted it for the live socket (HTTP 200 on the router port);
+ * - `delivered`: the node accepted it for the live socket (HTTP 200 on the router port) and,
+ *   for a push that waits for the ack, neither saw an ack nor stored it: the caller stores it, and
+ *   the node deletes that copy on a later ack;
+ * - `acked`: (a push that waits for the ack) the UA acked it within the window; nothing stored;
+ * - `stored`: (a push that waits for the ack) no ack within the window, or the UA left: the node
+ *   stored it, and deletes it on a later ack;
  * - `not-connected`: the node answered but does not hold the UA, or its queue is full;
  * - `unreachable`: connect error or timeout; the caller clears the stale `nodeId`.
  */
-export type RouteOutcome = 'delivered' | 'not-connected' | 'unreachable';
+export type RouteOutcome = 'delivered' | 'acked' | 'stored' | 'not-connected' | 'unreachable';
+
+/** What a node answers to a push that waits for the ack (see `RouteOutcome`). */
+export type AckWaitOutcome = 'acked' | 'stored' | 'delivered' | 'not-connected';
 
 export interface NodeRouter {
-  /** Hand one notification to the UA's live socket on `nodeId` (`PUT /push/{uaid}`). */
-  push(nodeId: string, uaid: string, notification: Notification): Promise<RouteOutcome>;
+  /**
+   * Hand one notification to the UA's live socket on `nodeId` (`PUT /push/{uaid}`). With
+   * `ackWindowMs` (ack-gated delivery, docs/architecture.md), the answer waits for the UA's ack
+   * or, once that many milliseconds pass without one, for the node to store the message.
+   */
+  push(nodeId: string, uaid: string, notification: Notification, ackWindowMs?: number): Promise<RouteOutcome>;
   /** Ask `nodeId` to re-check storage for `uaid` (`PUT /notif/{uaid}`). */
   notify(nodeId: string, uaid: string): Promise<RouteOutcome>;
   /**
@@ -32,6 +44,13 @@ export interface NodeRouter {
 export interface LocalDelivery {
   /** Queue a notification for the live session of `uaid`; false if none or its queue is full. */
   push(uaid: string, notification: Notification): boolean;
+  /**
+   * Queue a notification (TTL > 0, not stored) and settle once the UA acks it (`acked`), or once
+   * `windowMs` pass or the session ends without an ack and the session stored it (`stored`), or
+   * its store write failed (`delivered`: the caller stores it). `not-connected`: no session, or its
+   * queue is full; nothing was sent.
+   */
+  pushAwaitingAck(uaid: string, notification: Notification, windowMs: number): Promise<AckWaitOutcome>;
   /** Ask the live session of `uaid` to check storage; false if none. */
   checkStorage(uaid: string): boolean;
   /** Close the session of `uaid` if it connected before `connectedAt`; false if none was closed. */
