@@ -11,7 +11,7 @@
  * The methods are async per the contract. Reads and rare writes run synchronously (better-sqlite3
  * is synchronous, and each statement takes microseconds); the writes of every push and ack
  * (save, delete, read pointer, hello) are group-committed: those of one event-loop turn share one
- * transaction (group-commit.ts).
+ * transaction (group-commit.ts). WAL checkpoints run on a worker thread (wal-checkpointer.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -21,6 +21,7 @@ import { toNotification, toUserRecord, type MessageRow, type RouterRow } from '.
 import { StoreBusyError, UnknownUserError, USER_RECORD_VERSION, type NewUser, type Store, type UserRecord } from '../store.js';
 import { GroupCommit } from './group-commit.js';
 import { migrate } from './migrations.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 
 export interface SqliteStoreOptions {
   /** Router records unseen for longer than this count as absent (autopush: 60 days). */
@@ -56,6 +57,9 @@ export class SqliteStore implements Store {
   readonly #sql: Statements;
   readonly #tx: Transactions;
   readonly #group: GroupCommit;
+  /** Runs the WAL checkpoints on a worker thread (null in memory). */
+  readonly #checkpointer: WalCheckpointer | null;
+  #closing: Promise<void> | undefined;
 
   /** Prefer `openSqliteStore`; this takes ownership of `db` and migrates it. */
   constructor(db: Database.Database, opts: SqliteStoreOptions = {}) {
@@ -76,6 +80,7 @@ export class SqliteStore implements Store {
     this.#sql = prepare(db);
     this.#tx = transactions(db, this.#sql, { now: this.#now, routerTtlMs: this.#routerTtlMs });
     this.#group = new GroupCommit(db, mapError);
+    this.#checkpointer = WalCheckpointer.start(db);
   }
 
   addUser(user: NewUser): Promise<boolean> {
@@ -186,12 +191,13 @@ export class SqliteStore implements Store {
   }
 
   close(): Promise<void> {
-    if (!this.#closed) {
+    return (this.#closing ??= (async () => {
       this.#group.flush();
       this.#closed = true;
+      // The writer closes last, so its close checkpoints what is left and removes the WAL.
+      await this.#checkpointer?.close();
       this.#db.close();
-    }
-    return Promise.resolve();
+    })());
   }
 
   #nowSeconds(): number {
