@@ -27,13 +27,19 @@ export interface BenchOptions {
   out: string;
   /** throughput: add a profiled Herald run (`--cpu-prof`) and summarise it. */
   profile: boolean;
-  /** latency: skip the saturation probe and use this many messages/s as 100 %. */
+  /** latency, two-senders: skip the saturation probe and use this many messages/s as 100 %. */
   saturation?: number;
+  /** two-senders: sender processes (each with its own VAPID key and keep-alive sockets). */
+  senders?: number;
+  /** two-senders: every sender walks the endpoints in the same order, or each in its own shuffle. */
+  order: 'same' | 'shuffled';
+  /** two-senders: the TTL header of every push. */
+  ttl?: number;
   /** Whole-run time limit in seconds; everything is killed after it. */
   timeout: number;
 }
 
-export const USAGE = `usage: npm run bench -- <idle|throughput|latency|storage|endpoint> [options]
+export const USAGE = `usage: npm run bench -- <idle|throughput|latency|two-senders|storage|endpoint> [options]
   --smoke               tiny run (seconds), for CI
   --n 10000,19000       idle: connections per step; storage/endpoint: user agents
   --m 50                storage: messages per user agent
@@ -44,7 +50,10 @@ export const USAGE = `usage: npm run bench -- <idle|throughput|latency|storage|e
   --db DSN|postgres|redis  Herald's storage: a DSN, or a throw-away PostgreSQL/Redis server
                         (default: a fresh SQLite file per run)
   --herald dist|src     run Herald compiled (default; rebuilt when stale) or from src via tsx
-  --saturation N        latency: msgs/s taken as 100 % instead of measuring it
+  --saturation N        latency, two-senders: msgs/s taken as 100 % instead of measuring it
+  --senders 2           two-senders: sender processes (--sockets each, a VAPID key each)
+  --order same|shuffled two-senders: target order of the senders (default same)
+  --ttl 60              two-senders: TTL of every push
   --profile             throughput: one extra Herald run under --cpu-prof, summarised
   --out DIR             where results go (default bench/results)
   --timeout 900         give up (and kill everything) after this many seconds`;
@@ -75,12 +84,16 @@ export function parseOptions(argv: string[], defaultOut: string): BenchOptions {
       out: { type: 'string' },
       profile: { type: 'boolean', default: false },
       saturation: { type: 'string' },
+      senders: { type: 'string' },
+      order: { type: 'string', default: 'same' },
+      ttl: { type: 'string' },
       timeout: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help || positionals.length !== 1) throw new Error(USAGE);
   if (values.herald !== 'dist' && values.herald !== 'src') throw new Error('--herald must be dist or src');
+  if (values.order !== 'same' && values.order !== 'shuffled') throw new Error('--order must be same or shuffled');
   const smoke = values.smoke ?? false;
   return {
     scenario: positionals[0]!,
@@ -98,6 +111,9 @@ export function parseOptions(argv: string[], defaultOut: string): BenchOptions {
     out: values.out ?? defaultOut,
     profile: values.profile ?? false,
     saturation: num(values.saturation, 'saturation'),
+    senders: num(values.senders, 'senders'),
+    order: values.order,
+    ttl: num(values.ttl, 'ttl'),
     timeout: num(values.timeout, 'timeout') ?? (smoke ? 120 : 900),
   };
 }

@@ -15,6 +15,19 @@ export const CLK_TCK = (() => {
   }
 })();
 
+/**
+ * Seconds the process's main thread (the event loop) has spent runnable but waiting for a CPU
+ * (field 2 of /proc/<pid>/schedstat); 0 when unavailable. On a shared machine this shows how much
+ * of a latency figure is the scheduler's, not the server's.
+ */
+export function runQueueWaitSeconds(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
+  } catch {
+    return 0;
+  }
+}
+
 /** Resident set size in KiB (`VmRSS` of /proc/<pid>/status); 0 when the process is gone. */
 export function rssKb(pid: number): number {
   try {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { kebab } from '../../src/config/load-settings.js';
 import { buildChildren, buildDir, rootDir } from './build.js';
 import { Child } from './children.js';
-import { childPids, cpuSeconds, rssKb } from './proc.js';
+import { childPids, cpuSeconds, rssKb, runQueueWaitSeconds } from './proc.js';
 
 export interface MemoryReading {
   rssKb: number;
@@ -29,6 +29,8 @@ export interface ServerHandle {
   memory(gc: boolean): Promise<MemoryReading>;
   /** CPU seconds (user + system) used so far. */
   cpu(): number;
+  /** Seconds its main thread has waited for a CPU so far (0 where unknown). */
+  cpuWait(): number;
   stop(): Promise<void>;
   output(): string;
 }
@@ -54,6 +56,7 @@ function nodeHandle(name: string, child: Child, port: number): ServerHandle {
       return { rssKb: rssKb(child.pid), heapUsedKb: (m.heapUsed ?? 0) / 1024, externalKb: (m.external ?? 0) / 1024 };
     },
     cpu: () => cpuSeconds(child.pid),
+    cpuWait: () => runQueueWaitSeconds(child.pid),
     stop: () => child.stop(),
     output: () => child.output(),
   };
@@ -157,6 +160,7 @@ export async function startHeraldWorkers(ctx: ServerContext, workers: number): P
     wsUrl: `ws://127.0.0.1:${port}/`,
     memory: async () => ({ rssKb: all().reduce((sum, pid) => sum + rssKb(pid), 0) }),
     cpu: () => all().reduce((sum, pid) => sum + cpuSeconds(pid), 0),
+    cpuWait: () => 0,
     stop: () => child.stop(30_000),
     output: () => child.output(),
   };
@@ -243,6 +247,7 @@ export async function startMosquitto(ctx: ServerContext): Promise<ServerHandle |
     wsUrl: `ws://127.0.0.1:${port}/`,
     memory: async () => ({ rssKb: rssKb(child.pid) }),
     cpu: () => cpuSeconds(child.pid),
+    cpuWait: () => runQueueWaitSeconds(child.pid),
     stop: () => child.stop(5000),
     output: () => child.output(),
   };

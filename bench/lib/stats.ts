@@ -20,6 +20,7 @@ export function percentileSorted(sorted: ArrayLike<number>, p: number): number {
 export interface LatencySummary {
   count: number;
   p50: number;
+  p90: number;
   p99: number;
   p999: number;
   max: number;
@@ -30,6 +31,7 @@ export function summariseLatency(samples: readonly number[]): LatencySummary {
   return {
     count: sorted.length,
     p50: percentileSorted(sorted, 50),
+    p90: percentileSorted(sorted, 90),
     p99: percentileSorted(sorted, 99),
     p999: percentileSorted(sorted, 99.9),
     max: sorted.length ? sorted[sorted.length - 1]! : NaN,

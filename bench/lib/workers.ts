@@ -28,21 +28,32 @@ export interface WorkerCounters {
   statuses: Record<string, number>;
 }
 
-export class Workers {
-  private constructor(readonly list: Child[]) {}
+/** 127.0.0.2-127.0.0.20, for scenarios that spread client sockets wider. */
+export const WIDE_SOURCE_ADDRESSES = Array.from({ length: 19 }, (_, i) => `127.0.0.${i + 2}`);
 
-  static async start(n: number): Promise<Workers> {
+export class Workers {
+  private constructor(
+    readonly list: Child[],
+    private readonly addresses: readonly string[],
+  ) {}
+
+  /**
+   * Start `n` worker processes named `<name>-<i>`; `firstId` keeps their user-agent ids apart from
+   * another group's, and `addresses` are the source addresses shared out among them.
+   */
+  static async start(n: number, opts: { name?: string; firstId?: number; addresses?: readonly string[] } = {}): Promise<Workers> {
     buildChildren();
+    const { name = 'worker', firstId = 0, addresses = SOURCE_ADDRESSES } = opts;
     const list = Array.from(
       { length: n },
       (_, i) =>
-        new Child(`worker-${i}`, process.execPath, [join(buildDir, 'load/worker.js')], {
+        new Child(`${name}-${i}`, process.execPath, [join(buildDir, 'load/worker.js')], {
           cwd: rootDir,
-          env: { ...process.env, BENCH_WORKER_ID: String(i) },
+          env: { ...process.env, BENCH_WORKER_ID: String(firstId + i) },
         }),
     );
     await Promise.all(list.map((w) => w.ready(30_000)));
-    return new Workers(list);
+    return new Workers(list, addresses);
   }
 
   get size(): number {
@@ -52,8 +63,9 @@ export class Workers {
   /** The source addresses worker `i` uses (a disjoint share when there are enough). */
   sources(i: number): string[] {
     const n = this.list.length;
-    if (n >= SOURCE_ADDRESSES.length) return [SOURCE_ADDRESSES[i % SOURCE_ADDRESSES.length]!];
-    return SOURCE_ADDRESSES.filter((_, k) => k % n === i);
+    const all = this.addresses;
+    if (n >= all.length) return [all[i % all.length]!];
+    return all.filter((_, k) => k % n === i);
   }
 
   /** Run `op` on every worker; `args(i)` gives each its arguments. */

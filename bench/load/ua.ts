@@ -6,8 +6,8 @@
  *   floor  the bare `ws` server: sends the same hello and register frames, expects no reply.
  *   mqtt   mosquitto: subprotocol `mqtt`, a hand-written MQTT 3.1.1 CONNECT, held after CONNACK.
  *
- * Bodies sent by the bench carry their send time (a float64, performance.now() of the sending
- * process) in their first 8 bytes, so a notification's latency is read from its `data` alone.
+ * Bodies sent by the bench carry their send time (a float64: epoch milliseconds at sub-millisecond
+ * resolution, on the sending process's clock) in their first 8 bytes, so a notification's latency is read from its `data` alone.
  */
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';

@@ -1,10 +1,12 @@
 /**
  * One load-generator process (several run side by side, each under the open-file limit). It
- * holds user agents, and sends pushes to its own user agents' endpoints, so a notification's
- * latency is measured against a send time taken on the same clock. The orchestrator drives it
- * over IPC (see servers/child-ipc.ts) and polls `counters` for progress.
+ * holds user agents, and sends pushes to its own user agents' endpoints, or to endpoints it is
+ * given (a sender-only process, as in the two-senders scenario). Send times are stamped on the
+ * wall clock at sub-millisecond resolution (`now()`), so a notification sent by one process and
+ * received by another is timed as well as one that stays in a single process. The orchestrator
+ * drives it over IPC (see servers/child-ipc.ts) and polls `counters` for progress.
  *
- * Ops: connect, disconnect, send, stop-send, counters, record, samples (and stats, stop).
+ * Ops: connect, disconnect, endpoints, send, stop-send, counters, record, samples (and stats, stop).
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -13,6 +15,9 @@ import { HttpPool } from './http-pool.js';
 import { Ua, type UaMode } from './ua.js';
 
 const workerId = Number(process.env.BENCH_WORKER_ID ?? '0');
+
+/** Milliseconds since the epoch with performance.now()'s resolution; comparable across processes. */
+const now = () => performance.timeOrigin + performance.now();
 
 const counters = {
   connected: 0,
@@ -37,7 +42,7 @@ const events = {
   notification(stamp: number) {
     counters.received++;
     counters.lastReceiptAt = Date.now();
-    if (receipts !== null && Number.isFinite(stamp)) receipts.push(performance.now() - stamp);
+    if (receipts !== null && Number.isFinite(stamp)) receipts.push(now() - stamp);
   },
   lost() {
     counters.lost++;
@@ -110,6 +115,10 @@ interface SendArgs {
   bodyBytes: number;
   /** The `Authorization` header (VAPID), precomputed by the orchestrator. */
   authorization: string;
+  /** Endpoints to POST to, in this order; default this process's own user agents'. */
+  targets?: string[];
+  /** Open mode: the epoch ms at which the schedule starts (the sockets and requests are ready before). */
+  startAt?: number;
 }
 
 let sender: { stop(): void; pool: HttpPool } | null = null;
@@ -125,7 +134,7 @@ function bodyTemplate(bytes: number): Buffer {
 
 async function sendOp(a: SendArgs) {
   if (sender) throw new Error('already sending');
-  const targets = uas.filter((u) => u.endpoint !== null).map((u) => new URL(u.endpoint!));
+  const targets = (a.targets ?? uas.filter((u) => u.endpoint !== null).map((u) => u.endpoint!)).map((e) => new URL(e));
   if (targets.length === 0) throw new Error('no endpoints to send to');
   const { hostname, port } = targets[0]!;
   const heads = targets.map((t) =>
@@ -146,7 +155,8 @@ async function sendOp(a: SendArgs) {
       counters.failed++;
       statuses[status] = (statuses[status] ?? 0) + 1;
     }
-    if (responses !== null && a.mode === 'closed') responses.push(performance.now() - stamp);
+    // Closed loop: from the write; open loop: from the scheduled send time.
+    if (responses !== null) responses.push(now() - stamp);
   };
 
   let timer: NodeJS.Timeout | undefined;
@@ -155,7 +165,7 @@ async function sendOp(a: SendArgs) {
       if (!running || issued >= total) return;
       const head = heads[issued++ % heads.length]!;
       counters.sent++;
-      pool.post(head, performance.now(), (status, stamp) => {
+      pool.post(head, now(), (status, stamp) => {
         finish(status, stamp);
         issue();
       });
@@ -165,9 +175,9 @@ async function sendOp(a: SendArgs) {
     // Open loop: the k-th request is due at t0 + k/rate whatever happened to the others, and its
     // latency counts from that moment (no coordinated omission).
     const rate = a.rate ?? 0;
-    const t0 = performance.now();
-    timer = setInterval(() => {
-      const due = Math.floor(((performance.now() - t0) * rate) / 1000);
+    const t0 = Math.max(now(), a.startAt ?? 0);
+    const tick = () => {
+      const due = Math.floor(((now() - t0) * rate) / 1000);
       while (issued < due) {
         issued++;
         if (pool.queued > 100_000) {
@@ -177,7 +187,13 @@ async function sendOp(a: SendArgs) {
         counters.sent++;
         pool.post(heads[issued % heads.length]!, t0 + (issued * 1000) / rate, finish);
       }
-    }, 1);
+    };
+    const begin = () => {
+      if (running) timer = setInterval(tick, 1);
+    };
+    const wait = t0 - now();
+    if (wait > 0) timer = setTimeout(begin, wait);
+    else begin();
   }
   sender = {
     pool,
@@ -211,6 +227,7 @@ serveChild({
     disconnect: (a) => disconnectOp(a as { forget?: boolean }),
     send: (a) => sendOp(a as unknown as SendArgs),
     'stop-send': () => stopSendOp(),
+    endpoints: (a) => ({ endpoints: uas.map((u) => u.endpoint).filter((e): e is string => e !== null && e.startsWith(String(a.prefix))) }),
     counters: () => ({
       ...counters,
       statuses,

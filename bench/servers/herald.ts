@@ -42,6 +42,9 @@ const settings = loadSettings({
   port,
   db,
   endpointUrl: `http://127.0.0.1:${port}`,
+  // Its own router port, on loopback: two bench runs (or a bench and a test) may run side by side.
+  routerPort: 0,
+  routerHost: '127.0.0.1',
   logLevel: 'warn',
   ...extra,
 });

@@ -36,14 +36,14 @@ function runBench(scenario: string, out: string): Promise<Run> {
   });
 }
 
-describe('bench smoke runs', { timeout: 6 * (RUN_TIMEOUT_S + 20) * 1000 }, () => {
+describe('bench smoke runs', { timeout: 7 * (RUN_TIMEOUT_S + 20) * 1000 }, () => {
   let out: string;
   before(() => {
     out = mkdtempSync(join(tmpdir(), 'herald-bench-smoke-'));
   });
   after(() => rmSync(out, { recursive: true, force: true }));
 
-  for (const scenario of ['idle', 'throughput', 'latency', 'storage', 'endpoint']) {
+  for (const scenario of ['idle', 'throughput', 'latency', 'two-senders', 'storage', 'endpoint']) {
     it(`${scenario} prints its summary table and writes its JSON and plot`, async () => {
       const { code, output } = await runBench(scenario, out);
       assert.equal(code, 0, `npm run bench -- ${scenario} --smoke failed:\n${output}`);

@@ -11,7 +11,7 @@
  * The methods are async per the contract. Reads and rare writes run synchronously (better-sqlite3
  * is synchronous, and each statement takes microseconds); the writes of every push and ack
  * (save, delete, read pointer, hello) are group-committed: those of one event-loop turn share one
- * transaction (group-commit.ts).
+ * transaction (group-commit.ts). WAL checkpoints run on a worker thread (wal-checkpointer.ts).
  */
 import Database from 'better-sqlite3';
 import type { Notification, StoredNotification } from '../../protocol/notification.js';
@@ -20,6 +20,7 @@ import { StoreBusyError, UnknownUserError, USER_RECORD_VERSION, type NewUser, ty
 import { GroupCommit } from './group-commit.js';
 import { migrate } from './migrations.js';
 import { preparePrivateDatabaseFile } from './private-file.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 
 export interface SqliteStoreOptions {
   /** Router records unseen for longer than this count as absent (autopush: 60 days). */
@@ -55,6 +56,9 @@ export class SqliteStore implements Store {
   readonly #sql: Statements;
   readonly #tx: Transactions;
   readonly #group: GroupCommit;
+  /** Runs the WAL checkpoints on a worker thread (null in memory). */
+  readonly #checkpointer: WalCheckpointer | null;
+  #closing: Promise<void> | undefined;
 
   /** Prefer `openSqliteStore`; this takes ownership of `db` and migrates it. */
   constructor(db: Database.Database, opts: SqliteStoreOptions = {}) {
@@ -75,6 +79,7 @@ export class SqliteStore implements Store {
     this.#sql = prepare(db);
     this.#tx = transactions(db, this.#sql, { now: this.#now, routerTtlMs: this.#routerTtlMs });
     this.#group = new GroupCommit(db, mapError);
+    this.#checkpointer = WalCheckpointer.start(db);
   }
 
   addUser(user: NewUser): Promise<boolean> {
@@ -185,12 +190,13 @@ export class SqliteStore implements Store {
   }
 
   close(): Promise<void> {
-    if (!this.#closed) {
+    return (this.#closing ??= (async () => {
       this.#group.flush();
       this.#closed = true;
+      // The writer closes last, so its close checkpoints what is left and removes the WAL.
+      await this.#checkpointer?.close();
       this.#db.close();
-    }
-    return Promise.resolve();
+    })());
   }
 
   #nowSeconds(): number {
