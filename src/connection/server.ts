@@ -15,6 +15,7 @@ import type { NodeRouter } from '../routing/node-router.js';
 import type { Store } from '../storage/store.js';
 import type { BroadcastTracker } from './broadcasts/tracker.js';
 import type { ConnectionMetrics } from './metrics.js';
+import { LivenessTimers } from './liveness.js';
 import { ClientRegistry } from './registry.js';
 import { Session } from './session.js';
 import type { Clock, ConnectionEnv } from './types.js';
@@ -87,6 +88,7 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
     ...(deps.broadcasts ? { broadcasts: deps.broadcasts } : {}),
     ...(deps.admitRegister ? { admitRegister: deps.admitRegister } : {}),
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    liveness: new LivenessTimers(settings),
     // Two hellos in the same millisecond must still order: update_user compares connectedAt.
     nextConnectedAt: () => (lastConnectedAt = Math.max(clock.nowMs(), lastConnectedAt + 1)),
   };

@@ -21,7 +21,7 @@ import { parseClientFrame } from '../protocol/parse-frame.js';
 import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
 import type { Notification } from '../protocol/notification.js';
 import type { IdentifiedClient } from './identified.js';
-import { Keepalive } from './keepalive.js';
+import { Liveness, type LivenessOwner } from './liveness.js';
 import { SessionStats, logSessionEnd } from './session-stats.js';
 import { SenderWaits } from './sender-waits.js';
 import { acceptHello } from './unidentified.js';
@@ -33,13 +33,12 @@ const CLOSE_LINGER_MS = 100;
 /** Client frames waiting behind a slow handler before the socket stops being read. */
 const MAX_PENDING_CLIENT_FRAMES = 32;
 
-export class Session implements RegisteredSession {
+export class Session implements RegisteredSession, LivenessOwner {
   readonly #ws: WebSocket;
   readonly #socket: Duplex;
   readonly #env: ConnectionEnv;
   readonly #startedAt: number;
-  readonly #keepalive: Keepalive;
-  #handshakeTimer: NodeJS.Timeout | undefined;
+  readonly #liveness: Liveness;
   #firstFrameSeen = false;
   #client: IdentifiedClient | null = null;
   /** Every event runs after the previous one settled. */
@@ -66,18 +65,9 @@ export class Session implements RegisteredSession {
     this.#env = env;
     this.#startedAt = env.clock.nowMs();
     this.finished = new Promise((resolve) => (this.#resolveFinished = resolve));
-    const { settings } = env;
-    this.#handshakeTimer = setTimeout(() => this.end('HandshakeTimeout'), settings.openHandshakeTimeout * 1000);
-    this.#keepalive = new Keepalive(
-      settings.autoPingInterval * 1000,
-      settings.autoPingTimeout * 1000,
-      () => this.#ws.readyState === WebSocket.OPEN && this.#ws.ping(),
-      () => this.end('PongTimeout'),
-      // Megaphone (§2.8): a changed broadcast goes out in place of the ping.
-      () => sendChangedBroadcasts(this.#client),
-    );
+    this.#liveness = new Liveness(this, env.liveness);
     ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
-    ws.on('pong', () => this.#keepalive.pong());
+    ws.on('pong', () => this.#liveness.pong());
     ws.on('error', (err) => {
       // ws has already sent its own close frame (1002, 1007, 1009...); drop TCP as for ours.
       env.logger.debug({ err }, 'websocket protocol error');
@@ -103,6 +93,16 @@ export class Session implements RegisteredSession {
     if (this.#ws.readyState === WebSocket.OPEN) this.#ws.close(sessionCloseCodes[kind], kind);
     this.#dropSoon();
     this.#beginEnd(kind);
+  }
+
+  /** A WebSocket ping frame (Liveness). */
+  ping(): void {
+    if (this.#ws.readyState === WebSocket.OPEN) this.#ws.ping();
+  }
+
+  /** Megaphone (docs/compatibility.md): a changed broadcast goes out in place of a ping. */
+  sendInsteadOfPing(): boolean {
+    return sendChangedBroadcasts(this.#client);
   }
 
   ghost(): void {
@@ -141,8 +141,7 @@ export class Session implements RegisteredSession {
 
   #onMessage(data: WebSocket.RawData, isBinary: boolean): void {
     if (this.#endReason !== null) return;
-    this.#keepalive.activity();
-    clearTimeout(this.#handshakeTimer);
+    this.#liveness.frame();
     const first = !this.#firstFrameSeen;
     this.#firstFrameSeen = true;
     if (++this.#pendingClient > MAX_PENDING_CLIENT_FRAMES) this.#ws.pause();
@@ -218,9 +217,8 @@ export class Session implements RegisteredSession {
   #beginEnd(reason: string): void {
     if (this.#endReason !== null) return;
     this.#endReason = reason;
-    clearTimeout(this.#handshakeTimer);
     clearTimeout(this.#stallTimer);
-    this.#keepalive.stop();
+    this.#liveness.stop();
     // From now on routers see "not connected" and store instead.
     if (this.#client !== null) this.#env.registry.unregister(this.#client.uaid, this);
     this.#chain = this.#chain.then(() => this.#finish());

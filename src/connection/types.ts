@@ -12,6 +12,7 @@ import type { BroadcastTracker } from './broadcasts/tracker.js';
 import type { ConnectionMetrics } from './metrics.js';
 import type { AckWaiter } from './sender-waits.js';
 import type { Store } from '../storage/store.js';
+import type { LivenessTimers } from './liveness.js';
 
 export interface Clock {
   nowMs(): number;
@@ -35,6 +36,8 @@ export interface ConnectionEnv {
   readonly router?: NodeRouter;
   /** Megaphone broadcast versions (§2.8); absent: no broadcast source is configured. */
   readonly broadcasts?: BroadcastTracker;
+  /** Handshake and ping deadlines, on one timer for all sessions. */
+  readonly liveness: LivenessTimers;
   /** A `connected_at` for a new hello: now in ms, strictly increasing within this process. */
   nextConnectedAt(): number;
   /** Where the session counters are reported (src/admin); absent: nowhere. */
