@@ -15,6 +15,7 @@ import { SessionError } from '../errors/session-error.js';
 import { isExpired, type StoredNotification } from '../protocol/notification.js';
 import type { IdentifiedClient } from './identified.js';
 import { toNotificationFrame } from './notification-frame.js';
+import { LazyMap } from '../common/lazy-map.js';
 
 const TOPIC_BATCH = 11;
 const TIMESTAMP_BATCH = 10;
@@ -25,7 +26,7 @@ export class StorageCheck {
   /** Timestamp messages are read after this sort key: `current_timestamp`, then each acked batch's highest. */
   pointer: number;
   /** The current batch's messages not yet acked, by version. */
-  readonly unacked = new Map<string, StoredNotification>();
+  readonly unacked = new LazyMap<string, StoredNotification>();
   /**
    * Highest sort key the pointer may pass once the current timestamp batch is acked (written with
    * `incrementStorage`); messages of the batch above it are deleted one by one on their ack.

@@ -16,6 +16,7 @@ import type { ConnectionEnv, Outbox, ServerEvent } from './types.js';
 import { RecentlyAcked } from './nack.js';
 import { SenderWaits } from './sender-waits.js';
 import type { AckWaitOutcome } from '../routing/node-router.js';
+import { LazyMap } from '../common/lazy-map.js';
 
 export interface IdentifiedInit {
   uaid: string;
@@ -39,7 +40,7 @@ export class IdentifiedClient {
    * Direct notifications sent and not acked yet, by version (TTL 0 ones are never tracked). While
    * here a message is in flight on the live path: the storage check neither re-sends nor counts it.
    */
-  readonly unackedDirect = new Map<string, Notification>();
+  readonly unackedDirect = new LazyMap<string, Notification>();
   /** Senders waiting for the ack of a direct notification (ack-gated delivery). */
   readonly senders: SenderWaits;
   /** Acked in the last seconds, for a nack that follows its ack (Firefox does). */

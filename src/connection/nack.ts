@@ -10,6 +10,7 @@ import { makeMessageId, parseMessageId } from '../crypto/message-id.js';
 import { isExpired, type Notification, type StoredNotification } from '../protocol/notification.js';
 import { onStoredAck } from './check-storage.js';
 import type { IdentifiedClient } from './identified.js';
+import { LazyMap } from '../common/lazy-map.js';
 
 export const MAX_REDELIVERIES = 3;
 /** Firefox nacks about 30 ms after its ack; keep acked messages a little while for that. */
@@ -18,7 +19,7 @@ const REMEMBER_COUNT = 16;
 
 /** Messages acked in the last few seconds, by version, in case a nack follows the ack. */
 export class RecentlyAcked {
-  readonly #entries = new Map<string, { message: Notification; at: number }>();
+  readonly #entries = new LazyMap<string, { message: Notification; at: number }>();
 
   add(message: Notification, nowMs: number): void {
     this.#entries.delete(message.version);

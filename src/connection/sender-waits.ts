@@ -4,6 +4,7 @@
  * fires (store, then settle) is the session's job. Settling is idempotent: the first outcome wins.
  */
 import type { AckWaitOutcome } from '../routing/node-router.js';
+import { LazyMap } from '../common/lazy-map.js';
 
 /** One sender's wait, as the registry hands it to the session with the notification. */
 export interface AckWaiter {
@@ -18,7 +19,7 @@ interface Wait {
 }
 
 export class SenderWaits {
-  readonly #waits = new Map<string, Wait>();
+  readonly #waits = new LazyMap<string, Wait>();
 
   /** Track `waiter` for `version`; `onWindow` runs once its window passes unless settled before. */
   add(version: string, waiter: AckWaiter, onWindow: () => void): void {
