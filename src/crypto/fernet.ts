@@ -8,6 +8,7 @@
  * Herald never checks the timestamp: push endpoints do not expire by age.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { pooledRandomBytes } from './random-pool.js';
 import { b64uDecode } from './base64url.js';
 
 const VERSION = 0x80;
@@ -113,7 +114,7 @@ export class MultiFernet {
 
   /** Encrypt with the first key, a random IV and the current time; URL-safe base64 with padding. */
   encrypt(plain: Buffer): string {
-    return fernetEncryptWith(this.#primary, plain, Date.now() / 1000, randomBytes(16));
+    return fernetEncryptWith(this.#primary, plain, Date.now() / 1000, pooledRandomBytes(16));
   }
 
   /**
