@@ -491,22 +491,24 @@ describe('POST /wpush: errors', () => {
   });
   it('answers a busy store with 503 errno 201 and Retry-After: 120', async () => {
     const sub = await subscribe();
-    app = buildEndpointApp({ settings, router, cipher, logger: false, store: patched(store, { getUser: () => Promise.reject(new StoreBusyError('locked')) }) });
+    app = buildEndpointApp({ settings, router, cipher, logger: false, store: patched(store, { lookupChannel: () => Promise.reject(new StoreBusyError('locked')) }) });
     const res = await post(sub.path, { TTL: '60' });
     assertError(res, 503, 201);
     assert.equal(res.headers['retry-after'], '120');
   });
   it('still answers 201 when only the re-read after storing fails', async () => {
     const sub = await subscribe();
-    let reads = 0;
+    let rereads = 0;
     app = buildEndpointApp({
       settings,
       router,
       cipher,
       logger: false,
-      store: patched(store, { getUser: (uaid) => (++reads > 1 ? Promise.reject(new Error('flaky')) : store.getUser(uaid)) }),
+      // The push itself reads with lookupChannel; getUser is only the re-read after storing.
+      store: patched(store, { getUser: () => (++rereads, Promise.reject(new Error('flaky'))) }),
     });
     assert.equal((await post(sub.path, { TTL: '60' })).statusCode, 201);
+    assert.equal(rereads, 1, 'the re-read happened and failed');
     assert.equal((await storedMessages(sub.uaid)).length, 1);
   });
 

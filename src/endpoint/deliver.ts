@@ -89,15 +89,15 @@ async function pushLive(deps: DeliveryDeps, uaid: string, user: UserRecord, noti
  */
 export async function deliver(deps: DeliveryDeps, uaid: string, notification: Notification): Promise<DeliveryOutcome> {
   const { store, router } = deps;
-  const user = await stored(deps, 'getUser', () => store.getUser(uaid));
-  if (user === null) throw new ApiError('no-subscription');
+  // One read for the user and its channel: this is the only storage call of a live push.
+  const found = await stored(deps, 'lookupChannel', () => store.lookupChannel(uaid, notification.channelID));
+  if (found === null) throw new ApiError('no-subscription');
+  const { user } = found;
   if (user.routerType !== WEBPUSH) {
     await stored(deps, 'removeUser', () => store.removeUser(uaid));
     throw new ApiError('no-subscription');
   }
-  if (!(await stored(deps, 'hasChannel', () => store.hasChannel(uaid, notification.channelID)))) {
-    throw new ApiError('no-subscription');
-  }
+  if (!found.channelExists) throw new ApiError('no-subscription');
 
   if (notification.ttl === 0) {
     // Live or never (RFC 8030 §5.2): nothing to store, nothing to lose.

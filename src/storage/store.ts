@@ -28,6 +28,13 @@ export interface UserRecord {
 export type NewUser = Pick<UserRecord, 'uaid' | 'connectedAt' | 'nodeId'> &
   Partial<Pick<UserRecord, 'routerType' | 'recordVersion' | 'currentTimestamp'>>;
 
+/** What a push needs to know about its subscription, read in one storage round trip. */
+export interface ChannelLookup {
+  user: UserRecord;
+  /** Whether the channel is in the user's set. */
+  channelExists: boolean;
+}
+
 export interface Store {
   /** Create the router record; false (and no change) when it already exists. */
   addUser(user: NewUser): Promise<boolean>;
@@ -49,6 +56,11 @@ export interface Store {
   addChannel(uaid: string, channelId: string): Promise<void>;
   getChannels(uaid: string): Promise<Set<string>>;
   hasChannel(uaid: string, channelId: string): Promise<boolean>;
+  /**
+   * `getUser` and `hasChannel` in one round trip (the push path's only read): null when the
+   * user is absent or past the router TTL.
+   */
+  lookupChannel(uaid: string, channelId: string): Promise<ChannelLookup | null>;
   /** Returns whether the channel existed. Stored messages of the channel are left alone. */
   removeChannel(uaid: string, channelId: string): Promise<boolean>;
 

@@ -62,5 +62,28 @@ export function channelCases(t: Fixture): void {
       await t.store.removeChannel(uaid, chid);
       assert.equal(await t.store.countMessages(uaid), 1);
     });
+
+    it('lookupChannel returns the router record with whether the channel is registered', async () => {
+      const uaid = await t.user();
+      const other = await t.user();
+      const [mine, theirs] = [randomUUID(), randomUUID()];
+      await t.store.addChannel(uaid, mine);
+      await t.store.addChannel(other, theirs);
+      const found = await t.store.lookupChannel(uaid, mine);
+      assert.deepEqual(found, { user: await t.store.getUser(uaid), channelExists: true });
+      assert.deepEqual(await t.store.lookupChannel(uaid, theirs), { user: await t.store.getUser(uaid), channelExists: false });
+      assert.equal((await t.store.lookupChannel(uaid, randomUUID()))?.channelExists, false);
+      await t.store.removeChannel(uaid, mine);
+      assert.equal((await t.store.lookupChannel(uaid, mine))?.channelExists, false);
+    });
+
+    it('lookupChannel of an unknown or removed uaid is null', async () => {
+      assert.equal(await t.store.lookupChannel(t.newUaid(), randomUUID()), null);
+      const uaid = await t.user();
+      const chid = randomUUID();
+      await t.store.addChannel(uaid, chid);
+      await t.store.removeUser(uaid);
+      assert.equal(await t.store.lookupChannel(uaid, chid), null);
+    });
   });
 }

@@ -150,6 +150,16 @@ export function routerRecordCases(t: Fixture): void {
       assert.equal(await t.store.getUser(uaid), null);
     });
 
+    it('lookupChannel is null for a record unseen for longer than the router TTL', async () => {
+      const uaid = await t.user();
+      const chid = randomUUID();
+      await t.store.addChannel(uaid, chid);
+      t.clock.advance(ROUTER_TTL_DAYS * DAY_MS - 1000);
+      assert.equal((await t.store.lookupChannel(uaid, chid))?.channelExists, true, 'still live just inside the TTL');
+      t.clock.advance(2 * DAY_MS);
+      assert.equal(await t.store.lookupChannel(uaid, chid), null);
+    });
+
     it('updateUser (a hello) keeps the record alive', async () => {
       const uaid = await t.user({ connectedAt: 1 });
       t.clock.advance(halfTtl + DAY_MS);

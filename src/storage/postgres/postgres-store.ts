@@ -16,7 +16,7 @@
 import type pg from 'pg';
 import type { Notification, StoredNotification } from '../../protocol/notification.js';
 import { toNotification, toUserRecord, type MessageRow, type RouterRow } from '../sql-rows.js';
-import { UnknownUserError, USER_RECORD_VERSION, type NewUser, type Store, type UserRecord } from '../store.js';
+import { UnknownUserError, USER_RECORD_VERSION, type ChannelLookup, type NewUser, type Store, type UserRecord } from '../store.js';
 import { mapError } from './errors.js';
 import { migrate } from './migrations.js';
 import { openMigratedPool, type PoolOptions } from './pool.js';
@@ -128,6 +128,19 @@ export class PostgresStore implements Store {
   async hasChannel(uaid: string, channelId: string): Promise<boolean> {
     const { rows } = await this.#query('herald_has_channel', 'SELECT 1 FROM channel WHERE uaid = $1 AND channel_id = $2', [uaid, channelId]);
     return rows.length > 0;
+  }
+
+  async lookupChannel(uaid: string, channelId: string): Promise<ChannelLookup | null> {
+    const { rows } = await this.#query<RouterRow & { channel_exists: boolean }>(
+      'herald_lookup_channel',
+      `SELECT uaid, connected_at, router_type, node_id, record_version, read_pointer, last_update,
+         EXISTS (SELECT 1 FROM channel WHERE channel.uaid = router.uaid AND channel_id = $3) AS channel_exists
+       FROM router WHERE uaid = $1 AND last_update >= $2`,
+      [uaid, this.#now() - this.#routerTtlMs, channelId],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return { user: toUserRecord(row), channelExists: row.channel_exists };
   }
 
   async removeChannel(uaid: string, channelId: string): Promise<boolean> {

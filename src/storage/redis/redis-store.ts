@@ -23,7 +23,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Notification, StoredNotification } from '../../protocol/notification.js';
-import { UnknownUserError, USER_RECORD_VERSION, type NewUser, type Store, type UserRecord } from '../store.js';
+import { UnknownUserError, USER_RECORD_VERSION, type ChannelLookup, type NewUser, type Store, type UserRecord } from '../store.js';
 import { closeRedis, connectRedis, mapError, redisAnswers, type RedisConnectionOptions } from './connection.js';
 import { scripts, type ScriptName } from './scripts.js';
 
@@ -88,7 +88,25 @@ export class RedisStore implements Store {
   }
 
   async getUser(uaid: string): Promise<UserRecord | null> {
-    const h = await this.#call(() => this.#redis.hgetall(this.#keys(uaid)[0]));
+    return this.#liveUser(uaid, await this.#call(() => this.#redis.hgetall(this.#keys(uaid)[0])));
+  }
+
+  async lookupChannel(uaid: string, channelId: string): Promise<ChannelLookup | null> {
+    const [routerKey, channelsKey] = this.#keys(uaid);
+    // One pipeline, one round trip; the two reads need not be atomic (a push racing an
+    // unregister may go either way, as with two separate reads).
+    const [hash, member] = await this.#call(async () => {
+      const replies = await this.#redis.pipeline().hgetall(routerKey).sismember(channelsKey, channelId).exec();
+      if (replies === null) throw new Error('redis pipeline was discarded');
+      for (const [err] of replies) if (err) throw err;
+      return [replies[0]![1] as Record<string, string>, replies[1]![1] as number] as const;
+    });
+    const user = this.#liveUser(uaid, hash);
+    return user === null ? null : { user, channelExists: member === 1 };
+  }
+
+  /** The router record from its hash, or null when absent or past the router TTL. */
+  #liveUser(uaid: string, h: Record<string, string>): UserRecord | null {
     if (h.lu === undefined || Number(h.lu) < this.#now() - this.#routerTtlMs) return null;
     return {
       uaid,

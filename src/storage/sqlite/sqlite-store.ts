@@ -16,7 +16,7 @@
 import Database from 'better-sqlite3';
 import type { Notification, StoredNotification } from '../../protocol/notification.js';
 import { toNotification, toUserRecord, type MessageRow, type RouterRow } from '../sql-rows.js';
-import { StoreBusyError, UnknownUserError, USER_RECORD_VERSION, type NewUser, type Store, type UserRecord } from '../store.js';
+import { StoreBusyError, UnknownUserError, USER_RECORD_VERSION, type ChannelLookup, type NewUser, type Store, type UserRecord } from '../store.js';
 import { GroupCommit } from './group-commit.js';
 import { migrate } from './migrations.js';
 import { preparePrivateDatabaseFile } from './private-file.js';
@@ -119,6 +119,14 @@ export class SqliteStore implements Store {
 
   hasChannel(uaid: string, channelId: string): Promise<boolean> {
     return this.#run(() => this.#sql.hasChannel.get(uaid, channelId) !== undefined);
+  }
+
+  lookupChannel(uaid: string, channelId: string): Promise<ChannelLookup | null> {
+    return this.#run(() => {
+      const row = this.#sql.lookupChannel.get(channelId, uaid, this.#now() - this.#routerTtlMs) as (RouterRow & { channel_exists: number }) | undefined;
+      if (!row) return null;
+      return { user: toUserRecord(row), channelExists: row.channel_exists === 1 };
+    });
   }
 
   removeChannel(uaid: string, channelId: string): Promise<boolean> {
@@ -320,6 +328,11 @@ function prepare(db: Database.Database) {
     ),
     getUser: db.prepare(
       `SELECT uaid, connected_at, router_type, node_id, record_version, read_pointer, last_update
+       FROM router WHERE uaid = ? AND ${live}`,
+    ),
+    lookupChannel: db.prepare(
+      `SELECT uaid, connected_at, router_type, node_id, record_version, read_pointer, last_update,
+         EXISTS (SELECT 1 FROM channel WHERE channel.uaid = router.uaid AND channel_id = ?) AS channel_exists
        FROM router WHERE uaid = ? AND ${live}`,
     ),
     touchUser: db.prepare(`UPDATE router SET last_update = max(last_update, ?) WHERE uaid = ? AND ${live}`),
