@@ -57,10 +57,17 @@ export function generateFernetKey(): string {
  * @internal
  */
 export function fernetEncryptWith(key: string, plain: Buffer, timestampSeconds: number, iv: Buffer): string {
-  const { signing, encryption } = parseFernetKey(key);
-  const header = Buffer.alloc(HEADER_LENGTH);
+  return encryptWithKey(parseFernetKey(key), plain, timestampSeconds, iv);
+}
+
+/** The token for an already parsed key: the push path parses its key once, at start. */
+function encryptWithKey({ signing, encryption }: FernetKey, plain: Buffer, timestampSeconds: number, iv: Buffer): string {
+  const header = Buffer.allocUnsafe(HEADER_LENGTH);
   header[0] = VERSION;
-  header.writeBigUInt64BE(BigInt(Math.floor(timestampSeconds)), 1);
+  // 8-byte big-endian seconds, written as two 32-bit halves (no BigInt on the hot path).
+  const seconds = Math.floor(timestampSeconds);
+  header.writeUInt32BE(Math.floor(seconds / 2 ** 32), 1);
+  header.writeUInt32BE(seconds >>> 0, 5);
   iv.copy(header, 9, 0, 16);
   const cipher = createCipheriv('aes-128-cbc', encryption, iv);
   const signed = Buffer.concat([header, cipher.update(plain), cipher.final()]);
@@ -84,7 +91,10 @@ function fernetDecrypt(key: FernetKey, raw: Buffer): Buffer | null {
 
 /** Standard Fernet output: URL-safe base64 with `=` padding (what Python's `cryptography` emits). */
 function toUrlSafePadded(buf: Buffer): string {
-  return buf.toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
+  // base64url plus the padding it leaves off: cheaper than two regex replaces over base64.
+  const text = buf.toString('base64url');
+  const pad = (4 - (text.length % 4)) % 4;
+  return pad === 0 ? text : text + '='.repeat(pad);
 }
 
 /**
@@ -93,15 +103,14 @@ function toUrlSafePadded(buf: Buffer): string {
  */
 export class MultiFernet {
   readonly #keys: FernetKey[];
-  readonly #primary: string;
+  readonly #primary: FernetKey;
 
   /**
    * @param keys 44-character URL-safe base64 keys, newest first.
    * @throws Error when the list is empty or a key is malformed (the message says how to fix it).
    */
   constructor(keys: readonly string[]) {
-    const first = keys[0];
-    if (first === undefined) throw new Error(`no crypto key configured; ${KEY_HINT}`);
+    if (keys.length === 0) throw new Error(`no crypto key configured; ${KEY_HINT}`);
     this.#keys = keys.map((k, i) => {
       try {
         return parseFernetKey(k);
@@ -109,12 +118,12 @@ export class MultiFernet {
         throw new Error(`crypto key #${i + 1}: ${(err as Error).message}`);
       }
     });
-    this.#primary = first.trim();
+    this.#primary = this.#keys[0]!;
   }
 
   /** Encrypt with the first key, a random IV and the current time; URL-safe base64 with padding. */
   encrypt(plain: Buffer): string {
-    return fernetEncryptWith(this.#primary, plain, Date.now() / 1000, pooledRandomBytes(16));
+    return encryptWithKey(this.#primary, plain, Date.now() / 1000, pooledRandomBytes(16));
   }
 
   /**
