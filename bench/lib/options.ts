@@ -25,7 +25,7 @@ export interface BenchOptions {
   herald: HeraldFrom;
   /** Directory for the JSON and SVG results. */
   out: string;
-  /** throughput: add a profiled Herald run (`--cpu-prof`) and summarise it. */
+  /** throughput: add a profiled Herald run; storage: profile the last run (`--cpu-prof`), summarised. */
   profile: boolean;
   /** latency, two-senders: skip the saturation probe and use this many messages/s as 100 %. */
   saturation?: number;
@@ -54,7 +54,8 @@ export const USAGE = `usage: npm run bench -- <idle|throughput|latency|two-sende
   --senders 2           two-senders: sender processes (--sockets each, a VAPID key each)
   --order same|shuffled two-senders: target order of the senders (default same)
   --ttl 60              two-senders: TTL of every push
-  --profile             throughput: one extra Herald run under --cpu-prof, summarised
+  --profile             throughput: one extra Herald run under --cpu-prof, summarised;
+                        storage: the last run's Herald under --cpu-prof (fill and drain)
   --out DIR             where results go (default bench/results)
   --timeout 900         give up (and kill everything) after this many seconds`;
 

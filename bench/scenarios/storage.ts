@@ -4,8 +4,11 @@
  * batches of 10, the next batch after every message of the last is acked). Reported: stored
  * messages drained (delivered and acked) per second, from the first reconnect to the last
  * receipt. `--db` picks the backend: a DSN, or `postgres` / `redis` for a throw-away server; a
- * fresh SQLite file per run by default.
+ * fresh SQLite file per run by default. `--profile` runs the last run's Herald under `--cpu-prof`
+ * (fill and drain both show in it) and summarises the profile.
  */
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { BODY_BYTES, connectAll, vapidAuthorization, type Scenario, type ScenarioContext } from '../lib/scenario.js';
 import { benchDatabase } from '../lib/databases.js';
 import { startHerald } from '../lib/servers.js';
@@ -13,6 +16,9 @@ import { median, sleep } from '../lib/stats.js';
 import { lineChart } from '../lib/svg.js';
 import type { Cell } from '../lib/table.js';
 import { Workers } from '../lib/workers.js';
+import { summariseProfile, type ProfileSummary } from '../lib/cpuprofile.js';
+import { profileTables } from './throughput.js';
+import { rootDir } from '../lib/build.js';
 
 
 interface StorageRun {
@@ -52,9 +58,18 @@ export const storage: Scenario = async (ctx) => {
   // msg-limit is off by default (docs/operations.md), so M stored messages per UA never reset it.
   const settings: Record<string, number> = {};
   const runs: StorageRun[] = [];
+  let profile: ProfileSummary | null = null;
+  let profilePath: string | null = null;
+  const profileDir = ctx.opts.out;
+  const profilesBefore = new Set<string>();
+  if (ctx.opts.profile) {
+    mkdirSync(profileDir, { recursive: true });
+    for (const f of readdirSync(profileDir)) profilesBefore.add(f);
+  }
   try {
     for (let run = 1; run <= repeats; run++) {
-      const server = await startHerald(ctx.servers, { db: database.dsn, settings });
+      const cpuProfileDir = ctx.opts.profile && run === repeats ? profileDir : undefined;
+      const server = await startHerald(ctx.servers, { db: database.dsn, settings, cpuProfileDir });
       try {
         const c = await connectAll(ctx, workers, { url: server.wsUrl, mode: 'push', total: n, concurrency: smoke ? 8 : 50, label: `#${run} register` });
         if (c.connected < n) throw new Error(`only ${c.connected} of ${n} registered: ${c.lastError}`);
@@ -115,6 +130,14 @@ export const storage: Scenario = async (ctx) => {
         await server.stop();
       }
     }
+    if (ctx.opts.profile) {
+      await sleep(500);
+      const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile') && !profilesBefore.has(f));
+      if (file) {
+        profilePath = join(profileDir, file);
+        profile = summariseProfile(profilePath, rootDir);
+      } else ctx.log('no .cpuprofile was written');
+    }
   } finally {
     await workers.stop();
     await database.stop();
@@ -141,8 +164,9 @@ export const storage: Scenario = async (ctx) => {
   return {
     title: 'Storage: stored messages drained per second in a reconnect storm',
     table: { columns: ['run', 'UAs', 'stored', 'fill POST/s', 'fill errors', 'reconnect s', 'drain s', 'drained msg/s', 'lost'], rows },
+    extraTables: profile ? profileTables(profile) : [],
     notes,
-    data: { backend, n, m, repeats, runs },
+    data: { backend, n, m, repeats, runs, profile, profilePath },
     plot,
   };
 };
