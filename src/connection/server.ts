@@ -109,14 +109,22 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
     wss.handleUpgrade(req, socket, head, (ws) => openSession(ws, socket, deps.watchSession?.(req)));
   }
 
+  /** Session end hooks (abuse controls), kept only for the sessions that have one. */
+  const endHooks = new Map<Session, (endReason: string) => void>();
+  // One function for every session: a live session holds no closure of its own here.
+  const sessionFinished = (session: Session): void => {
+    sessions.delete(session);
+    const ended = endHooks.get(session);
+    if (ended === undefined) return;
+    endHooks.delete(session);
+    ended(session.endReason ?? 'unknown');
+  };
+
   // Apart from handleUpgrade so that no closure of a live session keeps the upgrade request.
   function openSession(ws: WebSocket, socket: Duplex, ended: ((endReason: string) => void) | undefined): void {
-    const session = new Session(ws, socket, env);
+    const session = new Session(ws, socket, env, sessionFinished);
     sessions.add(session);
-    void session.finished.then(() => {
-      sessions.delete(session);
-      ended?.(session.endReason ?? 'unknown');
-    });
+    if (ended !== undefined) endHooks.set(session, ended);
     if (shuttingDown !== null) session.end('ServerShutdown');
   }
 

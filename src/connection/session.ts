@@ -26,14 +26,23 @@ import { SessionStats, logSessionEnd } from './session-stats.js';
 import { SenderWaits } from './sender-waits.js';
 import { acceptHello } from './unidentified.js';
 import { sendChangedBroadcasts } from './broadcasts/session-broadcasts.js';
-import type { ConnectionEnv, RegisteredSession, ServerEvent } from './types.js';
+import type { ConnectionEnv, Outbox, RegisteredSession, ServerEvent } from './types.js';
+
+/** The chain of an idle session: shared, so an idle session holds no promise of its own. */
+const IDLE: Promise<void> = Promise.resolve();
+/** The session a socket belongs to, for the socket's shared event listeners below. */
+const SESSION = Symbol('herald.session');
+type SessionSocket = WebSocket & { [SESSION]: Session };
 
 /** How long the server lets a closing socket flush before destroying it. */
 const CLOSE_LINGER_MS = 100;
 /** Client frames waiting behind a slow handler before the socket stops being read. */
 const MAX_PENDING_CLIENT_FRAMES = 32;
 
-export class Session implements RegisteredSession, LivenessOwner {
+/** What the server hears from a session: once, when it has closed and saved what it must. */
+export type SessionFinished = (session: Session) => void;
+
+export class Session implements RegisteredSession, LivenessOwner, Outbox {
   readonly #ws: WebSocket;
   readonly #socket: Duplex;
   readonly #env: ConnectionEnv;
@@ -41,8 +50,10 @@ export class Session implements RegisteredSession, LivenessOwner {
   readonly #liveness: Liveness;
   #firstFrameSeen = false;
   #client: IdentifiedClient | null = null;
-  /** Every event runs after the previous one settled. */
-  #chain: Promise<void> = Promise.resolve();
+  /** Every event runs after the previous one settled; `IDLE` when none is queued. */
+  #chain: Promise<void> = IDLE;
+  /** Events queued on `#chain` and not settled yet. */
+  #queued = 0;
   #pendingServer = 0;
   #pendingClient = 0;
   /** Runs while more than `maxUnsentBytes` are unsent: the socket is not read until they drain. */
@@ -55,26 +66,57 @@ export class Session implements RegisteredSession, LivenessOwner {
   readonly #undelivered: Notification[] = [];
   /** Senders waiting for the UA's ack of their message, by version. */
   readonly #senders = new SenderWaits();
-  /** Resolves once the session has closed and saved what it must. */
-  readonly finished: Promise<void>;
-  #resolveFinished!: () => void;
+  /** Told once the session has closed and saved what it must. */
+  readonly #onFinished: SessionFinished | undefined;
+  #isFinished = false;
+  /** Made only when asked for (shutdown, tests): most sessions never need a promise. */
+  #finished: { promise: Promise<void>; resolve: () => void } | null = null;
 
-  constructor(ws: WebSocket, socket: Duplex, env: ConnectionEnv) {
+  constructor(ws: WebSocket, socket: Duplex, env: ConnectionEnv, onFinished?: SessionFinished) {
     this.#ws = ws;
     this.#socket = socket;
     this.#env = env;
+    this.#onFinished = onFinished;
     this.#startedAt = env.clock.nowMs();
-    this.finished = new Promise((resolve) => (this.#resolveFinished = resolve));
     this.#liveness = new Liveness(this, env.liveness);
-    ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
-    ws.on('pong', () => this.#liveness.pong());
-    ws.on('error', (err) => {
-      // ws has already sent its own close frame (1002, 1007, 1009...); drop TCP as for ours.
-      env.logger.debug({ err }, 'websocket protocol error');
-      this.#beginEnd('ProtocolError');
-      this.#dropSoon();
-    });
-    ws.on('close', () => this.#beginEnd('ClientClosed'));
+    // Listeners shared by every session (no closures per socket): an idle session costs less.
+    (ws as SessionSocket)[SESSION] = this;
+    ws.on('message', onSocketMessage);
+    ws.on('pong', onSocketPong);
+    ws.on('error', onSocketError);
+    ws.on('close', onSocketClose);
+  }
+
+  /** Resolves once the session has closed and saved what it must. */
+  get finished(): Promise<void> {
+    if (this.#isFinished) return IDLE;
+    if (this.#finished === null) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.#finished = { promise, resolve };
+    }
+    return this.#finished.promise;
+  }
+
+  /** A frame from the UA (the socket's 'message'). */
+  onSocketMessage(data: WebSocket.RawData, isBinary: boolean): void {
+    this.#onMessage(data, isBinary);
+  }
+
+  /** The UA answered a ping. */
+  onSocketPong(): void {
+    this.#liveness.pong();
+  }
+
+  /** ws has already sent its own close frame (1002, 1007, 1009...); drop TCP as for ours. */
+  onSocketError(err: Error): void {
+    this.#env.logger.debug({ err }, 'websocket protocol error');
+    this.#beginEnd('ProtocolError');
+    this.#dropSoon();
+  }
+
+  onSocketClose(): void {
+    this.#beginEnd('ClientClosed');
   }
 
   /** Why the session ended (a close kind or `ClientClosed`); null while open. */
@@ -159,7 +201,7 @@ export class Session implements RegisteredSession, LivenessOwner {
   }
 
   async #hello(frame: ClientFrame): Promise<void> {
-    const client = await acceptHello(this.#env, frame, { send: (f) => this.#send(f) }, this, this.#senders);
+    const client = await acceptHello(this.#env, frame, this, this, this.#senders);
     this.#client = client;
     if (this.#endReason !== null) {
       // Ghosted or shut down while the hello was in flight: leave the registry again.
@@ -169,7 +211,8 @@ export class Session implements RegisteredSession, LivenessOwner {
     await client.start();
   }
 
-  #send(frame: ServerFrame): void {
+  /** Send a frame to the UA (the identified client's outbox); dropped once the session ends. */
+  send(frame: ServerFrame): void {
     if (this.#endReason !== null || this.#ws.readyState !== WebSocket.OPEN) return;
     this.#ws.send(JSON.stringify(frame));
     this.#checkUnsent();
@@ -204,7 +247,19 @@ export class Session implements RegisteredSession, LivenessOwner {
   }
 
   #run(job: () => Promise<void>): void {
-    this.#chain = this.#chain.then(job).catch((err: unknown) => this.#fail(err));
+    this.#queued++;
+    this.#chain = this.#chain.then(job).then(
+      () => this.#settled(),
+      (err: unknown) => {
+        this.#fail(err);
+        this.#settled();
+      },
+    );
+  }
+
+  /** One queued event is done; with none left, drop the chain's last promise. */
+  #settled(): void {
+    if (--this.#queued === 0) this.#chain = IDLE;
   }
 
   #fail(err: unknown): void {
@@ -221,7 +276,7 @@ export class Session implements RegisteredSession, LivenessOwner {
     this.#liveness.stop();
     // From now on routers see "not connected" and store instead.
     if (this.#client !== null) this.#env.registry.unregister(this.#client.uaid, this);
-    this.#chain = this.#chain.then(() => this.#finish());
+    this.#run(() => this.#finish());
   }
 
   async #finish(): Promise<void> {
@@ -238,7 +293,9 @@ export class Session implements RegisteredSession, LivenessOwner {
     } finally {
       // Saved with the rest, or (not saved) the endpoint stores them itself.
       this.#senders.settleAll(saved ? 'stored' : 'not-connected');
-      this.#resolveFinished();
+      this.#isFinished = true;
+      this.#finished?.resolve();
+      this.#onFinished?.(this);
     }
   }
 
@@ -253,4 +310,20 @@ function rawText(data: WebSocket.RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
   if (Buffer.isBuffer(data)) return data.toString('utf8');
   return Buffer.from(data).toString('utf8');
+}
+
+function onSocketMessage(this: WebSocket, data: WebSocket.RawData, isBinary: boolean): void {
+  (this as SessionSocket)[SESSION].onSocketMessage(data, isBinary);
+}
+
+function onSocketPong(this: WebSocket): void {
+  (this as SessionSocket)[SESSION].onSocketPong();
+}
+
+function onSocketError(this: WebSocket, err: Error): void {
+  (this as SessionSocket)[SESSION].onSocketError(err);
+}
+
+function onSocketClose(this: WebSocket): void {
+  (this as SessionSocket)[SESSION].onSocketClose();
 }
