@@ -18,10 +18,11 @@ import { endpoint } from './scenarios/endpoint.js';
 import { idle } from './scenarios/idle.js';
 import { latency } from './scenarios/latency.js';
 import { storage } from './scenarios/storage.js';
+import { storm } from './scenarios/storm.js';
 import { throughput } from './scenarios/throughput.js';
 import { twoSenders } from './scenarios/two-senders.js';
 
-const scenarios: Record<string, Scenario> = { idle, throughput, latency, 'two-senders': twoSenders, storage, endpoint };
+const scenarios: Record<string, Scenario> = { idle, throughput, latency, 'two-senders': twoSenders, storage, endpoint, storm };
 
 function stamp(d: Date): string {
   return d.toISOString().replace(/\.\d+Z$/, '').replace(/:/g, '-');

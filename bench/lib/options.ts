@@ -39,9 +39,9 @@ export interface BenchOptions {
   timeout: number;
 }
 
-export const USAGE = `usage: npm run bench -- <idle|throughput|latency|two-senders|storage|endpoint> [options]
+export const USAGE = `usage: npm run bench -- <idle|throughput|latency|two-senders|storage|endpoint|storm> [options]
   --smoke               tiny run (seconds), for CI
-  --n 10000,19000       idle: connections per step; storage/endpoint: user agents
+  --n 10000,19000       idle: connections per step; storage/endpoint/storm: user agents
   --m 50                storage: messages per user agent
   --duration 10         seconds measured per run      --warmup 3   seconds before measuring
   --repeats 3           runs per measurement (medians are reported)

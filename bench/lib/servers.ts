@@ -133,14 +133,14 @@ export async function startHerald(ctx: ServerContext, opts: HeraldOptions = {}):
  * port (node:cluster), each holding up to its open-file limit of sockets. Memory is the RSS of
  * the primary and every worker added up; V8 heap is not read (no IPC into the workers).
  */
-export async function startHeraldWorkers(ctx: ServerContext, workers: number): Promise<ServerHandle> {
+export async function startHeraldWorkers(ctx: ServerContext, workers: number, opts: { db?: string } = {}): Promise<ServerHandle> {
   const dir = mkdtempSync(join(ctx.tmp, 'herald-workers-'));
   const port = await freePort();
   const flags = Object.entries(BENCH_SETTINGS).flatMap(([k, v]) => [`--${kebab(k)}`, String(v)]);
   const args = [
     join(rootDir, 'dist/cli/main.js'), 'serve',
     '--host', '127.0.0.1', '--port', String(port), '--endpoint-url', `http://127.0.0.1:${port}`,
-    '--db', `sqlite:${join(dir, 'herald.db')}`, '--log-level', 'warn', '--workers', String(workers),
+    '--db', opts.db ?? `sqlite:${join(dir, 'herald.db')}`, '--log-level', 'warn', '--workers', String(workers),
     '--router-port', '0', '--router-host', '127.0.0.1', '--router-hostname', '127.0.0.1',
     ...flags,
   ];

@@ -43,7 +43,7 @@ describe('bench smoke runs', { timeout: 7 * (RUN_TIMEOUT_S + 20) * 1000 }, () =>
   });
   after(() => rmSync(out, { recursive: true, force: true }));
 
-  for (const scenario of ['idle', 'throughput', 'latency', 'two-senders', 'storage', 'endpoint']) {
+  for (const scenario of ['idle', 'throughput', 'latency', 'two-senders', 'storage', 'endpoint', 'storm']) {
     it(`${scenario} prints its summary table and writes its JSON and plot`, async () => {
       const { code, output } = await runBench(scenario, out);
       assert.equal(code, 0, `npm run bench -- ${scenario} --smoke failed:\n${output}`);

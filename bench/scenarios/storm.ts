@@ -1,0 +1,143 @@
+/**
+ * Reconnect storm: N user agents (hello + one register each) on `herald serve --workers K`, all
+ * disconnected, then all reconnecting at once with their uaids, as after a load balancer restart.
+ * Reported: hellos answered per second over the whole storm and over its last tenth ("to the last
+ * one": a rate that falls as the store fills shows there), and the time the first registration
+ * took. K is one worker per 16,000 user agents (a process holds at most ~19,900 sockets).
+ * `--db` picks the backend: a DSN, or `postgres` / `redis` for a throw-away server; SQLite by default.
+ */
+import { benchDatabase } from '../lib/databases.js';
+import { fdLimit } from '../lib/proc.js';
+import { type Scenario, type ScenarioContext } from '../lib/scenario.js';
+import { startHerald, startHeraldWorkers, type ServerHandle } from '../lib/servers.js';
+import { median, sleep } from '../lib/stats.js';
+import { lineChart } from '../lib/svg.js';
+import type { Cell } from '../lib/table.js';
+import { Workers } from '../lib/workers.js';
+
+const PER_WORKER = 16_000;
+const PER_GENERATOR = 16_000;
+
+interface StormRun {
+  run: number;
+  n: number;
+  processes: number;
+  registerSeconds: number;
+  stormSeconds: number;
+  reconnected: number;
+  failed: number;
+  hellosPerSec: number;
+  /** Hellos per second over the last tenth of the user agents. */
+  lastTenthPerSec: number;
+  timeline: Array<[number, number]>;
+}
+
+/** Connect (or reconnect) everyone; sample the connected count every 250 ms. */
+async function connectTimed(ctx: ScenarioContext, workers: Workers, url: string, n: number, reconnect: boolean, label: string) {
+  const t0 = Date.now();
+  const done = workers.all<{ connected: number; failed: number; lastError: string }>(
+    'connect',
+    (i) => ({ url, mode: 'push', count: reconnect ? 0 : workers.share(n, i), reconnect, sources: workers.sources(i), concurrency: ctx.opts.smoke ? 8 : 200, timeoutMs: 60_000 }),
+    1_200_000,
+  );
+  let finished = false;
+  void done.finally(() => (finished = true)).catch(() => {});
+  const samples: Array<[number, number]> = [[0, 0]];
+  let lastLog = 0;
+  while (!finished) {
+    await Promise.race([done.catch(() => {}), sleep(250)]);
+    const c = await workers.counters();
+    const t = (Date.now() - t0) / 1000;
+    samples.push([t, c.connected]);
+    if (t - lastLog >= 2) {
+      lastLog = t;
+      ctx.log(`${label}: ${c.connected.toLocaleString('en-US')} / ${n.toLocaleString('en-US')} connected${c.connectFailed ? `, ${c.connectFailed} failed` : ''}`);
+    }
+  }
+  const each = await done;
+  const seconds = (Date.now() - t0) / 1000;
+  samples.push([seconds, each.reduce((s, e) => s + e.connected, 0)]);
+  return { seconds, samples, connected: each.reduce((s, e) => s + e.connected, 0), failed: each.reduce((s, e) => s + e.failed, 0), lastError: each.map((e) => e.lastError).find((e) => e) ?? '' };
+}
+
+/** Seconds at which the connected count first reached `count` (linear between samples). */
+function timeToReach(samples: Array<[number, number]>, count: number): number {
+  for (let i = 1; i < samples.length; i++) {
+    const [t1, c1] = samples[i]!;
+    const [t0, c0] = samples[i - 1]!;
+    if (c1 >= count) return c1 === c0 ? t1 : t0 + ((count - c0) / (c1 - c0)) * (t1 - t0);
+  }
+  return samples.at(-1)![0];
+}
+
+export const storm: Scenario = async (ctx) => {
+  const { smoke } = ctx.opts;
+  const n = ctx.opts.n?.[0] ?? (smoke ? 60 : 100_000);
+  const repeats = ctx.opts.repeats ?? 1;
+  const maxOneProcess = fdLimit().soft - 100;
+  const processes = n <= maxOneProcess ? 1 : Math.ceil(n / PER_WORKER);
+  const workers = await Workers.start(ctx.opts.workers ?? Math.max(2, Math.ceil(n / PER_GENERATOR)));
+  const database = await benchDatabase(ctx.opts.db, ctx.log);
+  const runs: StormRun[] = [];
+  try {
+    for (let run = 1; run <= repeats; run++) {
+      const server: ServerHandle = processes > 1 ? await startHeraldWorkers(ctx.servers, processes, { db: database.dsn }) : await startHerald(ctx.servers, { db: database.dsn });
+      try {
+        const reg = await connectTimed(ctx, workers, server.wsUrl, n, false, `#${run} register`);
+        if (reg.connected < n) throw new Error(`only ${reg.connected} of ${n} registered: ${reg.lastError}`);
+        await workers.all('disconnect', () => ({}), 120_000);
+        await sleep(smoke ? 300 : 3000); // the server records the disconnects
+        const storm = await connectTimed(ctx, workers, server.wsUrl, n, true, `#${run} storm`);
+        if (storm.failed > 0) ctx.log(`#${run} storm: ${storm.failed} hellos failed (last: ${storm.lastError})`);
+        const ninety = timeToReach(storm.samples, Math.floor(n * 0.9));
+        const rates: Array<[number, number]> = [];
+        for (let i = 1; i < storm.samples.length; i++) {
+          const [t1, c1] = storm.samples[i]!;
+          const [t0, c0] = storm.samples[i - 1]!;
+          if (t1 > t0) rates.push([t1, (c1 - c0) / (t1 - t0)]);
+        }
+        runs.push({
+          run,
+          n,
+          processes,
+          registerSeconds: reg.seconds,
+          stormSeconds: storm.seconds,
+          reconnected: storm.connected,
+          failed: storm.failed,
+          hellosPerSec: storm.connected / storm.seconds,
+          lastTenthPerSec: (storm.connected - Math.floor(n * 0.9)) / Math.max(0.001, storm.seconds - ninety),
+          timeline: rates,
+        });
+        ctx.log(`#${run}: ${storm.connected.toLocaleString('en-US')} hellos in ${storm.seconds.toFixed(1)} s`);
+      } finally {
+        await workers.all('disconnect', () => ({ forget: true }), 120_000);
+        await server.stop();
+      }
+    }
+  } finally {
+    await workers.stop();
+    await database.stop();
+  }
+
+  const rows: Cell[][] = runs.map((r) => [`#${r.run}`, r.n, r.processes, r.registerSeconds, r.stormSeconds, r.reconnected, r.failed, r.hellosPerSec, r.lastTenthPerSec]);
+  const med = (f: (r: StormRun) => number) => median(runs.map(f));
+  rows.push(['median', n, processes, med((r) => r.registerSeconds), med((r) => r.stormSeconds), null, null, med((r) => r.hellosPerSec), med((r) => r.lastTenthPerSec)]);
+  const target = database.backend === 'SQLite' ? 1000 : 2000;
+  return {
+    title: 'Reconnect storm: hellos answered per second when every user agent reconnects at once',
+    table: { columns: ['run', 'UAs', 'Herald processes', 'register s', 'storm s', 'reconnected', 'failed', 'hellos/s', 'last 10% hellos/s'], rows },
+    notes: [
+      `Backend: ${database.backend}. ${n.toLocaleString('en-US')} user agents with one channel each on ${processes} Herald process(es), ${workers.size} generator processes; each reconnects with its uaid (hello, stored-message check, no messages waiting); ${repeats} run(s).`,
+      `Target: at least ${target.toLocaleString('en-US')} hellos/s to the last one on ${database.backend}. Last tenth: median ${Math.round(med((r) => r.lastTenthPerSec)).toLocaleString('en-US')}/s.`,
+    ],
+    data: { backend: database.backend, n, processes, repeats, runs },
+    plot: lineChart({
+      title: `Reconnect storm (${database.backend}): hellos answered per second`,
+      subtitle: `${n.toLocaleString('en-US')} UAs on ${processes} process(es)`,
+      xLabel: 'seconds since the storm began',
+      yLabel: 'hellos / s',
+      series: runs.map((r) => ({ name: `run ${r.run}`, points: r.timeline })),
+      target: { value: target, label: `target: ${target.toLocaleString('en-US')}/s` },
+    }),
+  };
+};
