@@ -55,7 +55,7 @@ export const USAGE = `usage: npm run bench -- <idle|throughput|latency|two-sende
   --order same|shuffled two-senders: target order of the senders (default same)
   --ttl 60              two-senders: TTL of every push
   --profile             throughput: one extra Herald run under --cpu-prof, summarised;
-                        storage: the last run's Herald under --cpu-prof (fill and drain)
+                        storage, storm: the last run's Herald under --cpu-prof
   --out DIR             where results go (default bench/results)
   --timeout 900         give up (and kill everything) after this many seconds`;
 

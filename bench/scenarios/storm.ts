@@ -5,7 +5,12 @@
  * one": a rate that falls as the store fills shows there), and the time the first registration
  * took. K is one worker per 16,000 user agents (a process holds at most ~19,900 sockets).
  * `--db` picks the backend: a DSN, or `postgres` / `redis` for a throw-away server; SQLite by default.
+ * `--profile` (one process only) runs the last run's Herald under `--cpu-prof`: registration and storm.
  */
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { rootDir } from '../lib/build.js';
+import { summariseProfile, type ProfileSummary } from '../lib/cpuprofile.js';
 import { benchDatabase } from '../lib/databases.js';
 import { fdLimit } from '../lib/proc.js';
 import { type Scenario, type ScenarioContext } from '../lib/scenario.js';
@@ -14,6 +19,7 @@ import { median, sleep } from '../lib/stats.js';
 import { lineChart } from '../lib/svg.js';
 import type { Cell } from '../lib/table.js';
 import { Workers } from '../lib/workers.js';
+import { profileTables } from './throughput.js';
 
 const PER_WORKER = 16_000;
 const PER_GENERATOR = 16_000;
@@ -79,9 +85,20 @@ export const storm: Scenario = async (ctx) => {
   const workers = await Workers.start(ctx.opts.workers ?? Math.max(2, Math.ceil(n / PER_GENERATOR)));
   const database = await benchDatabase(ctx.opts.db, ctx.log);
   const runs: StormRun[] = [];
+  const profiling = ctx.opts.profile && processes === 1;
+  if (ctx.opts.profile && !profiling) ctx.log('--profile needs one Herald process (--n up to ~19,900); not profiling');
+  const profileDir = ctx.opts.out;
+  const before = new Set<string>();
+  if (profiling) {
+    mkdirSync(profileDir, { recursive: true });
+    for (const f of readdirSync(profileDir)) before.add(f);
+  }
+  let profile: ProfileSummary | null = null;
+  let profilePath: string | null = null;
   try {
     for (let run = 1; run <= repeats; run++) {
-      const server: ServerHandle = processes > 1 ? await startHeraldWorkers(ctx.servers, processes, { db: database.dsn }) : await startHerald(ctx.servers, { db: database.dsn });
+      const cpuProfileDir = profiling && run === repeats ? profileDir : undefined;
+      const server: ServerHandle = processes > 1 ? await startHeraldWorkers(ctx.servers, processes, { db: database.dsn }) : await startHerald(ctx.servers, { db: database.dsn, cpuProfileDir });
       try {
         const reg = await connectTimed(ctx, workers, server.wsUrl, n, false, `#${run} register`);
         if (reg.connected < n) throw new Error(`only ${reg.connected} of ${n} registered: ${reg.lastError}`);
@@ -114,6 +131,14 @@ export const storm: Scenario = async (ctx) => {
         await server.stop();
       }
     }
+    if (profiling) {
+      await sleep(500);
+      const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile') && !before.has(f));
+      if (file) {
+        profilePath = join(profileDir, file);
+        profile = summariseProfile(profilePath, rootDir);
+      } else ctx.log('no .cpuprofile was written');
+    }
   } finally {
     await workers.stop();
     await database.stop();
@@ -126,11 +151,12 @@ export const storm: Scenario = async (ctx) => {
   return {
     title: 'Reconnect storm: hellos answered per second when every user agent reconnects at once',
     table: { columns: ['run', 'UAs', 'Herald processes', 'register s', 'storm s', 'reconnected', 'failed', 'hellos/s', 'last 10% hellos/s'], rows },
+    extraTables: profile ? profileTables(profile) : [],
     notes: [
       `Backend: ${database.backend}. ${n.toLocaleString('en-US')} user agents with one channel each on ${processes} Herald process(es), ${workers.size} generator processes; each reconnects with its uaid (hello, stored-message check, no messages waiting); ${repeats} run(s).`,
       `Target: at least ${target.toLocaleString('en-US')} hellos/s to the last one on ${database.backend}. Last tenth: median ${Math.round(med((r) => r.lastTenthPerSec)).toLocaleString('en-US')}/s.`,
     ],
-    data: { backend: database.backend, n, processes, repeats, runs },
+    data: { backend: database.backend, n, processes, repeats, runs, profile, profilePath },
     plot: lineChart({
       title: `Reconnect storm (${database.backend}): hellos answered per second`,
       subtitle: `${n.toLocaleString('en-US')} UAs on ${processes} process(es)`,
