@@ -4,7 +4,7 @@
 //
 // NOTE: /admin and /api/send have no login here; the demo listens on 127.0.0.1 only. A real
 // site puts them behind its own authentication.
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { deliver } from './push.js';
 import { adminPage } from './admin-page.js';
@@ -38,7 +38,7 @@ const subscriptionSchema = {
  */
 export function buildApp({ store, vapid, ttl = 86_400, maxAttempts = 3, maxWaitSeconds = 30, logger = true }) {
   // Request lines off: the log says what the site did (subscriptions saved, push outcomes).
-  const app = Fastify({ logger, bodyLimit: 32 * 1024, disableRequestLogging: true });
+  const app = Fastify({ logger, bodyLimit: 32 * 1024, logController: new LogController({ disableRequestLogging: true }) });
   const vapidDetails = { subject: vapid.subject, publicKey: vapid.publicKey, privateKey: vapid.privateKey };
 
   const page = (name, type) => (_req, reply) => reply.type(type).header('cache-control', 'no-store').send(file(name));

@@ -8,7 +8,8 @@ export function openStore(path, { maxSubscriptions = 10_000, maxLogRows = 500 } 
   db.pragma('journal_mode = WAL');
   db.exec(`
     CREATE TABLE IF NOT EXISTS subscriptions (
-      id INTEGER PRIMARY KEY,
+      -- AUTOINCREMENT: an id is never given again, so the send log never names the wrong one.
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
       endpoint TEXT NOT NULL UNIQUE,
       p256dh TEXT NOT NULL,
       auth TEXT NOT NULL,
