@@ -47,6 +47,8 @@ export interface DemoSite {
   port: number;
   app: FastifyInstance;
   vapidPublicKey: string;
+  /** The site's VAPID key pair, for tests that push to its subscriptions directly. */
+  vapid: { publicKey: string; privateKey: string; subject: string };
   /** What the site logged (pino JSON lines). */
   logLines(): Array<Record<string, unknown>>;
   /** POST a JSON body to one of the site's routes; the answer's status and JSON. */
@@ -71,10 +73,10 @@ export async function startDemoSite(opts: DemoOptions = {}): Promise<DemoSite> {
   };
   const dir = mkdtempSync(join(tmpdir(), 'herald-demo-'));
   const store = storeModule.openStore(join(dir, 'subscriptions.db'));
-  const vapid = webpush.generateVAPIDKeys();
+  const vapid = { ...webpush.generateVAPIDKeys(), subject: 'mailto:demo@example.com' };
   const lines: string[] = [];
   const logger = { level: 'info', stream: { write: (line: string) => void lines.push(line) } };
-  const app = appModule.buildApp({ store, vapid: { ...vapid, subject: 'mailto:demo@example.com' }, logger, ttl: 300, ...opts });
+  const app = appModule.buildApp({ store, vapid, logger, ttl: 300, ...opts });
   opts.beforeListen?.(app);
   const port = await freePort();
   await app.listen({ port, host: '127.0.0.1' });
@@ -89,6 +91,7 @@ export async function startDemoSite(opts: DemoOptions = {}): Promise<DemoSite> {
     port,
     app,
     vapidPublicKey: vapid.publicKey,
+    vapid,
     logLines: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
     post,
     get,
