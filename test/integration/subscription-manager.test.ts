@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createECDH, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { PushUserAgent, type Subscription } from '../../src/sdk/index.js';
+import { PushUserAgent, sendPush, type Subscription } from '../../src/sdk/index.js';
 import { startHerald, type HeraldProcess } from './helpers/herald-process.js';
 import { collectPushes } from './helpers/pushes.js';
 import { RawClient } from './helpers/raw-client.js';
@@ -112,9 +112,11 @@ describe('the subscription manager example against Herald', () => {
 
   it('retries a 429 after Retry-After and keeps the subscription', async () => {
     const { id, sub } = await subscribeToSite();
-    // Spend the subscription's burst (2) so the site's push meets the limit.
+    // Spend the subscription's burst (2) straight at Herald, until it answers 429: the site's
+    // next push meets the limit.
     let status = 0;
-    for (let i = 0; i < 5 && status !== 429; i++) status = (await site.send(`burst ${i}`, id)).json.results[0]!.status;
+    for (let i = 0; i < 5 && status !== 429; i++) status = (await sendPush(sub, `burst ${i}`, { ttl: 60, vapid: site.vapid })).status;
+    assert.equal(status, 429);
     const { json } = await site.send('after the limit', id);
     const [result] = json.results;
     assert.deepEqual([result?.outcome, result?.status], ['delivered', 201]);
