@@ -28,14 +28,14 @@ export class DemoPageDriver {
       this.events.push(req.body as PageEvent);
       return reply.code(204).send();
     });
-    app.get('/__test/command', (req, reply) => {
+    app.get('/__test/command', (_req, reply) => {
       const cmd = this.commands.shift();
       if (cmd) return reply.send(cmd);
       this.pendingPoll?.code(204).send();
       this.pendingPoll = reply;
       // A poll whose browser quit must not swallow the next run's first command.
-      req.raw.once('close', () => {
-        if (this.pendingPoll === reply && reply.raw.destroyed) this.pendingPoll = null;
+      reply.raw.once('close', () => {
+        if (this.pendingPoll === reply) this.pendingPoll = null;
       });
       // Answer empty after a while so the page's fetch never hangs for long.
       setTimeout(() => {
@@ -53,13 +53,9 @@ export class DemoPageDriver {
     const id = this.nextId++;
     const cmd = { id, type, ...args };
     const poll = this.pendingPoll;
-    if (poll && !poll.raw.destroyed) {
-      this.pendingPoll = null;
-      poll.send(cmd);
-    } else {
-      this.pendingPoll = null;
-      this.commands.push(cmd);
-    }
+    this.pendingPoll = null;
+    if (poll && !poll.raw.destroyed) poll.send(cmd);
+    else this.commands.push(cmd);
     const result = await this.waitEvent(`result of ${type}`, (e) => e.type === 'result' && e.id === id, timeoutMs);
     if (!result.ok) throw new Error(`${type} failed in the page: ${String(result.error)}`);
     return result;
