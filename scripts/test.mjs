@@ -8,9 +8,9 @@ import { ensureSystemPackages } from './system-packages.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 
-function testFiles(dir) {
+function testFiles(dir, suffix = '.test.ts') {
   return readdirSync(join(root, dir), { recursive: true })
-    .filter((f) => f.endsWith('.test.ts'))
+    .filter((f) => f.endsWith(suffix) && !f.split('/').includes('node_modules'))
     .map((f) => join(dir, f))
     .sort();
 }
@@ -51,7 +51,9 @@ try {
 const reporter = process.env.TEST_REPORTER ?? 'spec';
 if (!only) run('type check', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
 if (!only || only === 'unit') {
-  run('unit tests', process.execPath, ['--import', 'tsx', '--test', `--test-reporter=${reporter}`, '--test-concurrency=2', ...testFiles('src')]);
+  // The examples are plain JavaScript with tests of their own (examples/*/test/*.test.js).
+  const files = [...testFiles('src'), ...testFiles('examples', '.test.js')];
+  run('unit tests', process.execPath, ['--import', 'tsx', '--test', `--test-reporter=${reporter}`, '--test-concurrency=2', ...files]);
 }
 if (!only || only === 'integration') {
   const files = testFiles('test/integration');

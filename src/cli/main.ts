@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { registerNodeCommands } from './node-commands.js';
 import { registerKeysCommand } from './keys-command.js';
 import { registerVapidCommand } from './vapid-command.js';
+import { registerSendCommand } from './send-command.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -17,5 +18,6 @@ const program = new Command()
 registerNodeCommands(program, pkg.version);
 registerKeysCommand(program);
 registerVapidCommand(program);
+registerSendCommand(program);
 
 await program.parseAsync(process.argv);

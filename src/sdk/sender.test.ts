@@ -46,7 +46,7 @@ describe('sendPush', () => {
 
   it('posts an aes128gcm body with TTL, Topic, Urgency and a vapid t=,k= Authorization', async () => {
     const res = await sendPush(sub(), 'hello ✓', { ttl: 60, topic: 'news', urgency: 'high', vapid: vapidOpt });
-    assert.deepEqual(res, { status: 201, location: `${origin}/m/abc`, ttl: 60, body: '' });
+    assert.deepEqual(res, { status: 201, location: `${origin}/m/abc`, ttl: 60, retryAfter: null, body: '' });
     const req = last!;
     assert.equal(req.url, '/wpush/v2/token');
     assert.equal(req.headers.ttl, '60');

@@ -30,6 +30,8 @@ export interface SendPushResult {
   location: string | null;
   /** The TTL the service applied (it may clamp). */
   ttl: number | null;
+  /** Seconds or an HTTP date to wait before retrying (`Retry-After` of 429 and 503). */
+  retryAfter: string | null;
   /** Response body; a JSON error document on failure. */
   body: string;
 }
@@ -72,5 +74,5 @@ export async function sendPush(
   const res = await fetch(subscription.endpoint, { method: 'POST', headers, body: body && new Uint8Array(body) });
   const ttlHeader = res.headers.get('ttl');
   const ttl = ttlHeader !== null && /^\d+$/.test(ttlHeader) ? Number(ttlHeader) : null;
-  return { status: res.status, location: res.headers.get('location'), ttl, body: await res.text() };
+  return { status: res.status, location: res.headers.get('location'), ttl, retryAfter: res.headers.get('retry-after'), body: await res.text() };
 }

@@ -43,7 +43,7 @@ describe('herald CLI', () => {
 
   it('has --help on every command', () => {
     const top = herald('--help');
-    for (const cmd of ['serve', 'connect', 'endpoint', 'keys', 'vapid']) {
+    for (const cmd of ['serve', 'connect', 'endpoint', 'keys', 'vapid', 'send']) {
       assert.match(top, new RegExp(`\\b${cmd}\\b`));
       assert.match(herald(cmd, '--help'), /Usage: herald/);
     }

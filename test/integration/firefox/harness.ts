@@ -233,6 +233,11 @@ export interface PushFrame {
 const SENT_LINE = /^console\.debug: PushServiceWebSocket: "wsSendMessage: Sending message" (".*")$/;
 const RECEIVED_LINE = /^console\.debug: PushServiceWebSocket: "wsOnMessageAvailable\(\)" (".*")$/;
 
+/** Whatever carries commands to the page Firefox shows: PageServer, or a driver mounted in another site. */
+export interface PageCommands {
+  command(type: string, args?: object, timeoutMs?: number): Promise<PageEvent>;
+}
+
 export interface FirefoxProcess {
   proc: ChildProcess;
   /** Everything Firefox printed (stdout and stderr). */
@@ -253,7 +258,7 @@ export interface FirefoxProcess {
    */
   waitPushReady(timeoutMs?: number): Promise<void>;
   /** Quit through the page (window.close()); kill the process group if that fails. */
-  quit(page: PageServer): Promise<void>;
+  quit(page: PageCommands): Promise<void>;
   /** Kill the process group (SIGKILL): a crash, or a last resort. */
   kill(): Promise<void>;
   /** Exit code, or the signal that ended it; undefined while running. */
@@ -326,7 +331,7 @@ export function launchFirefox(profileDir: string, pageUrl: string): FirefoxProce
     },
     kill,
     exit: () => exitInfo,
-    async quit(page: PageServer) {
+    async quit(page: PageCommands) {
       if (!isRunning()) return;
       try {
         await page.command('close', {}, 5000);
