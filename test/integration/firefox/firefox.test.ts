@@ -50,7 +50,9 @@ describe('headless Firefox against Herald', { timeout: 240_000 }, () => {
 
   before(async () => {
     // info: Herald logs one "session ended" line with counters per WebSocket session.
-    herald = await startHerald({ args: ['--log-level', 'info'] });
+    // The longest ack window: on a busy machine Firefox's ack can take longer than the default 100 ms,
+    // and then the message is (correctly) stored, which the first test asserts does not happen.
+    herald = await startHerald({ args: ['--log-level', 'info', '--ack-window-ms', '1000'] });
     page = new PageServer();
     await page.start();
     trap = new TrapProxy();
