@@ -1,6 +1,7 @@
 /**
- * Delivery of stored messages (spec/autopush.md §1.4 "Storage check loop", §6 "Delivery
- * guarantee"). Topic messages first (up to 11 a batch), then timestamp messages after the read
+ * Delivery of stored messages (docs/protocol.md#storage-check,
+ * docs/protocol.md#delivery-guarantee). Topic messages first (up to 11 a batch), then timestamp
+ * messages after the read
  * pointer (up to 10). The next batch is fetched only once every message of the current one is
  * acked; only then does the pointer move, so a disconnect mid-batch re-delivers the whole batch.
  * More than `msgLimit` messages in one check resets the uaid (close 1000 UaidReset), counting
@@ -149,7 +150,7 @@ async function fetchBatch(client: IdentifiedClient): Promise<Batch | null> {
   return messages.length > 0 ? { topic: false, messages, passable } : null;
 }
 
-/** Too much backlog or an old record: delete the user so the UA comes back with a new uaid (§2.4). */
+/** Too much backlog or an old record: delete the user so the UA comes back with a new uaid (docs/protocol.md#uaid-reset). */
 async function resetUaid(client: IdentifiedClient): Promise<never> {
   await client.env.store.removeUser(client.uaid);
   client.resetting = true;

@@ -1,6 +1,6 @@
 /**
- * Direct notifications through the registry (spec/autopush.md §1.3 connection-node side, §1.4
- * "Disconnect with unACKed direct messages", §6 TTL = 0): frames, acks, nacks, saving on
+ * Direct notifications through the registry (docs/protocol.md#internal-router-port,
+ * docs/protocol.md#close-codes, docs/protocol.md#delivery-guarantee): frames, acks, nacks, saving on
  * disconnect, and the bounded queue.
  */
 import { after, before, describe, it } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * A notification as the UA sees it (spec/autopush.md §2.2 "notification"): channel, version and,
+ * A notification as the UA sees it (docs/protocol.md#notification): channel, version and,
  * for a non-empty body, data and crypto headers. TTL, timestamp, topic, urgency and the sort key
  * stay on the server.
  */

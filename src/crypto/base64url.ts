@@ -24,7 +24,7 @@ export function b64uDecode(s: string): Buffer {
 
 /**
  * Decode base64 in either alphabet (URL-safe `-_` or standard `+/`), padded or not. VAPID keys
- * arrive in headers in both forms (spec/autopush.md §3.2 step 3).
+ * arrive in headers in both forms (docs/protocol.md#vapid).
  * @throws Error on characters outside both alphabets, `=` other than at the end, or an impossible length.
  */
 export function b64DecodeLenient(s: string): Buffer {

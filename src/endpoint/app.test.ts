@@ -1,7 +1,7 @@
 /**
  * The endpoint service end to end through `app.inject()`: a real SQLite store (in memory), a
  * fake node router that records what it is asked, and real senders (`web-push`, `jose`).
- * One test per row of spec/autopush.md §3.2-3.6 that applies to WebPush.
+ * One test per row of docs/protocol.md#processing-order that applies to WebPush.
  */
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -213,7 +213,7 @@ describe('POST /wpush: success', () => {
   });
 });
 
-describe('POST /wpush: delivery policy (§1.3)', () => {
+describe('POST /wpush: delivery policy (docs/protocol.md#delivery-policy)', () => {
   it('hands the message to the node holding the UA with the ack window and stores nothing once acked', async () => {
     const sub = await subscribe({ nodeId: NODE });
     router.pushOutcome = 'acked';

@@ -1,5 +1,6 @@
 /**
- * Errors of the endpoint API (spec/autopush.md §3.3, §3.6) as data: one kind, one row.
+ * Errors of the endpoint API (docs/protocol.md#responses-and-errors,
+ * docs/errors.md#endpoint-api-application-servers) as data: one kind, one row.
  * The route layer renders every failure through `apiErrorTable`; nothing else picks a
  * status or an errno.
  */
@@ -26,7 +27,7 @@ export type ApiErrorKind =
   // Abuse controls (src/abuse, docs/operations.md): Herald's own; autopush has none.
   | 'rate-limited'
   | 'ip-blocked'
-  // The account, device and device-messages API (spec/device-messages.md §2-3, §6.3): FxA's errnos.
+  // The account, device and device-messages API (docs/device-messages.md#device-registry, docs/device-messages.md#accounts-and-sessions): FxA's errnos.
   | 'account-exists'
   | 'incorrect-password'
   | 'invalid-json'

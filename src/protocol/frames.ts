@@ -1,5 +1,6 @@
 /**
- * WebSocket frames between user agent and connection service (spec/autopush.md §2.1, §2.2).
+ * WebSocket frames between user agent and connection service (docs/protocol.md#websocket-protocol,
+ * docs/protocol.md#notification).
  * Client frames are produced only by `parse-frame.ts`; the rest of the code sees these types.
  */
 import type { NotificationHeaders } from './notification.js';

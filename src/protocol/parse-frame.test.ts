@@ -1,4 +1,4 @@
-/** parse-frame.ts: spec/autopush.md §2 framing and §2.1 fields. */
+/** parse-frame.ts: docs/protocol.md#connecting-and-framing and the fields of each message. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { SessionError } from '../errors/session-error.js';

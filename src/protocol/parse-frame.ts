@@ -1,5 +1,5 @@
 /**
- * The edge of the WebSocket protocol (spec/autopush.md §2, §2.1): one text frame from a user
+ * The edge of the WebSocket protocol (docs/protocol.md#websocket-protocol): one text frame from a user
  * agent becomes one typed `ClientFrame`, or a `SessionError('InvalidMessage')` (close 1011).
  *
  * Rules, as autoconnect applies them:
@@ -7,7 +7,8 @@
  * - otherwise `messageType` picks the variant; unknown fields are ignored;
  * - `register.channelID` must already be a lowercase dashed UUID (Firefox sends that form);
  * - `unregister` and `ack` channel ids may be any textual UUID form and come out lowercase dashed;
- * - `hello.uaid` that does not parse as a UUID is not an error: it means "new user" (§2.4).
+ * - `hello.uaid` that does not parse as a UUID is not an error: it means "new user"
+ * (docs/protocol.md#hello).
  * Pure: no I/O, no clock; the only module that looks at raw client text.
  */
 import { SessionError } from '../errors/session-error.js';
@@ -79,7 +80,7 @@ function dashed(hex: string): string {
 function helloUaid(v: unknown): string | null {
   if (v === undefined || v === null) return null;
   if (typeof v !== 'string') throw invalid('hello uaid must be a string or null');
-  // An unparseable uaid is a new user, never an error (spec §2.4).
+  // An unparseable uaid is a new user, never an error (docs/protocol.md#hello).
   return uuidHexOrNull(v);
 }
 

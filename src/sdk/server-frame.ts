@@ -1,5 +1,5 @@
 /**
- * Frames from the push server, as the client SDK reads them (spec/autopush.md §2.2). The server
+ * Frames from the push server, as the client SDK reads them (docs/protocol.md#notification). The server
  * is trusted less than our own code: a frame is checked here, once, into a typed value.
  */
 import type {

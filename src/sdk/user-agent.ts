@@ -1,6 +1,6 @@
 /**
  * A Web Push user agent in Node: what Firefox's PushService does, for tests, benchmarks, the CLI
- * and anyone embedding Herald (spec/autopush.md §2, spec/firefox-client.md §3).
+ * and anyone embedding Herald (docs/protocol.md#websocket-protocol, docs/protocol.md#firefox-specifics).
  *
  *   connect() ──ws open──▶ hello ──reply──▶ connected ──close──▶ disconnected ─┐
  *       ▲                                                                      │

@@ -1,8 +1,8 @@
 /**
  * Points of docs/compatibility.md that no other test pins down:
- * - RFC 8030 request headers autopush accepts but does not act on (spec/autopush.md §3.2 "Headers
- *   the server ignores"): push receipts (`Prefer: respond-async`, §5.1) are not supported, and
- *   `Urgency` (§5.3) never makes a push fail;
+ * - RFC 8030 request headers autopush accepts but does not act on (docs/protocol.md#request-headers):
+ *   push receipts (`Prefer: respond-async`, RFC 8030 §5.1) are not supported, and
+ *   `Urgency` (RFC 8030 §5.3) never makes a push fail;
  * - where Herald's order of checks differs from autopush's (the "Differences" section): the body
  *   size is checked first, and the request headers before the subscription is looked up.
  */

@@ -1,6 +1,6 @@
 /**
  * A send request (`POST /wpush/...`) turned into the `Notification` that storage and routing
- * carry, in the order of spec/autopush.md §3.2: path and VAPID (steps 1-4, `subscription.ts`),
+ * carry, in the order of docs/protocol.md#processing-order: path and VAPID (steps 1-4, `subscription.ts`),
  * body size (6), TTL, Topic and encryption headers (7), message id (8). The first rule broken
  * decides the error. The user record (step 5) is checked afterwards, in `deliver.ts`, so a
  * malformed request costs no storage read.

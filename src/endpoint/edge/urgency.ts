@@ -1,6 +1,7 @@
 /**
- * The `Urgency` request header (RFC 8030 §5.3). autopush ignores it entirely (spec/autopush.md
- * §3.2 "Headers the server ignores"), so a sender that works there must work here: an invalid
+ * The `Urgency` request header (RFC 8030 §5.3). autopush ignores it entirely
+ * (docs/compatibility.md#differences)
+ *, so a sender that works there must work here: an invalid
  * value is ignored like an absent one, never refused. A valid one travels with the notification
  * so a UA or distributor can honour it (UnifiedPush asks for that).
  */

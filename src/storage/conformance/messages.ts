@@ -1,4 +1,4 @@
-/** Saving and reading messages: sort keys, round-trip, topics, the read pointer (spec/autopush.md §1.4, §1.5, §3.4). */
+/** Saving and reading messages: sort keys, round-trip, topics, the read pointer (docs/protocol.md#storage-check, docs/protocol.md#ordering-and-the-read-pointer, docs/protocol.md#request-headers). */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
