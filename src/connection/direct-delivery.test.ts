@@ -30,9 +30,17 @@ describe('connection service: direct notifications', () => {
 
   it('sends a pushed notification as channelID, version, data and headers only', async () => {
     const { c, uaid, chid } = await subscribed();
-    const n = makeNotification(chid, { topic: 'news', urgency: 'high' });
+    const n = makeNotification(chid, { topic: 'news' });
     assert.equal(h.service.registry.push(uaid, n), true);
     assert.deepEqual(await c.next(), { messageType: 'notification', channelID: chid, version: n.version, data: n.data, headers: n.headers });
+    c.terminate();
+  });
+
+  it('adds the sender\'s urgency to the notification when it gave one (Herald extension)', async () => {
+    const { c, uaid, chid } = await subscribed();
+    const n = makeNotification(chid, { topic: 'news', urgency: 'high' });
+    assert.equal(h.service.registry.push(uaid, n), true);
+    assert.deepEqual(await c.next(), { messageType: 'notification', channelID: chid, version: n.version, data: n.data, headers: n.headers, urgency: 'high' });
     c.terminate();
   });
 

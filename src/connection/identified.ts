@@ -5,7 +5,8 @@
  * autoconnect: `on-client-message.ts` (frames from the UA) and `on-server-event.ts` (the
  * registry's queue). The session calls one method at a time, never concurrently.
  */
-import { isExpired, type Notification } from '../protocol/notification.js';
+import { isExpired, type Notification, type Urgency } from '../protocol/notification.js';
+import { DEFAULT_UA_URGENCY } from '../protocol/urgency.js';
 import type { ClientFrame } from '../protocol/frames.js';
 import { USER_RECORD_VERSION, type UserRecord } from '../storage/store.js';
 import { StorageCheck, runStorageCheck } from './check-storage.js';
@@ -26,6 +27,8 @@ export interface IdentifiedInit {
   user: UserRecord | null;
   /** Senders waiting for acks, owned by the session (which answers them when it ends). */
   senders?: SenderWaits;
+  /** The lowest urgency the hello asked for (Herald extension); absent or null: everything. */
+  urgency?: Urgency | null;
 }
 
 export class IdentifiedClient {
@@ -50,6 +53,16 @@ export class IdentifiedClient {
   /** Time of the last accepted app-level ping, ms; null before the first. */
   lastAppPingMs: number | null = null;
   readonly stats: SessionStats;
+  /**
+   * The lowest urgency the UA wants now (docs/protocol.md#urgency-herald-extension): messages
+   * below it are stored, not sent, until the UA lowers it. Set at hello and by `urgency` messages.
+   */
+  urgency: Urgency;
+  /**
+   * The level at hello: stored messages below it were held back by the UA's choice, not missed
+   * while it was away, so they never count toward `msgLimit`.
+   */
+  readonly helloUrgency: Urgency;
   /** Megaphone broadcasts this UA follows (docs/protocol.md#megaphone-broadcasts), set at hello; null without a broadcast source. */
   broadcasts: BroadcastSubscription | null = null;
 
@@ -65,6 +78,7 @@ export class IdentifiedClient {
     this.oldRecordVersion = init.user !== null && !(init.user.recordVersion >= USER_RECORD_VERSION);
     this.storage = new StorageCheck(init.user?.currentTimestamp ?? 0);
     this.senders = init.senders ?? new SenderWaits();
+    this.urgency = this.helloUrgency = init.urgency ?? DEFAULT_UA_URGENCY;
   }
 
   /** Right after the hello reply: an existing user gets its stored messages (docs/protocol.md#storage-check). */

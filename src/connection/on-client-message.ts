@@ -1,7 +1,6 @@
 /**
  * Frames from an identified UA (docs/protocol.md#websocket-protocol): register, unregister, ack,
- * nack, app-level
- * ping, broadcast_subscribe. Storage failures in register and unregister become status 500 in the
+ * nack, app-level ping, broadcast_subscribe, and Herald's urgency. Storage failures in register and unregister become status 500 in the
  * reply; anywhere else they end the session (1011 Database).
  */
 import { SessionError } from '../errors/session-error.js';
@@ -12,6 +11,7 @@ import { USER_RECORD_VERSION } from '../storage/store.js';
 import { onStoredAck } from './check-storage.js';
 import { onBroadcastSubscribe } from './broadcasts/session-broadcasts.js';
 import { onNack } from './nack.js';
+import { onUrgency } from './urgency-level.js';
 import type { IdentifiedClient } from './identified.js';
 
 export async function onClientMessage(client: IdentifiedClient, frame: ClientFrame): Promise<void> {
@@ -31,6 +31,9 @@ export async function onClientMessage(client: IdentifiedClient, frame: ClientFra
     case 'broadcast_subscribe':
       // Megaphone (docs/protocol.md#megaphone-broadcasts); accepted silently when no broadcast source is configured.
       return onBroadcastSubscribe(client, frame.broadcasts);
+    case 'urgency':
+      // Herald extension: the lowest urgency the UA wants from now on.
+      return onUrgency(client, frame.urgency);
   }
 }
 

@@ -40,7 +40,7 @@ export async function acceptHello(
     throw new SessionError('AlreadyConnected');
   }
   const uaid = user?.uaid ?? randomUUID().replace(/-/g, '');
-  const client = new IdentifiedClient(env, out, { uaid, connectedAt, user, senders });
+  const client = new IdentifiedClient(env, out, { uaid, connectedAt, user, senders, urgency: frame.urgency });
   env.registry.register(uaid, session, connectedAt);
   if (user?.nodeId != null && user.nodeId !== env.nodeId) takeOver(env, user.nodeId, uaid, connectedAt);
   // Megaphone (docs/protocol.md#megaphone-broadcasts): subscribe to the hello's broadcasts; `{}` without a broadcast source.

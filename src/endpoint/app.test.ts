@@ -183,10 +183,14 @@ describe('POST /wpush: success', () => {
     assert.equal((await storedMessages(sub.uaid))[0]?.urgency, 'high');
   });
 
-  it('ignores an invalid Urgency rather than refusing the push', async () => {
+  it('refuses an invalid Urgency with 400 errno 117 and stores nothing', async () => {
     const sub = await subscribe();
-    assert.equal((await post(sub.path, { TTL: '60', Urgency: 'asap' })).statusCode, 201);
-    assert.equal((await storedMessages(sub.uaid))[0]?.urgency, undefined);
+    for (const urgency of ['asap', '', 'high, low']) {
+      const res = await post(sub.path, { TTL: '60', Urgency: urgency });
+      assert.equal(res.statusCode, 400, urgency);
+      assert.equal(JSON.parse(res.body).errno, 117);
+    }
+    assert.equal((await storedMessages(sub.uaid)).length, 0);
   });
 
   it('accepts a body of exactly maxDataBytes, whatever its Content-Type', async () => {

@@ -17,6 +17,8 @@ export type ApiErrorKind =
   | 'invalid-ttl'
   | 'invalid-topic'
   | 'negative-ttl'
+  // RFC 8030 §5.3 Urgency: autopush ignores the header; Herald's own errno.
+  | 'invalid-urgency'
   | 'database'
   | 'database-busy'
   | 'invalid-message-id'
@@ -65,6 +67,7 @@ export const apiErrorTable: Readonly<Record<ApiErrorKind, ApiErrorRow>> = {
   'invalid-ttl': { status: 400, errno: 111, message: 'Missing or invalid TTL header' },
   'invalid-topic': { status: 400, errno: 113, message: 'Topic must be at most 32 characters of the URL-safe base64 alphabet' },
   'negative-ttl': { status: 400, errno: 114, message: 'TTL must not be negative' },
+  'invalid-urgency': { status: 400, errno: 117, message: 'Urgency must be one of very-low, low, normal or high' },
   database: { status: 500, errno: 201, message: 'Database error' },
   'database-busy': { status: 503, errno: 201, message: 'Database busy, retry with exponential back-off' },
   'invalid-message-id': { status: 400, errno: null, message: 'Invalid message ID' },

@@ -13,6 +13,8 @@
  */
 import { SessionError } from '../errors/session-error.js';
 import type { AckUpdate, Broadcasts, ClientFrame } from './frames.js';
+import type { Urgency } from './notification.js';
+import { urgencyOrUndefined } from './urgency.js';
 
 type Json = Record<string, unknown>;
 
@@ -42,6 +44,7 @@ export function parseClientFrame(text: string): ClientFrame {
         messageType: 'hello',
         uaid: helloUaid(value.uaid),
         broadcasts: broadcasts(value.broadcasts, false) ?? {},
+        urgency: value.urgency === undefined || value.urgency === null ? null : urgencyLevel(value.urgency),
       };
     case 'register':
       return { messageType: 'register', channelID: registerChannelId(value.channelID), key: optionalString(value.key, 'key') };
@@ -55,6 +58,8 @@ export function parseClientFrame(text: string): ClientFrame {
       return { messageType: 'ping' };
     case 'broadcast_subscribe':
       return { messageType: 'broadcast_subscribe', broadcasts: broadcasts(value.broadcasts, true) ?? {} };
+    case 'urgency':
+      return { messageType: 'urgency', urgency: urgencyLevel(value.urgency) };
     default:
       throw invalid(typeof type === 'string' ? `unknown messageType ${JSON.stringify(type.slice(0, 40))}` : 'missing messageType');
   }
@@ -122,6 +127,12 @@ function broadcasts(v: unknown, required: boolean): Broadcasts | null {
   }
   // fromEntries defines own properties, so an id like "__proto__" stays data.
   return Object.fromEntries(entries) as Broadcasts;
+}
+
+function urgencyLevel(v: unknown): Urgency {
+  const urgency = urgencyOrUndefined(v);
+  if (urgency === undefined) throw invalid('urgency must be one of "very-low", "low", "normal", "high"');
+  return urgency;
 }
 
 function requiredString(v: unknown, field: string): string {
