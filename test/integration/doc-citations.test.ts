@@ -109,3 +109,73 @@ describe('citations of documents', () => {
     assert.deepEqual([...a], ['protocol-reference', 'urgency-herald-extension', 'limits', 'limits-1']);
   });
 });
+
+/**
+ * The titles of the `it(...)` calls of a test file, as patterns: a template literal's `${…}`
+ * parts match anything, so table-driven tests are found by the names they produce.
+ */
+export function testTitlePatterns(source: string): RegExp[] {
+  const patterns: RegExp[] = [];
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  for (const m of source.matchAll(/\bit\(\s*(['"`])/g)) {
+    const quote = m[1]!;
+    let i = m.index! + m[0].length;
+    let pattern = '';
+    let literal = '';
+    for (; i < source.length && source[i] !== quote; i++) {
+      if (source[i] === '\\') literal += source[++i];
+      else if (quote === '`' && source.startsWith('${', i)) {
+        pattern += `${escape(literal)}.+?`;
+        literal = '';
+        for (let depth = 0; i < source.length; i++) {
+          if (source[i] === '{') depth++;
+          else if (source[i] === '}' && --depth === 0) break;
+        }
+      } else literal += source[i];
+    }
+    patterns.push(new RegExp(`^${pattern}${escape(literal)}$`));
+  }
+  return patterns;
+}
+
+describe('docs/compatibility.md', () => {
+  it('reads test titles, template literals included', () => {
+    const p = testTitlePatterns("it('plain \\'quoted\\' one', f); it(`answers ${what} with ${s}${e ? ` errno ${e}` : ''}`, f);");
+    assert.ok(p[0]!.test("plain 'quoted' one"));
+    assert.ok(p[1]!.test('answers a missing TTL with 400 errno 111'));
+    assert.ok(!p[1]!.test('refuses a missing TTL with 400'));
+  });
+
+  it('every named test file exists and every quoted test name is one of its tests', () => {
+    // Numbered list items continue on indented lines: join them so each citation is on one line.
+    const lines = readFileSync(join(root, 'docs/compatibility.md'), 'utf8').replace(/\n {2,}/g, ' ').split('\n');
+    const missing: string[] = [];
+    let checked = 0;
+    for (const line of lines) {
+      // `file` › "name"; "name", up to the next file, table cell or end of line.
+      for (const m of line.matchAll(/`([\w./-]+\.test\.ts)` › (.*?)(?=`[\w./-]+\.test\.ts`|\s\|\s|\s\|$|$)/g)) {
+        const file = join(root, m[1]!);
+        if (!existsSync(file)) {
+          missing.push(`${m[1]} (no such file)`);
+          continue;
+        }
+        const titles = testTitlePatterns(readFileSync(file, 'utf8'));
+        const known = (name: string) => titles.some((p) => p.test(name));
+        // A name may hold quotes (`{"messageType":"ping"}`, `"vapid t=…" (RFC 8292)`): it ends at
+        // the first quote before ; . ( ) | or the end that makes it a known title, else the first.
+        const text = m[2]!;
+        for (let start = text.indexOf('"'); start !== -1; ) {
+          const ends = [...text.slice(start + 1).matchAll(/"(?=\s*(?:[;.()|]|$))/g)].map((e) => start + 1 + e.index!);
+          if (ends.length === 0) break;
+          const end = ends.find((e) => known(text.slice(start + 1, e))) ?? ends[0]!;
+          const name = text.slice(start + 1, end);
+          checked++;
+          if (!known(name)) missing.push(`${m[1]} › "${name}"`);
+          start = text.indexOf('"', end + 1);
+        }
+      }
+    }
+    assert.deepEqual(missing, []);
+    assert.ok(checked > 100, `${checked} test names checked`);
+  });
+});
