@@ -92,6 +92,32 @@ describe('connection service: urgency levels', () => {
     c.terminate();
   });
 
+  it('does not store twice a message below the level that the endpoint stored before routing it (ack window 0)', async () => {
+    const { c, uaid, chid } = await subscribed('high');
+    const n = makeNotification(chid, { urgency: 'low' });
+    await h.store.saveMessage(uaid, n);
+    h.service.registry.push(uaid, { ...n, stored: true });
+    const high = makeNotification(chid, { urgency: 'high' });
+    h.service.registry.push(uaid, high);
+    assert.equal((await c.next()).version, high.version);
+    assert.equal(await h.store.countMessages(uaid), 1, 'the one stored copy');
+    c.terminate();
+  });
+
+  it('when a held message cannot be stored: a waiting sender hears "delivered" (it stores), else the message is sent after all', async () => {
+    const { c, uaid, chid } = await subscribed('high');
+    h.controlled.failing.add('saveMessage');
+    try {
+      assert.equal(await h.service.registry.pushAwaitingAck(uaid, makeNotification(chid, { urgency: 'low' }), 5_000), 'delivered');
+      const unsaved = makeNotification(chid, { urgency: 'low' });
+      h.service.registry.push(uaid, unsaved);
+      assert.equal((await c.next()).version, unsaved.version, 'better early than lost');
+    } finally {
+      h.controlled.failing.delete('saveMessage');
+    }
+    c.terminate();
+  });
+
   it('drops a TTL-0 message below the level instead of storing it', async () => {
     const { c, uaid, chid } = await subscribed('high');
     h.service.registry.push(uaid, makeNotification(chid, { ttl: 0, urgency: 'low' }));
