@@ -1,5 +1,5 @@
 /**
- * Base64 helpers (RFC 4648 §5 "base64url", and §4 standard base64 where senders use it).
+ * Base64 helpers (RFC 4648 §5 "base64url", and RFC 4648 §4 standard base64 where senders use it).
  *
  * Node's `Buffer.from(s, 'base64url')` silently skips characters outside the alphabet, so an
  * untrusted value is checked here first: a typo must fail loudly, not decode to other bytes.

@@ -74,6 +74,21 @@ describe('citations of documents', () => {
     assert.deepEqual(bad, [], 'cite docs/protocol.md (or another file under docs/) instead');
   });
 
+  it('every section sign in a source file follows the document it belongs to (an RFC, a standard), never a bare "§2.4"', () => {
+    const bad: string[] = [];
+    for (const file of sources) {
+      readFileSync(join(root, file), 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          for (const m of line.matchAll(/§/g)) {
+            const before = line.slice(Math.max(0, m.index! - 25), m.index);
+            if (!/(RFC ?\d+|SEC \d|draft-[\w-]+|encoding-\d+|MQTT [\d.]+)/.test(before)) bad.push(`${file}:${i + 1}: ${line.trim()}`);
+          }
+        });
+    }
+    assert.deepEqual(bad, [], 'name the document (RFC 8030 §5.3), or cite a docs/ section anchor');
+  });
+
   it('every docs/ file a source file cites exists, and so does every cited section anchor', () => {
     const bad: string[] = [];
     let anchors = 0;
