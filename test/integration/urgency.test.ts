@@ -6,6 +6,10 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateFernetKey } from '../../src/crypto/fernet.js';
 import { PushUserAgent, sendPush, type PushEvent, type Subscription, type Urgency, type UserAgentState } from '../../src/sdk/index.js';
 import { startHerald, type HeraldProcess } from './helpers/herald-process.js';
 import { sendNotification } from './helpers/web-push-send.js';
@@ -100,3 +104,43 @@ describe('Urgency', () => {
     await ua.close();
   });
 });
+
+describe('Urgency across nodes', () => {
+  // An endpoint node and a connection node on one shared SQLite file: the level lives with the
+  // session on the connection node, and the endpoint's push reaches it over the router port.
+  let dir: string;
+  let endpoint: HeraldProcess;
+  let connect: HeraldProcess;
+  let ua: PushUserAgent;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'herald-urgency-'));
+    const shared = { db: `sqlite:${join(dir, 'herald.db')}`, args: ['--crypto-keys', generateFernetKey()] };
+    endpoint = await startHerald({ ...shared, role: 'endpoint' });
+    connect = await startHerald({ ...shared, role: 'connect', endpointUrl: endpoint.endpointUrl });
+  });
+  after(async () => {
+    await ua?.close();
+    await connect?.dispose();
+    await endpoint?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('holds a normal push sent through another node for a UA at high, and delivers it once the UA lowers its level', async () => {
+    ua = new PushUserAgent({ serverUrl: connect.wsUrl, reconnect: false, urgency: 'high' });
+    const pushes: PushEvent[] = [];
+    ua.on('push', (p) => pushes.push(p));
+    await ua.connect();
+    const sub = await ua.subscribe();
+    assert.ok(sub.endpoint.startsWith(endpoint.endpointUrl), 'the endpoint is on the endpoint node');
+    assert.equal((await sendPush(sub, 'later', { ttl: 600, urgency: 'normal' })).status, 201);
+    assert.equal((await sendPush(sub, 'now', { ttl: 600, urgency: 'high' })).status, 201);
+    await waitFor('the high push', () => pushes.length >= 1, 5000);
+    await sleep(300);
+    assert.deepEqual(pushes.map((p) => p.text), ['now']);
+    await ua.setUrgency('very-low');
+    await waitFor('the held push', () => pushes.length >= 2, 5000);
+    await sleep(300);
+    assert.deepEqual(pushes.map((p) => p.text), ['now', 'later']);
+  });
+});
+
