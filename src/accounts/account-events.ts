@@ -1,5 +1,5 @@
 /**
- * The push events of the account (spec/device-messages.md §4.1): payload
+ * The push events of the account (docs/device-messages.md#account-push-events): payload
  * `{version: 1, command, data?}` and the push TTL each is sent with. Receivers must ignore
  * commands they do not know, so names and the version stay stable.
  */
@@ -22,7 +22,7 @@ export const accountEvents = {
   profileUpdated: (): AccountEvent => ({ command: 'fxaccounts:profile_updated', ttl: 0 }),
   /** To every device when the account is deleted. */
   accountDestroyed: (uid: string): AccountEvent => ({ command: 'fxaccounts:account_destroyed', data: { uid }, ttl: 5 * HOUR }),
-  /** To the target of a device command (§3.2 step 7). `sender` is always a string (Appendix A). */
+  /** To the target of a device command (docs/device-messages.md#device-commands-send-tab). `sender` is always a string. */
   commandReceived: (d: { command: string; index: number; sender: string; url: string }, ttl: number): AccountEvent => ({
     command: 'fxaccounts:command_received',
     data: d,

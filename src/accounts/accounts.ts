@@ -1,8 +1,8 @@
 /**
- * Accounts and sessions (spec/device-messages.md §6.1, §6.3 item 1): create, sign in, sign out,
+ * Accounts and sessions (docs/device-messages.md#accounts-and-sessions): create, sign in, sign out,
  * profile, delete. Sessions are random tokens stored as hashes (session-token.ts); passwords are
  * scrypt hashes (password.ts). Deleting a session or an account also removes the devices and
- * their mailboxes, and tells the devices (§4.1).
+ * their mailboxes, and tells the devices (docs/device-messages.md#account-push-events).
  */
 import { randomBytes } from 'node:crypto';
 import { ApiError } from '../errors/api-error.js';

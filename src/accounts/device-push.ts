@@ -1,5 +1,5 @@
 /**
- * Herald's pushes to devices (spec/device-messages.md §4.2-4.3): the JSON payload encrypted with
+ * Herald's pushes to devices (docs/device-messages.md#account-push-events): the JSON payload encrypted with
  * `aes128gcm` (RFC 8291) to the device's `pushPublicKey`/`pushAuthKey`, signed with Herald's own
  * VAPID key (RFC 8292), POSTed to its `pushCallback`. A 404 or 410, or a stored key that cannot be
  * encrypted to, marks the device `pushEndpointExpired` (only while that callback is still its

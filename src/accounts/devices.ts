@@ -1,7 +1,8 @@
 /**
- * The device registry (spec/device-messages.md §2.2-2.5): one device per session, registered or
+ * The device registry (docs/device-messages.md#device-registry): one device per session, registered or
  * updated by that session; any session of the account may rename a device or disconnect it.
- * Disconnecting ends the device's session, empties its mailboxes and tells every device (§2.4).
+ * Disconnecting ends the device's session, empties its mailboxes and tells every device
+ * (docs/device-messages.md#device-registry).
  */
 import { randomBytes } from 'node:crypto';
 import { ApiError } from '../errors/api-error.js';
@@ -15,7 +16,7 @@ import { notifyDevicesLater } from './notify-devices.js';
 const DEFAULT_NAME = 'Unnamed device';
 const DEFAULT_TYPE = 'desktop';
 
-/** A device as the API shows it (§2.1). */
+/** A device as the API shows it (docs/device-messages.md#device-registry). */
 export interface DeviceView {
   id: string;
   name: string;

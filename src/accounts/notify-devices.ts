@@ -1,5 +1,5 @@
 /**
- * Send one account event to several devices at once (spec/device-messages.md §4.1). Devices
+ * Send one account event to several devices at once (docs/device-messages.md#account-push-events). Devices
  * without a subscription, or whose endpoint expired, are skipped by the pusher.
  */
 import type { DeviceRecord } from '../storage/accounts/account-store.js';

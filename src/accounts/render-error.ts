@@ -1,6 +1,7 @@
 /**
- * Errors of the account routes, rendered in Firefox Accounts' shape (spec/device-messages.md
- * §6.3 item 7): `{code, errno, error, message, info}`, with a body on every status (unlike the
+ * Errors of the account routes, rendered in Firefox Accounts' shape
+ * (docs/errors.md#account-device-and-device-messages-api): `{code, errno, error, message, info}`,
+ * with a body on every status (unlike the
  * push endpoint's empty 404). Statuses and errnos come from the one table in errors/api-error.ts.
  */
 import { STATUS_CODES } from 'node:http';

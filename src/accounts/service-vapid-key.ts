@@ -1,6 +1,6 @@
 /**
  * Herald's own VAPID key pair (RFC 8292), which signs the pushes Herald sends to devices
- * (spec/device-messages.md §4.2). Created on the first start and kept with the accounts
+ * (docs/device-messages.md#account-push-events). Created on the first start and kept with the accounts
  * (`AccountStore.serviceKey`), so every node of a cluster signs with the same key and push
  * services keep seeing the same sender across restarts, with nothing to configure.
  */

@@ -1,5 +1,6 @@
 /**
- * Session tokens (spec/device-messages.md §6.1): 32 random bytes, given to the client once as
+ * Session tokens (docs/device-messages.md#accounts-and-sessions): 32 random bytes, given to the
+ * client once as
  * 64 hex characters. Storage keeps only their SHA-256 (the session id), so a copy of the database
  * cannot act as anyone, and a lookup by hash leaks nothing about the token through timing.
  */

@@ -47,7 +47,7 @@ const MIB = 1024 * 1024;
 
 export const defaultAccountsSettings: Readonly<Omit<AccountsSettings, 'publicUrl' | 'allowedPushOrigins'>> = Object.freeze({
   maxMessageTtl: 28 * DAY_SECONDS,
-  // Pushbox's BLOB held 65,535 bytes of base64url(JSON), so about 48 KiB of JSON (spec §3.2).
+  // Pushbox's BLOB held 65,535 bytes of base64url(JSON), so about 48 KiB of JSON (docs/device-messages.md#the-durable-mailbox).
   maxMessageBytes: 48 * 1024,
   sweepInterval: 300,
   passwordCost: 15,

@@ -1,6 +1,6 @@
 /**
  * Herald's Prometheus metrics (docs/operations.md "Metrics"), in the spirit of autopush's statsd
- * names (spec/autopush.md §3.7) with Prometheus conventions: `herald_` prefix, `_total` counters,
+ * names (docs/operations.md) with Prometheus conventions: `herald_` prefix, `_total` counters,
  * seconds. One `HeraldMetrics` per process; the endpoint app, the connection service, the abuse
  * controls and the timed store report into it through small interfaces they own, so none of them
  * imports prom-client. Labels are route patterns, outcomes and reasons: never tokens, uaids or IPs.

@@ -1,6 +1,7 @@
 /**
  * One subscription's state for the admin API: the push endpoint URL's token is decrypted with the
- * crypto keys (spec/autopush.md §2.5) into uaid and channel, then the router record says whether
+ * crypto keys (docs/protocol.md#endpoint-urls-and-tokens) into uaid and channel, then the router
+ * record says whether
  * the user agent is connected, to which node, whether the channel still exists and how many
  * messages wait for it.
  */

@@ -1,7 +1,7 @@
 /**
  * The public port of a connection-only node (`herald connect`): the WebSocket upgrade (attached
  * by the caller) and the Dockerflow health routes, as autoconnect's public port has
- * (spec/autopush.md §1.1). No endpoint API: every other path is an empty 404.
+ * (docs/protocol.md#internal-router-port). No endpoint API: every other path is an empty 404.
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import { httpTimeoutOptions } from '../common/http-timeouts.js';

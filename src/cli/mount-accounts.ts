@@ -1,5 +1,5 @@
 /**
- * Accounts, devices and device messages on the endpoint app (spec/device-messages.md): the
+ * Accounts, devices and device messages on the endpoint app (docs/device-messages.md): the
  * account stores beside the push store, Herald's own VAPID key kept with the accounts, and the
  * plugin, on every storage backend, beside the push store of the same DSN. With the node's abuse
  * controls, the account API shares their trusted proxies, blocklist and penalty box.

@@ -8,7 +8,8 @@
  * | `endpoint` | endpoint API (no upgrade: a plain 404)       | no          |
  *
  * A node with the connection role reaches its own sessions in-process and other nodes over
- * their router ports; an endpoint-only node reaches every node over HTTP (spec/autopush.md §1.3).
+ * their router ports; an endpoint-only node reaches every node over HTTP
+ * (docs/protocol.md#delivery-policy).
  */
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';

@@ -1,5 +1,5 @@
 /**
- * The connection role (spec/autopush.md §1.1 autoconnect): the router port, whose URL is this
+ * The connection role (docs/protocol.md#internal-router-port): the router port, whose URL is this
  * node's id, and the WebSocket service that writes that id into router records on hello. The
  * caller attaches `handleUpgrade` to its public HTTP server.
  */

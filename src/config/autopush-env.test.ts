@@ -1,4 +1,4 @@
-/** autopush's AUTOCONNECT__/AUTOEND__ variables (spec/autopush.md §2.5, §2.6, §9), through loadSettings. */
+/** autopush's AUTOCONNECT__/AUTOEND__ variables (docs/protocol.md#endpoint-urls-and-tokens, docs/protocol.md#liveness-and-limits, docs/protocol.md#configuration-compatibility), through loadSettings. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { joinUrl, readAutopushEnv } from './autopush-env.js';

@@ -1,6 +1,6 @@
 /**
- * autopush's own configuration names (spec/autopush.md §0 "Drop-in configuration", §2.5, §2.6,
- * §9): the `AUTOCONNECT__*` variables of autoconnect (`autoconnect-settings/src/lib.rs`) and the
+ * autopush's own configuration names (docs/protocol.md#configuration-compatibility): the
+ * `AUTOCONNECT__*` variables of autoconnect (`autoconnect-settings/src/lib.rs`) and the
  * `AUTOEND__*` variables of autoendpoint (`autoendpoint/src/settings.rs`), turned into Herald
  * settings with autopush's meanings. The same names, lower-cased, are accepted as config-file
  * keys, as autopush's TOML files use them.

@@ -1,6 +1,7 @@
 /**
- * Delivery of stored messages (spec/autopush.md §1.4 "Storage check loop", §6 "Delivery
- * guarantee"). Topic messages first (up to 11 a batch), then timestamp messages after the read
+ * Delivery of stored messages (docs/protocol.md#storage-check,
+ * docs/protocol.md#delivery-guarantee). Topic messages first (up to 11 a batch), then timestamp
+ * messages after the read
  * pointer (up to 10). The next batch is fetched only once every message of the current one is
  * acked; only then does the pointer move, so a disconnect mid-batch re-delivers the whole batch.
  * More than `msgLimit` messages in one check resets the uaid (close 1000 UaidReset), counting
@@ -10,15 +11,24 @@
  * or the endpoint stores first) are skipped: never sent twice, never counted. The pointer stops
  * below the first of them, so their stored copy stays until their own ack deletes it; messages of
  * the batch beyond it are deleted one by one on their ack, as topic messages are.
+ *
+ * Messages below the urgency the UA asked for (docs/protocol.md#urgency-herald-extension) are
+ * skipped the same way: the pointer stops below the first of them, so they stay stored until the
+ * UA lowers its level (or they expire), and reading goes on past them page by page, so any
+ * number of them never hides a message the UA wants. Those below the level of the hello never
+ * count toward `msgLimit`: the UA chose to leave them, it did not miss them.
  */
 import { SessionError } from '../errors/session-error.js';
 import { isExpired, type StoredNotification } from '../protocol/notification.js';
+import { meetsUrgency } from '../protocol/urgency.js';
 import type { IdentifiedClient } from './identified.js';
 import { toNotificationFrame } from './notification-frame.js';
 import { LazyMap } from '../common/lazy-map.js';
 
 const TOPIC_BATCH = 11;
 const TIMESTAMP_BATCH = 10;
+/** Rows read per further page when messages the UA does not want now fill the first one. */
+const SKIP_PAGE = 100;
 
 export class StorageCheck {
   /** Read topic messages before timestamp ones; set again by every check-storage request. */
@@ -99,7 +109,7 @@ async function advance(client: IdentifiedClient): Promise<void> {
     }
     // Only the backlog of a UA that was away counts (to the second): what arrived later cannot reset it.
     const helloSecond = Math.floor(client.connectedAt / 1000);
-    const backlog = live.filter((m) => m.timestamp <= helloSecond).length;
+    const backlog = live.filter((m) => m.timestamp <= helloSecond && meetsUrgency(m.urgency, client.helloUrgency)).length;
     const { msgLimit } = env.settings;
     if (msgLimit > 0 && storage.sentFromStorage + backlog > msgLimit) await resetUaid(client);
     storage.sentFromStorage += backlog;
@@ -121,35 +131,48 @@ interface Batch {
 }
 
 /**
- * The next batch, without the messages in flight on the live path. Each fetch reads that many
- * more rows, so messages in flight never crowd out the ones to send.
+ * The next batch, without the messages in flight on the live path and those below the UA's
+ * urgency. The first fetch reads that many more rows than in flight, so messages in flight never
+ * crowd out the ones to send; while skipped messages fill whole pages, reading goes on.
  */
 async function fetchBatch(client: IdentifiedClient): Promise<Batch | null> {
   const { storage, env, uaid, unackedDirect } = client;
   const inFlight = unackedDirect.size;
+  const wanted = (m: StoredNotification) => !unackedDirect.has(m.version) && meetsUrgency(m.urgency, client.urgency);
   if (storage.includeTopic) {
-    const fetched = await env.store.fetchTopicMessages(uaid, TOPIC_BATCH + inFlight);
-    const topic = fetched.filter((m) => !unackedDirect.has(m.version)).slice(0, TOPIC_BATCH);
-    if (topic.length > 0) return { topic: true, messages: topic, passable: null };
+    // Topic messages have no read position: read a larger prefix until one is wanted or none is left.
+    for (let limit = TOPIC_BATCH + inFlight; ; limit *= 4) {
+      const fetched = await env.store.fetchTopicMessages(uaid, limit);
+      const topic = fetched.filter(wanted).slice(0, TOPIC_BATCH);
+      if (topic.length > 0) return { topic: true, messages: topic, passable: null };
+      if (fetched.length < limit) break;
+    }
     storage.includeTopic = false;
   }
-  const fetched = await env.store.fetchTimestampMessages(uaid, storage.pointer, TIMESTAMP_BATCH + inFlight);
   const messages: StoredNotification[] = [];
   let passable: number | null = null;
-  let pastInFlight = false;
-  for (const m of fetched) {
-    if (unackedDirect.has(m.version)) {
-      pastInFlight = true;
-      continue;
+  let pastSkipped = false;
+  let after = storage.pointer;
+  let limit = TIMESTAMP_BATCH + inFlight;
+  for (;;) {
+    const fetched = await env.store.fetchTimestampMessages(uaid, after, limit);
+    for (const m of fetched) {
+      if (!wanted(m)) {
+        pastSkipped = true;
+        continue;
+      }
+      if (messages.length === TIMESTAMP_BATCH) break;
+      messages.push(m);
+      if (!pastSkipped) passable = m.sortKey;
     }
-    if (messages.length === TIMESTAMP_BATCH) break;
-    messages.push(m);
-    if (!pastInFlight) passable = m.sortKey;
+    if (messages.length === TIMESTAMP_BATCH || fetched.length < limit) break;
+    after = fetched[fetched.length - 1]!.sortKey;
+    limit = SKIP_PAGE;
   }
   return messages.length > 0 ? { topic: false, messages, passable } : null;
 }
 
-/** Too much backlog or an old record: delete the user so the UA comes back with a new uaid (§2.4). */
+/** Too much backlog or an old record: delete the user so the UA comes back with a new uaid (docs/protocol.md#uaid-reset). */
 async function resetUaid(client: IdentifiedClient): Promise<never> {
   await client.env.store.removeUser(client.uaid);
   client.resetting = true;

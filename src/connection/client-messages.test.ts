@@ -1,5 +1,6 @@
 /**
- * Client frames after hello over real sockets (spec/autopush.md §2.1, §2.3): register (200, 400,
+ * Client frames after hello over real sockets (docs/protocol.md#websocket-protocol,
+ * docs/protocol.md#close-codes): register (200, 400,
  * 500), unregister (200, 500), ping and ExcessivePing, nack, broadcast_subscribe, a second hello,
  * and invalid frames.
  */

@@ -1,6 +1,6 @@
 /**
- * Direct notifications through the registry (spec/autopush.md §1.3 connection-node side, §1.4
- * "Disconnect with unACKed direct messages", §6 TTL = 0): frames, acks, nacks, saving on
+ * Direct notifications through the registry (docs/protocol.md#internal-router-port,
+ * docs/protocol.md#close-codes, docs/protocol.md#delivery-guarantee): frames, acks, nacks, saving on
  * disconnect, and the bounded queue.
  */
 import { after, before, describe, it } from 'node:test';
@@ -30,9 +30,17 @@ describe('connection service: direct notifications', () => {
 
   it('sends a pushed notification as channelID, version, data and headers only', async () => {
     const { c, uaid, chid } = await subscribed();
-    const n = makeNotification(chid, { topic: 'news', urgency: 'high' });
+    const n = makeNotification(chid, { topic: 'news' });
     assert.equal(h.service.registry.push(uaid, n), true);
     assert.deepEqual(await c.next(), { messageType: 'notification', channelID: chid, version: n.version, data: n.data, headers: n.headers });
+    c.terminate();
+  });
+
+  it('adds the sender\'s urgency to the notification when it gave one (Herald extension)', async () => {
+    const { c, uaid, chid } = await subscribed();
+    const n = makeNotification(chid, { topic: 'news', urgency: 'high' });
+    assert.equal(h.service.registry.push(uaid, n), true);
+    assert.deepEqual(await c.next(), { messageType: 'notification', channelID: chid, version: n.version, data: n.data, headers: n.headers, urgency: 'high' });
     c.terminate();
   });
 

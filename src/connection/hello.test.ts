@@ -1,6 +1,7 @@
 /**
- * Upgrade and hello over real sockets (spec/autopush.md §2, §2.1 hello, §2.2, §2.3, §2.4;
- * spec/firefox-client.md §3).
+ * Upgrade and hello over real sockets (docs/protocol.md#websocket-protocol, docs/protocol.md#hello,
+ * docs/protocol.md#notification, docs/protocol.md#close-codes;
+ * docs/protocol.md#firefox-specifics).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

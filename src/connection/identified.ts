@@ -1,10 +1,12 @@
 /**
- * A user agent after its `hello` (spec/autopush.md §1.4, §2.1): its uaid, what it has not acked
+ * A user agent after its `hello` (docs/protocol.md#storage-check,
+ * docs/protocol.md#websocket-protocol): its uaid, what it has not acked
  * yet, and the state of the storage check. Events are split by where they come from, as in
  * autoconnect: `on-client-message.ts` (frames from the UA) and `on-server-event.ts` (the
  * registry's queue). The session calls one method at a time, never concurrently.
  */
-import { isExpired, type Notification } from '../protocol/notification.js';
+import { isExpired, type Notification, type Urgency } from '../protocol/notification.js';
+import { DEFAULT_UA_URGENCY } from '../protocol/urgency.js';
 import type { ClientFrame } from '../protocol/frames.js';
 import { USER_RECORD_VERSION, type UserRecord } from '../storage/store.js';
 import { StorageCheck, runStorageCheck } from './check-storage.js';
@@ -25,6 +27,8 @@ export interface IdentifiedInit {
   user: UserRecord | null;
   /** Senders waiting for acks, owned by the session (which answers them when it ends). */
   senders?: SenderWaits;
+  /** The lowest urgency the hello asked for (Herald extension); absent or null: everything. */
+  urgency?: Urgency | null;
 }
 
 export class IdentifiedClient {
@@ -32,7 +36,7 @@ export class IdentifiedClient {
   readonly connectedAt: number;
   /** False for a new uaid until its first `register` writes the router record (lazy add_user). */
   userStored: boolean;
-  /** `record_version` missing or < 1: the uaid is reset once everything is acked (§1.4 item 7). */
+  /** `record_version` missing or < 1: the uaid is reset once everything is acked (docs/protocol.md#uaid-reset). */
   readonly oldRecordVersion: boolean;
   /** Set when the uaid is being reset: nothing is saved for a deleted user. */
   resetting = false;
@@ -49,7 +53,17 @@ export class IdentifiedClient {
   /** Time of the last accepted app-level ping, ms; null before the first. */
   lastAppPingMs: number | null = null;
   readonly stats: SessionStats;
-  /** Megaphone broadcasts this UA follows (§2.8), set at hello; null without a broadcast source. */
+  /**
+   * The lowest urgency the UA wants now (docs/protocol.md#urgency-herald-extension): messages
+   * below it are stored, not sent, until the UA lowers it. Set at hello and by `urgency` messages.
+   */
+  urgency: Urgency;
+  /**
+   * The level at hello: stored messages below it were held back by the UA's choice, not missed
+   * while it was away, so they never count toward `msgLimit`.
+   */
+  readonly helloUrgency: Urgency;
+  /** Megaphone broadcasts this UA follows (docs/protocol.md#megaphone-broadcasts), set at hello; null without a broadcast source. */
   broadcasts: BroadcastSubscription | null = null;
 
   constructor(
@@ -64,9 +78,10 @@ export class IdentifiedClient {
     this.oldRecordVersion = init.user !== null && !(init.user.recordVersion >= USER_RECORD_VERSION);
     this.storage = new StorageCheck(init.user?.currentTimestamp ?? 0);
     this.senders = init.senders ?? new SenderWaits();
+    this.urgency = this.helloUrgency = init.urgency ?? DEFAULT_UA_URGENCY;
   }
 
-  /** Right after the hello reply: an existing user gets its stored messages (§1.4). */
+  /** Right after the hello reply: an existing user gets its stored messages (docs/protocol.md#storage-check). */
   async start(): Promise<void> {
     if (this.userStored) await runStorageCheck(this);
   }
@@ -102,8 +117,8 @@ export class IdentifiedClient {
 
   /**
    * The session is over. Unacked direct notifications (and those still queued, `undelivered`)
-   * with a TTL go to storage so the next connection gets them (§1.4 "Disconnect with unACKed
-   * direct messages"), and if the uaid has reconnected on another node meanwhile, that node is
+   * with a TTL go to storage so the next connection gets them (docs/protocol.md#close-codes), and
+   * if the uaid has reconnected on another node meanwhile, that node is
    * nudged to check storage; then the router record stops pointing at this node, unless a newer
    * connection already owns it. Never throws: failures are logged. Returns whether what was
    * unacked is in storage now (false: reset, or the save failed).
@@ -136,7 +151,7 @@ export class IdentifiedClient {
     return saved;
   }
 
-  /** The uaid now lives on another node (§1.4): `PUT {its node_id}/notif/{uaid}`. */
+  /** The uaid now lives on another node (docs/protocol.md#delivery-policy): `PUT {its node_id}/notif/{uaid}`. */
   async #nudgeNewNode(): Promise<void> {
     const { store, router, nodeId, logger } = this.env;
     if (router === undefined) return;

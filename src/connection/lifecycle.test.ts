@@ -1,6 +1,7 @@
 /**
- * Socket lifecycle over real sockets (spec/autopush.md §2.3, §2.6, §2.7; spec/firefox-client.md
- * §3 "Server close"): timeouts, pings, the server dropping TCP itself, ghosting, shutdown,
+ * Socket lifecycle over real sockets (docs/protocol.md#close-codes,
+ * docs/protocol.md#liveness-and-limits, docs/protocol.md#ghosting-and-takeover,
+ * docs/protocol.md#firefox-specifics): timeouts, pings, the server dropping TCP itself, ghosting, shutdown,
  * isolation between user agents, and the end-of-session log line.
  */
 import { after, before, describe, it } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * Nack: the UA took a message but its handler failed (spec/autopush.md §2.1 codes 301-303).
+ * Nack: the UA took a message but its handler failed (docs/protocol.md#nack).
  * autopush only counts it. Firefox acks a message (code 100) as soon as it dispatches the push
  * event and nacks (302) when the service worker's `waitUntil` rejects, so the ack has already
  * settled the message. Herald stores a copy under a new id (Firefox drops ids it has seen),

@@ -1,6 +1,6 @@
 /**
- * Frames from an identified UA (spec/autopush.md §2.1): register, unregister, ack, nack, app-level
- * ping, broadcast_subscribe. Storage failures in register and unregister become status 500 in the
+ * Frames from an identified UA (docs/protocol.md#websocket-protocol): register, unregister, ack,
+ * nack, app-level ping, broadcast_subscribe, and Herald's urgency. Storage failures in register and unregister become status 500 in the
  * reply; anywhere else they end the session (1011 Database).
  */
 import { SessionError } from '../errors/session-error.js';
@@ -11,6 +11,7 @@ import { USER_RECORD_VERSION } from '../storage/store.js';
 import { onStoredAck } from './check-storage.js';
 import { onBroadcastSubscribe } from './broadcasts/session-broadcasts.js';
 import { onNack } from './nack.js';
+import { onUrgency } from './urgency-level.js';
 import type { IdentifiedClient } from './identified.js';
 
 export async function onClientMessage(client: IdentifiedClient, frame: ClientFrame): Promise<void> {
@@ -28,8 +29,11 @@ export async function onClientMessage(client: IdentifiedClient, frame: ClientFra
     case 'ping':
       return appPing(client);
     case 'broadcast_subscribe':
-      // Megaphone (§2.8); accepted silently when no broadcast source is configured.
+      // Megaphone (docs/protocol.md#megaphone-broadcasts); accepted silently when no broadcast source is configured.
       return onBroadcastSubscribe(client, frame.broadcasts);
+    case 'urgency':
+      // Herald extension: the lowest urgency the UA wants from now on.
+      return onUrgency(client, frame.urgency);
   }
 }
 
@@ -75,7 +79,7 @@ async function register(client: IdentifiedClient, channelID: string, key: string
 async function unregister(client: IdentifiedClient, channelID: string, code: number | null): Promise<void> {
   client.stats.unregisters++;
   try {
-    // A uaid without a router record has no channels: 200 without asking storage (§2.1).
+    // A uaid without a router record has no channels: 200 without asking storage (docs/protocol.md#unregister).
     if (client.userStored) await client.env.store.removeChannel(client.uaid, channelID);
   } catch (err) {
     client.env.logger.warn({ err, code }, 'unregister failed');
@@ -110,7 +114,7 @@ async function ack(client: IdentifiedClient, updates: readonly AckUpdate[]): Pro
   }
 }
 
-/** `{}` at most once per `appPingMinInterval`; the first is always answered (§2.1). */
+/** `{}` at most once per `appPingMinInterval`; the first is always answered (docs/protocol.md#app-level-ping). */
 function appPing(client: IdentifiedClient): void {
   const now = client.env.clock.nowMs();
   const last = client.lastAppPingMs;

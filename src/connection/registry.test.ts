@@ -1,4 +1,4 @@
-/** registry.ts: spec/autopush.md §1.3 "Connection-node side", §2.7 ghosting. */
+/** registry.ts: docs/protocol.md#internal-router-port, docs/protocol.md#ghosting-and-takeover. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ClientRegistry } from './registry.js';

@@ -1,5 +1,6 @@
 /**
- * The live sessions of this node, by uaid (spec/autopush.md §1.3 "Connection-node side", §2.7).
+ * The live sessions of this node, by uaid (docs/protocol.md#internal-router-port,
+ * docs/protocol.md#ghosting-and-takeover).
  * Routers reach user agents only through `LocalDelivery`: `push` queues a notification (and
  * `pushAwaitingAck` one whose sender waits for the ack), and `checkStorage` a storage re-check, on
  * the session's bounded queue; false means "not here or busy", and the endpoint then stores the

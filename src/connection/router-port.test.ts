@@ -1,5 +1,5 @@
 /**
- * router-port.ts: the internal routes of a connection node (spec/autopush.md §1.3
+ * router-port.ts: the internal routes of a connection node (docs/protocol.md#delivery-policy
  * "Connection-node side"), authenticated by the router key (beyond autopush).
  */
 import { after, describe, it } from 'node:test';

@@ -1,6 +1,7 @@
 /**
- * The router port of a connection node (spec/autopush.md §0, §1.1, §1.3 "Connection-node
- * side"): how endpoint nodes, and other connection nodes, reach the user agents held here.
+ * The router port of a connection node (docs/protocol.md#overview,
+ * docs/protocol.md#internal-router-port): how endpoint nodes, and other connection nodes, reach the
+ * user agents held here.
  *
  * - `PUT /push/{uaid}`, body a notification (`routing/transport-notification.ts`): queued for
  *   the live session → 200, else 404 "Client not available". Beyond autopush, with

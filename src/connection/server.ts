@@ -1,5 +1,6 @@
 /**
- * The connection service (spec/autopush.md §1.1 autoconnect, §2): WebSocket upgrades on `GET /`
+ * The connection service (docs/protocol.md#internal-router-port,
+ * docs/protocol.md#websocket-protocol): WebSocket upgrades on `GET /`
  * of the public port, one `Session` per socket, and the registry routers deliver through.
  * The CLI attaches `handleUpgrade` to the public HTTP server's 'upgrade' event, and serves the
  * registry to other nodes on the router port (`router-port.ts`).
@@ -22,7 +23,7 @@ import type { Clock, ConnectionEnv } from './types.js';
 
 /** Largest client frame; the biggest legitimate one (a register with a key) is well under 1 KiB. */
 const MAX_FRAME_BYTES = 64 * 1024;
-/** The subprotocol Firefox asks for (spec/firefox-client.md §3); echoed when offered. */
+/** The subprotocol Firefox asks for (docs/protocol.md#connecting-and-framing); echoed when offered. */
 const SUBPROTOCOL = 'push-notification';
 
 export interface ConnectionServiceDeps {
@@ -38,7 +39,7 @@ export interface ConnectionServiceDeps {
   registry?: ClientRegistry;
   /** Reaches other nodes for takeover and post-disconnect nudges; absent: a single node. */
   router?: NodeRouter;
-  /** Megaphone broadcasts (`openMegaphone(...).tracker`, §2.8); absent: hello gets `broadcasts: {}`. */
+  /** Megaphone broadcasts (`openMegaphone(...).tracker`, docs/protocol.md#megaphone-broadcasts); absent: hello gets `broadcasts: {}`. */
   broadcasts?: BroadcastTracker;
   /** A logger, `false` for none; by default a pino logger at `settings.logLevel`. */
   logger?: Logger | false;

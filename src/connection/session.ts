@@ -1,6 +1,7 @@
 /**
- * One user-agent socket from upgrade to close (spec/autopush.md §2 "Framing", §2.3, §2.6;
- * spec/firefox-client.md §3 "Server close"). The session owns the socket and its timers, and runs
+ * One user-agent socket from upgrade to close (docs/protocol.md#connecting-and-framing,
+ * docs/protocol.md#close-codes, docs/protocol.md#liveness-and-limits;
+ * docs/protocol.md#firefox-specifics). The session owns the socket and its timers, and runs
  * every event (client frame or server event) one at a time, in arrival order, against the current
  * state: unidentified until `hello`, then an `IdentifiedClient`.
  *

@@ -1,5 +1,6 @@
 /**
- * Stored messages after hello (spec/autopush.md §1.4, §6): topic first, batches of 10, the read
+ * Stored messages after hello (docs/protocol.md#storage-check,
+ * docs/protocol.md#delivery-guarantee): topic first, batches of 10, the read
  * pointer moving only after a whole batch is acked, msg_limit, and check-storage nudges.
  */
 import { after, before, describe, it } from 'node:test';

@@ -1,6 +1,7 @@
 /**
- * A uaid moving between nodes (spec/autopush.md §1.4 "Disconnect with unACKed direct messages",
- * §2.7; takeover is beyond autopush): the new node asks the old one to close its stale session,
+ * A uaid moving between nodes (docs/protocol.md#close-codes,
+ * docs/protocol.md#ghosting-and-takeover; takeover is beyond autopush): the new node asks the old
+ * one to close its stale session,
  * and the old one, having saved what was unacked, nudges the new one to check storage.
  */
 import { after, before, describe, it } from 'node:test';

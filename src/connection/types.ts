@@ -1,5 +1,6 @@
 /**
- * What the parts of the connection service (spec/autopush.md §1.3, §2) share: the injected
+ * What the parts of the connection service (docs/protocol.md#delivery-policy,
+ * docs/protocol.md#websocket-protocol) share: the injected
  * dependencies, the events a session receives from the server side, and the outbox it writes to.
  */
 import type { Logger } from 'pino';
@@ -34,7 +35,7 @@ export interface ConnectionEnv {
    * works alone.
    */
   readonly router?: NodeRouter;
-  /** Megaphone broadcast versions (§2.8); absent: no broadcast source is configured. */
+  /** Megaphone broadcast versions (docs/protocol.md#megaphone-broadcasts); absent: no broadcast source is configured. */
   readonly broadcasts?: BroadcastTracker;
   /** Handshake and ping deadlines, on one timer for all sessions. */
   readonly liveness: LivenessTimers;
@@ -50,7 +51,8 @@ export interface ConnectionEnv {
 }
 
 /**
- * What a session receives from the server side through the registry's bounded queue (§1.3). A
+ * What a session receives from the server side through the registry's bounded queue
+ * (docs/protocol.md#internal-router-port). A
  * notification with a `waiter` has a sender waiting for the UA's ack (ack-gated delivery).
  */
 export type ServerEvent = { kind: 'notification'; notification: Notification; waiter?: AckWaiter } | { kind: 'check-storage' };
@@ -59,7 +61,7 @@ export type ServerEvent = { kind: 'notification'; notification: Notification; wa
 export interface RegisteredSession {
   /** Queue an event; false when the queue is full or the session is ending. */
   deliver(event: ServerEvent): boolean;
-  /** End the session because a newer one took its uaid (§2.7). */
+  /** End the session because a newer one took its uaid (docs/protocol.md#ghosting-and-takeover). */
   ghost(): void;
 }
 

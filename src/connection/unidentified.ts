@@ -1,12 +1,13 @@
 /**
- * A socket before its `hello` (spec/autopush.md §2.1 "hello", §2.4 UAID rules, §1.4 "On hello
- * for an existing user"). The only frame accepted is `hello`; it yields an identified client.
+ * A socket before its `hello` (docs/protocol.md#hello). The only frame accepted is `hello`; it
+ * yields an identified client.
  *
  * - No, unparseable or unknown uaid: a fresh random UUIDv4 (32 hex). Nothing is written until
  *   the first `register`, and there is no storage check.
  * - Known uaid: `updateUser(uaid, connectedAt, nodeId)`, conditional on the stored connectedAt
  *   being older; false ends the session with AlreadyConnected. Then storage is checked.
- * - Takeover (beyond autopush, §2.7): when the record read before that write named another node,
+ * - Takeover (beyond autopush, docs/protocol.md#ghosting-and-takeover): when the record read before
+ * that write named another node,
  *   that node is asked to close its older session of the uaid, which saves its unacked messages
  *   and nudges this node to check storage again.
  */
@@ -39,10 +40,10 @@ export async function acceptHello(
     throw new SessionError('AlreadyConnected');
   }
   const uaid = user?.uaid ?? randomUUID().replace(/-/g, '');
-  const client = new IdentifiedClient(env, out, { uaid, connectedAt, user, senders });
+  const client = new IdentifiedClient(env, out, { uaid, connectedAt, user, senders, urgency: frame.urgency });
   env.registry.register(uaid, session, connectedAt);
   if (user?.nodeId != null && user.nodeId !== env.nodeId) takeOver(env, user.nodeId, uaid, connectedAt);
-  // Megaphone (§2.8): subscribe to the hello's broadcasts; `{}` without a broadcast source.
+  // Megaphone (docs/protocol.md#megaphone-broadcasts): subscribe to the hello's broadcasts; `{}` without a broadcast source.
   const { subscription, reply: broadcasts } = openBroadcasts(env.broadcasts, frame.broadcasts);
   client.broadcasts = subscription;
   const reply: HelloReply = { messageType: 'hello', uaid, status: 200, use_webpush: true, broadcasts };

@@ -1,5 +1,5 @@
 /**
- * Base64 helpers (RFC 4648 §5 "base64url", and §4 standard base64 where senders use it).
+ * Base64 helpers (RFC 4648 §5 "base64url", and RFC 4648 §4 standard base64 where senders use it).
  *
  * Node's `Buffer.from(s, 'base64url')` silently skips characters outside the alphabet, so an
  * untrusted value is checked here first: a typo must fail loudly, not decode to other bytes.
@@ -24,7 +24,7 @@ export function b64uDecode(s: string): Buffer {
 
 /**
  * Decode base64 in either alphabet (URL-safe `-_` or standard `+/`), padded or not. VAPID keys
- * arrive in headers in both forms (spec/autopush.md §3.2 step 3).
+ * arrive in headers in both forms (docs/protocol.md#vapid).
  * @throws Error on characters outside both alphabets, `=` other than at the end, or an impossible length.
  */
 export function b64DecodeLenient(s: string): Buffer {

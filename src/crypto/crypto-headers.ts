@@ -1,6 +1,6 @@
 /**
  * The parameter headers of Web Push: `Crypto-Key` and `Encryption` (draft-ietf-httpbis-encryption-
- * encoding-03 §3-4, spec/autopush.md §3.2 step 2): comma-separated sections of `;`-separated
+ * encoding-03 §3-4, docs/protocol.md#vapid): comma-separated sections of `;`-separated
  * `name=value` pairs, values possibly quoted.
  */
 

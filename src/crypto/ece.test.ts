@@ -25,7 +25,7 @@ const ece = createRequire(import.meta.url)('http_ece') as { decrypt(body: Buffer
 const d = b64uDecode;
 const ENCODINGS: WebPushEncoding[] = ['aes128gcm', 'aesgcm'];
 
-// spec/test-vectors.md
+// The examples of RFC 8188 §3.1-3.2 and RFC 8291 Appendix A.
 const RFC8188_1 = {
   ikm: d('yqdlZ-tYemfogSmv7Ws5PQ'),
   body: d('I1BsxtFttlv3u_Oo94xnmwAAEAAA-NAVub2qFgBEuQKRapoZu-IxkIva3MEB1PD-ly8Thjg'),
@@ -74,7 +74,7 @@ function frameHeaders(headers: Record<string, string | number | undefined>) {
 }
 
 describe('RFC 8188 records', () => {
-  it('decrypts the §3.1 example (one record, rs 4096) and derives its PRK, CEK and NONCE', () => {
+  it('decrypts the RFC 8188 §3.1 example (one record, rs 4096) and derives its PRK, CEK and NONCE', () => {
     assert.equal(decryptRecords(RFC8188_1.body, RFC8188_1.ikm).toString(), 'I am the walrus');
     const k = deriveAes128gcmKey(RFC8188_1.ikm, RFC8188_1.salt);
     assert.deepEqual(k.prk, RFC8188_1.prk);
@@ -82,7 +82,7 @@ describe('RFC 8188 records', () => {
     assert.deepEqual(k.nonce, RFC8188_1.nonce);
   });
 
-  it('decrypts the §3.2 example (two records, rs 25, key id "a1", one padding octet)', () => {
+  it('decrypts the RFC 8188 §3.2 example (two records, rs 25, key id "a1", one padding octet)', () => {
     assert.equal(decryptRecords(RFC8188_2.body, RFC8188_2.ikm).toString(), 'I am the walrus');
   });
 

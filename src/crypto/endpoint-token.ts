@@ -1,5 +1,6 @@
 /**
- * Push endpoint URLs and their encrypted tokens (spec/autopush.md §2.5, §3.2 steps 1 and 4).
+ * Push endpoint URLs and their encrypted tokens (docs/protocol.md#endpoint-urls-and-tokens,
+ * docs/protocol.md#processing-order).
  *
  * v1 plaintext: uaid (16 bytes) ‖ channelID (16 bytes)
  * v2 plaintext: v1 ‖ SHA-256(raw VAPID public key) (32 bytes), binding the endpoint to one sender.

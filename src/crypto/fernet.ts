@@ -1,7 +1,7 @@
 /**
  * Fernet tokens (https://github.com/fernet/spec/blob/master/Spec.md) with key rotation
  * (MultiFernet), as autopush uses them for endpoint tokens and message ids
- * (spec/autopush.md §2.5 "Encryption", "Key rotation").
+ * (docs/protocol.md#endpoint-urls-and-tokens).
  *
  * token = 0x80 ‖ timestamp (8 bytes BE) ‖ IV (16) ‖ AES-128-CBC/PKCS7 ciphertext ‖ HMAC-SHA256 (32)
  * The HMAC covers everything before it. The key is 32 bytes: signing key ‖ encryption key.

@@ -1,5 +1,5 @@
 /**
- * Message ids, the `version` a UA acks and `DELETE /m/{id}` names (spec/autopush.md §1.2).
+ * Message ids, the `version` a UA acks and `DELETE /m/{id}` names (docs/protocol.md#identifiers).
  *
  * A Fernet token (padding kept) over one of:
  *   `01:{uaid hex}:{channelID hex}:{topic}`            for topic messages

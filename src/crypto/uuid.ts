@@ -1,5 +1,5 @@
 /**
- * UUID spellings (spec/autopush.md §1.2): uaids travel as 32 lowercase hex characters, channel
+ * UUID spellings (docs/protocol.md#identifiers): uaids travel as 32 lowercase hex characters, channel
  * ids as dashed lowercase UUIDs; both become 16 bytes inside tokens and message ids.
  */
 

@@ -8,7 +8,7 @@ import { b64uDecode, b64uEncode } from './base64url.js';
 import { p256PrivateKey } from './p256.js';
 import { generateVapidKeys, parseVapidAuthorization, signVapid, verifyVapidToken } from './vapid.js';
 
-// RFC 8292 §2.4 example (spec/test-vectors.md).
+// RFC 8292 §2.4 example.
 const RFC_JWT =
   'eyJ0eXAiOiJKV1QiLCJhbGciOiJFUzI1NiJ9.eyJhdWQiOiJodHRwczovL3B1c2guZXhhbXBsZS5uZXQiLCJleHAiOjE0NTM1MjM3NjgsInN1YiI6Im1haWx0bzpwdXNoQGV4YW1wbGUuY29tIn0.i3CYb7t4xfxCDquptFOepC9GAu_HLGkMlMuCGSK2rpiUfnK9ojFwDXb1JrErtmysazNjjvW2L9OkSSHzvoD1oA';
 const RFC_K = 'BA1Hxzyi1RUM1b5wjxsn7nGxAszw2u61m164i3MrAIxHF6YK5h4SDYic-dRuU_RCPCfA5aq9ojSwk5Y2EmClBPs';

@@ -1,6 +1,6 @@
 /**
  * VAPID (RFC 8292): the application server's ES256 JWT and its public key, parsed from the
- * headers of a send request and verified (spec/autopush.md §3.2 steps 2-3); and the sender side.
+ * headers of a send request and verified (docs/protocol.md#vapid); and the sender side.
  *
  * Accepted header forms:
  *   Authorization: vapid t=<jwt>, k=<key>                   (RFC 8292 §3)

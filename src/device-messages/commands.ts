@@ -1,5 +1,6 @@
 /**
- * Device commands (spec/device-messages.md §3.2): store `{command, payload, sender}` in the
+ * Device commands (docs/device-messages.md#device-commands-send-tab): store `{command, payload,
+ * sender}` in the
  * target's `commands` mailbox, then push `command_received` with the index and a fetch URL. The
  * message is stored first, so a failed push never loses it: the target finds it by polling.
  */

@@ -1,4 +1,4 @@
-/** The fetch URL a push carries (§3.1, §3.2 step 6): `<publicUrl>/v1/account/device/<box>?index=N&limit=1`. */
+/** The fetch URL a push carries (docs/device-messages.md#device-commands-send-tab): `<publicUrl>/v1/account/device/<box>?index=N&limit=1`. */
 import type { MailboxName } from '../storage/accounts/mailbox-store.js';
 
 export function fetchUrl(publicUrl: string, box: MailboxName, index: number): string {

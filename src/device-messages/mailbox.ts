@@ -1,5 +1,5 @@
 /**
- * The mailbox rules on top of `MailboxStore` (spec/device-messages.md §1.6, Appendix A): records
+ * The mailbox rules on top of `MailboxStore` (docs/device-messages.md#the-durable-mailbox): records
  * are JSON, TTLs are clamped to `maxMessageTtl`, and a record larger than `maxMessageBytes` is
  * refused with 413 before anything is stored, never truncated. A record that would take the
  * target device or its account over a quota (docs/device-messages.md "Quotas") is refused with
@@ -24,7 +24,7 @@ export interface StoredRecord {
   ttl: number;
 }
 
-/** A page in the API's shape (§3.2): `index` is the highest returned, 0 when none. */
+/** A page in the API's shape (docs/device-messages.md#device-commands-send-tab): `index` is the highest returned, 0 when none. */
 export interface RecordPage<T> {
   index: number;
   last: boolean;

@@ -1,5 +1,6 @@
 /**
- * The messages API of the 2018 recipe (spec/device-messages.md §3.1): `sendtab` messages,
+ * The messages API of the 2018 recipe (docs/device-messages.md#the-messages-api-2018-recipe):
+ * `sendtab` messages,
  * encrypted by the sender to the target's push keys, stored in the target's `messages` mailbox,
  * announced with a `{topic, url}` push. Only devices with the `messages` capability take them.
  */

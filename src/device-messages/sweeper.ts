@@ -1,5 +1,6 @@
 /**
- * Deletes expired mailbox entries on a schedule (spec/device-messages.md §1.5: upstream left this
+ * Deletes expired mailbox entries on a schedule (docs/device-messages.md#the-durable-mailbox:
+ * upstream left this
  * to an operator's cron). Reads already hide expired entries; the sweep frees the space.
  */
 import type { FastifyBaseLogger } from 'fastify';

@@ -1,7 +1,7 @@
 /**
  * The endpoint service end to end through `app.inject()`: a real SQLite store (in memory), a
  * fake node router that records what it is asked, and real senders (`web-push`, `jose`).
- * One test per row of spec/autopush.md §3.2-3.6 that applies to WebPush.
+ * One test per row of docs/protocol.md#processing-order that applies to WebPush.
  */
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -183,10 +183,14 @@ describe('POST /wpush: success', () => {
     assert.equal((await storedMessages(sub.uaid))[0]?.urgency, 'high');
   });
 
-  it('ignores an invalid Urgency rather than refusing the push', async () => {
+  it('refuses an invalid Urgency with 400 errno 117 and stores nothing', async () => {
     const sub = await subscribe();
-    assert.equal((await post(sub.path, { TTL: '60', Urgency: 'asap' })).statusCode, 201);
-    assert.equal((await storedMessages(sub.uaid))[0]?.urgency, undefined);
+    for (const urgency of ['asap', '', 'high, low']) {
+      const res = await post(sub.path, { TTL: '60', Urgency: urgency });
+      assert.equal(res.statusCode, 400, urgency);
+      assert.equal(JSON.parse(res.body).errno, 117);
+    }
+    assert.equal((await storedMessages(sub.uaid)).length, 0);
   });
 
   it('accepts a body of exactly maxDataBytes, whatever its Content-Type', async () => {
@@ -213,7 +217,7 @@ describe('POST /wpush: success', () => {
   });
 });
 
-describe('POST /wpush: delivery policy (§1.3)', () => {
+describe('POST /wpush: delivery policy (docs/protocol.md#delivery-policy)', () => {
   it('hands the message to the node holding the UA with the ack window and stores nothing once acked', async () => {
     const sub = await subscribe({ nodeId: NODE });
     router.pushOutcome = 'acked';

@@ -1,5 +1,5 @@
 /**
- * The endpoint service: the HTTP API for application servers (spec/autopush.md §3), the
+ * The endpoint service: the HTTP API for application servers (docs/protocol.md#endpoint-http-api), the
  * equivalent of autoendpoint. This file wires the HTTP layer only: body parsing, CORS, logging,
  * and the one place that turns an error into a response. Routes live in `routes/`, validation in
  * `edge/`, the delivery policy in `deliver.ts`.
@@ -59,7 +59,8 @@ function toApiError(err: unknown): ApiError {
 }
 
 /**
- * Render an ApiError as autopush does (§3.3): JSON `{code, errno, error, message, more_info}`,
+ * Render an ApiError as autopush does (docs/protocol.md#responses-and-errors): JSON `{code, errno,
+ * error, message, more_info}`,
  * except 404, whose body is always empty; 410 may be cached for a day; 503, 429 and a blocked IP's
  * 403 say when to retry.
  */

@@ -1,5 +1,5 @@
 /**
- * The delivery policy for a WebPush user (spec/autopush.md §1.3), here and nowhere else:
+ * The delivery policy for a WebPush user (docs/protocol.md#delivery-policy), here and nowhere else:
  * check the subscription, then hand the message to the UA's live socket, else store it and nudge
  * the node that holds the UA. A TTL-0 message only ever goes live, and RFC 8030 §5.2 lets us drop
  * it when that fails.

@@ -1,5 +1,6 @@
 /**
- * How a storage failure reaches the sender (spec/autopush.md §3.6, errno 201): retryable ones
+ * How a storage failure reaches the sender (docs/errors.md#endpoint-api-application-servers, errno
+ * 201): retryable ones
  * (locked database, exhausted pool) as 503 with `Retry-After`, anything else as 500. A save for
  * a user deleted since it was checked means the subscription is gone (410, errno 105).
  */

@@ -1,5 +1,6 @@
 /**
- * Errors of the endpoint API (spec/autopush.md §3.3, §3.6) as data: one kind, one row.
+ * Errors of the endpoint API (docs/protocol.md#responses-and-errors,
+ * docs/errors.md#endpoint-api-application-servers) as data: one kind, one row.
  * The route layer renders every failure through `apiErrorTable`; nothing else picks a
  * status or an errno.
  */
@@ -16,6 +17,8 @@ export type ApiErrorKind =
   | 'invalid-ttl'
   | 'invalid-topic'
   | 'negative-ttl'
+  // RFC 8030 §5.3 Urgency: autopush ignores the header; Herald's own errno.
+  | 'invalid-urgency'
   | 'database'
   | 'database-busy'
   | 'invalid-message-id'
@@ -26,7 +29,7 @@ export type ApiErrorKind =
   // Abuse controls (src/abuse, docs/operations.md): Herald's own; autopush has none.
   | 'rate-limited'
   | 'ip-blocked'
-  // The account, device and device-messages API (spec/device-messages.md §2-3, §6.3): FxA's errnos.
+  // The account, device and device-messages API (docs/device-messages.md#device-registry, docs/device-messages.md#accounts-and-sessions): FxA's errnos.
   | 'account-exists'
   | 'incorrect-password'
   | 'invalid-json'
@@ -64,6 +67,7 @@ export const apiErrorTable: Readonly<Record<ApiErrorKind, ApiErrorRow>> = {
   'invalid-ttl': { status: 400, errno: 111, message: 'Missing or invalid TTL header' },
   'invalid-topic': { status: 400, errno: 113, message: 'Topic must be at most 32 characters of the URL-safe base64 alphabet' },
   'negative-ttl': { status: 400, errno: 114, message: 'TTL must not be negative' },
+  'invalid-urgency': { status: 400, errno: 117, message: 'Urgency must be one of very-low, low, normal or high' },
   database: { status: 500, errno: 201, message: 'Database error' },
   'database-busy': { status: 503, errno: 201, message: 'Database busy, retry with exponential back-off' },
   'invalid-message-id': { status: 400, errno: null, message: 'Invalid message ID' },

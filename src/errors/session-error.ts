@@ -1,5 +1,5 @@
 /**
- * Why a user-agent WebSocket session ends (spec/autopush.md §2.3): one kind, one close code.
+ * Why a user-agent WebSocket session ends (docs/protocol.md#close-codes): one kind, one close code.
  * The close reason is the kind's name, as autopush sends its error variant name.
  */
 

@@ -1,19 +1,23 @@
 /**
- * WebSocket frames between user agent and connection service (spec/autopush.md §2.1, §2.2).
+ * WebSocket frames between user agent and connection service (docs/protocol.md#websocket-protocol,
+ * docs/protocol.md#notification).
  * Client frames are produced only by `parse-frame.ts`; the rest of the code sees these types.
  */
-import type { NotificationHeaders } from './notification.js';
+import type { NotificationHeaders, Urgency } from './notification.js';
 
 export type Broadcasts = Record<string, string>;
 
 export type ClientFrame =
-  | { messageType: 'hello'; uaid: string | null; broadcasts: Broadcasts }
+  /** `urgency`: the lowest urgency the UA wants (Herald extension); null: everything. */
+  | { messageType: 'hello'; uaid: string | null; broadcasts: Broadcasts; urgency: Urgency | null }
   | { messageType: 'register'; channelID: string; key: string | null }
   | { messageType: 'unregister'; channelID: string; code: number | null }
   | { messageType: 'ack'; updates: AckUpdate[] }
   | { messageType: 'nack'; version: string; code: number | null }
   | { messageType: 'ping' }
-  | { messageType: 'broadcast_subscribe'; broadcasts: Broadcasts };
+  | { messageType: 'broadcast_subscribe'; broadcasts: Broadcasts }
+  /** Herald extension (docs/protocol.md#urgency-herald-extension): change the lowest urgency the UA wants. */
+  | { messageType: 'urgency'; urgency: Urgency };
 
 export interface AckUpdate {
   channelID: string;
@@ -49,6 +53,15 @@ export interface NotificationFrame {
   version: string;
   data?: string;
   headers?: NotificationHeaders;
+  /** Herald extension: the sender's `Urgency`, when it gave one (absent means normal). */
+  urgency?: Urgency;
+}
+
+/** Herald extension: the answer to an `urgency` message, the level now in force. */
+export interface UrgencyReply {
+  messageType: 'urgency';
+  status: 200;
+  urgency: Urgency;
 }
 
 export interface BroadcastFrame {
@@ -59,4 +72,4 @@ export interface BroadcastFrame {
 /** The app-level ping reply is the empty object. */
 export type PingReply = Record<string, never>;
 
-export type ServerFrame = HelloReply | RegisterReply | UnregisterReply | NotificationFrame | BroadcastFrame | PingReply;
+export type ServerFrame = HelloReply | RegisterReply | UnregisterReply | NotificationFrame | BroadcastFrame | UrgencyReply | PingReply;

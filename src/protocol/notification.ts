@@ -1,6 +1,6 @@
 /**
- * A push message as it travels from the endpoint service to a connection (spec/autopush.md §1.3)
- * and as it is stored (§4.1). Shared by endpoint, storage, routing and connection.
+ * A push message as it travels from the endpoint service to a connection (docs/protocol.md#delivery-policy)
+ * and as it is stored (docs/protocol.md#messages). Shared by endpoint, storage, routing and connection.
  */
 
 export type Urgency = 'very-low' | 'low' | 'normal' | 'high';

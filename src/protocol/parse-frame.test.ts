@@ -1,4 +1,4 @@
-/** parse-frame.ts: spec/autopush.md §2 framing and §2.1 fields. */
+/** parse-frame.ts: docs/protocol.md#connecting-and-framing and the fields of each message. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { SessionError } from '../errors/session-error.js';
@@ -44,6 +44,7 @@ describe('parseClientFrame', () => {
         messageType: 'hello',
         uaid: null,
         broadcasts: {},
+        urgency: null,
       }));
     it('keeps a simple uaid, lowercased', () =>
       assert.equal((parseClientFrame(`{"messageType":"hello","uaid":"${HEX.toUpperCase()}"}`) as { uaid: string }).uaid, HEX));
@@ -69,11 +70,31 @@ describe('parseClientFrame', () => {
         messageType: 'hello',
         uaid: null,
         broadcasts: {},
+        urgency: null,
       }));
     it('keeps a "__proto__" broadcast id as data', () => {
       const f = parseClientFrame('{"messageType":"hello","broadcasts":{"__proto__":"v"}}') as { broadcasts: Record<string, string> };
       assert.equal(Object.getOwnPropertyDescriptor(f.broadcasts, '__proto__')?.value, 'v');
     });
+  });
+
+  describe('urgency (Herald extension)', () => {
+    it('reads the lowest urgency a hello asks for', () =>
+      assert.equal((parseClientFrame('{"messageType":"hello","urgency":"high"}') as { urgency: unknown }).urgency, 'high'));
+    it('treats a hello without urgency, or with urgency null, as wanting everything', () => {
+      assert.equal((parseClientFrame('{"messageType":"hello"}') as { urgency: unknown }).urgency, null);
+      assert.equal((parseClientFrame('{"messageType":"hello","urgency":null}') as { urgency: unknown }).urgency, null);
+    });
+    for (const bad of ['"High"', '"urgent"', '""', '1', '{}', '"toString"']) {
+      it(`rejects a hello with urgency ${bad}`, () => rejects(`{"messageType":"hello","urgency":${bad}}`, /urgency/));
+      it(`rejects an urgency message with urgency ${bad}`, () => rejects(`{"messageType":"urgency","urgency":${bad}}`, /urgency/));
+    }
+    it('reads an urgency message for each of the four levels', () => {
+      for (const u of ['very-low', 'low', 'normal', 'high']) {
+        assert.deepEqual(parseClientFrame(JSON.stringify({ messageType: 'urgency', urgency: u })), { messageType: 'urgency', urgency: u });
+      }
+    });
+    it('rejects an urgency message without a level', () => rejects('{"messageType":"urgency"}', /urgency/));
   });
 
   describe('register', () => {

@@ -1,5 +1,5 @@
 /**
- * The edge of the WebSocket protocol (spec/autopush.md §2, §2.1): one text frame from a user
+ * The edge of the WebSocket protocol (docs/protocol.md#websocket-protocol): one text frame from a user
  * agent becomes one typed `ClientFrame`, or a `SessionError('InvalidMessage')` (close 1011).
  *
  * Rules, as autoconnect applies them:
@@ -7,11 +7,14 @@
  * - otherwise `messageType` picks the variant; unknown fields are ignored;
  * - `register.channelID` must already be a lowercase dashed UUID (Firefox sends that form);
  * - `unregister` and `ack` channel ids may be any textual UUID form and come out lowercase dashed;
- * - `hello.uaid` that does not parse as a UUID is not an error: it means "new user" (§2.4).
+ * - `hello.uaid` that does not parse as a UUID is not an error: it means "new user"
+ * (docs/protocol.md#hello).
  * Pure: no I/O, no clock; the only module that looks at raw client text.
  */
 import { SessionError } from '../errors/session-error.js';
 import type { AckUpdate, Broadcasts, ClientFrame } from './frames.js';
+import type { Urgency } from './notification.js';
+import { urgencyOrUndefined } from './urgency.js';
 
 type Json = Record<string, unknown>;
 
@@ -41,6 +44,7 @@ export function parseClientFrame(text: string): ClientFrame {
         messageType: 'hello',
         uaid: helloUaid(value.uaid),
         broadcasts: broadcasts(value.broadcasts, false) ?? {},
+        urgency: value.urgency === undefined || value.urgency === null ? null : urgencyLevel(value.urgency),
       };
     case 'register':
       return { messageType: 'register', channelID: registerChannelId(value.channelID), key: optionalString(value.key, 'key') };
@@ -54,6 +58,8 @@ export function parseClientFrame(text: string): ClientFrame {
       return { messageType: 'ping' };
     case 'broadcast_subscribe':
       return { messageType: 'broadcast_subscribe', broadcasts: broadcasts(value.broadcasts, true) ?? {} };
+    case 'urgency':
+      return { messageType: 'urgency', urgency: urgencyLevel(value.urgency) };
     default:
       throw invalid(typeof type === 'string' ? `unknown messageType ${JSON.stringify(type.slice(0, 40))}` : 'missing messageType');
   }
@@ -79,7 +85,7 @@ function dashed(hex: string): string {
 function helloUaid(v: unknown): string | null {
   if (v === undefined || v === null) return null;
   if (typeof v !== 'string') throw invalid('hello uaid must be a string or null');
-  // An unparseable uaid is a new user, never an error (spec §2.4).
+  // An unparseable uaid is a new user, never an error (docs/protocol.md#hello).
   return uuidHexOrNull(v);
 }
 
@@ -121,6 +127,12 @@ function broadcasts(v: unknown, required: boolean): Broadcasts | null {
   }
   // fromEntries defines own properties, so an id like "__proto__" stays data.
   return Object.fromEntries(entries) as Broadcasts;
+}
+
+function urgencyLevel(v: unknown): Urgency {
+  const urgency = urgencyOrUndefined(v);
+  if (urgency === undefined) throw invalid('urgency must be one of "very-low", "low", "normal", "high"');
+  return urgency;
 }
 
 function requiredString(v: unknown, field: string): string {

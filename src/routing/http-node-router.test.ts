@@ -1,5 +1,5 @@
 /**
- * http-node-router.ts over real sockets: the router-port requests (spec/autopush.md §1.3), the
+ * http-node-router.ts over real sockets: the router-port requests (docs/protocol.md#delivery-policy), the
  * status → outcome mapping, timeouts, and kept-alive sockets.
  */
 import { after, before, describe, it } from 'node:test';

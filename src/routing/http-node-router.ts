@@ -1,5 +1,5 @@
 /**
- * Reaching other connection nodes over their router port (spec/autopush.md §1.3): `PUT
+ * Reaching other connection nodes over their router port (docs/protocol.md#delivery-policy): `PUT
  * {nodeId}/push/{uaid}`, `PUT {nodeId}/notif/{uaid}` and, beyond autopush, `DELETE
  * {nodeId}/notif/{uaid}/{connectedAt}` (takeover), each with the shared router key. A push that
  * waits for the ack (ack-gated delivery) says so in `Herald-Ack-Window-Ms`; the node answers 200

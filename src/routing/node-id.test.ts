@@ -1,4 +1,4 @@
-/** node-id.ts: a node id is its router URL (spec/autopush.md §1.2). */
+/** node-id.ts: a node id is its router URL (docs/protocol.md#identifiers). */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { routerUrl } from './node-id.js';

@@ -1,6 +1,6 @@
 /**
  * How an endpoint node reaches the connection node that holds a user agent
- * (spec/autopush.md §1.3). `deliver.ts` in the endpoint service talks only to this interface;
+ * (docs/protocol.md#delivery-policy). `deliver.ts` in the endpoint service talks only to this interface;
  * `http-node-router.ts` speaks it over the router port, `local-router.ts` short-cuts this node.
  */
 import type { Notification } from '../protocol/notification.js';

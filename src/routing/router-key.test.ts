@@ -1,4 +1,4 @@
-/** router-key.ts: the router port's shared secret (beyond autopush, spec/autopush.md §9). */
+/** router-key.ts: the router port's shared secret (beyond autopush, docs/protocol.md#configuration-compatibility). */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateFernetKey } from '../crypto/fernet.js';

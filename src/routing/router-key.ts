@@ -1,6 +1,7 @@
 /**
  * The shared secret of the router port (beyond autopush, whose router port is unauthenticated,
- * spec/autopush.md §9). Every node-to-node request carries `Authorization: Bearer <key>`.
+ * docs/protocol.md#configuration-compatibility). Every node-to-node request carries `Authorization:
+ * Bearer <key>`.
  *
  * The key is `settings.routerKey` when set; otherwise it is derived from the crypto keys with
  * HKDF-SHA256, so nodes that share crypto keys (as they must) need no extra setting. Requests are

@@ -1,4 +1,4 @@
-/** transport-notification.ts: the body of PUT /push (spec/autopush.md §1.3), checked at the edge. */
+/** transport-notification.ts: the body of PUT /push (docs/protocol.md#delivery-policy), checked at the edge. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Notification } from '../protocol/notification.js';

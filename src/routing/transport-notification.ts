@@ -1,5 +1,5 @@
 /**
- * The body of `PUT /push/{uaid}` on the router port (spec/autopush.md §1.3 "Body of PUT /push",
+ * The body of `PUT /push/{uaid}` on the router port (docs/protocol.md#transport-notification,
  * autopush's `TransportNotification`): a `Notification` as JSON. The sender is another node, but
  * the router port is still an edge: the body is checked here, once, into a typed value.
  * Unknown fields (`reliability_id`, `reliable_state`, …) are accepted and dropped.

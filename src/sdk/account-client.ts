@@ -2,8 +2,8 @@
  * A device of a Herald account, for Node: signs in, registers itself with its own push
  * subscription (a `PushUserAgent`) and its Send Tab keys, sends tabs to the account's other
  * devices end to end encrypted, and receives them through pushes and the durable mailbox, with
- * either recovery algorithm of the recipe (mailbox-recovery.ts). Spec: spec/device-messages.md
- * §2-5; the wire API is in docs/device-messages.md.
+ * either recovery algorithm of the recipe (mailbox-recovery.ts). The wire API is in
+ * docs/device-messages.md.
  *
  *   const phone = await AccountDevice.signIn({ serverUrl, email, password, name: 'Phone' });
  *   phone.on('tab', ({ tab }) => console.log(tab.url));

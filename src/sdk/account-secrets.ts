@@ -1,6 +1,7 @@
 /**
  * What a client derives from the account's email and password before talking to Herald, in the
- * spirit of FxA's onepw protocol (spec/device-messages.md §5.2, §6.3 item 2):
+ * spirit of FxA's onepw protocol (docs/device-messages.md#client-sdk,
+ * docs/device-messages.md#accounts-and-sessions):
  *
  *   stretched    = PBKDF2-SHA256(NFC(password), "identity.herald-push/v1/quickStretch:" + email, 100 000, 32)
  *   authPassword = hex(HKDF-SHA256(stretched, salt "", info ".../v1/authPW", 32))   sent as the password

@@ -1,5 +1,5 @@
 /**
- * Reconnect delays, as Firefox computes them (spec/firefox-client.md "Backoff"): base × 2^n,
+ * Reconnect delays, as Firefox computes them (docs/protocol.md#firefox-specifics): base × 2^n,
  * capped; 5 s, 10 s, 20 s, … by default.
  */
 

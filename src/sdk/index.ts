@@ -4,6 +4,7 @@
  */
 export { PushUserAgent, PushRequestError } from './user-agent.js';
 export type { UserAgentOptions, UserAgentEvents } from './user-agent.js';
+export type { Urgency } from '../protocol/notification.js';
 export type { DecryptErrorEvent, PushEvent, StoredSubscription, Subscription, UserAgentState } from './types.js';
 export { loadState, saveState } from './file-state.js';
 export { sendPush } from './sender.js';

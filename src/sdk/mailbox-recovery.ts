@@ -1,5 +1,7 @@
 /**
- * The two ways a device reads its durable mailbox (spec/device-messages.md §3.1 recipe, §3.2
+ * The two ways a device reads its durable mailbox
+ * (docs/device-messages.md#the-messages-api-2018-recipe,
+ * docs/device-messages.md#device-commands-send-tab
  * "How clients recover missed commands"), each handling every message exactly once:
  *
  * - `fetch-all` (Firefox desktop): a push is only a tickle. Fetch everything after the last index

@@ -1,5 +1,5 @@
 /**
- * Send Tab, end to end (spec/device-messages.md §5): the receiver's own P-256 key pair and auth
+ * Send Tab, end to end (docs/device-messages.md#client-sdk): the receiver's own P-256 key pair and auth
  * secret, published sealed under kSync in the Sync "CryptoWrapper" format (AES-256-CBC, then
  * HMAC-SHA256 over the base64 ciphertext); the tab encrypted with RFC 8291 aes128gcm to those
  * keys. Herald stores and forwards only ciphertext, and cannot swap in its own key: the bundle's
@@ -26,7 +26,7 @@ export interface Tab {
   url: string;
 }
 
-/** The cleartext of a Send Tab command (§5.3 step 4). */
+/** The cleartext of a Send Tab command (docs/device-messages.md#client-sdk). */
 export interface SendTabPayload {
   entries: Tab[];
   flowID: string;
@@ -45,7 +45,7 @@ export function generateSendTabKeys(): SendTabKeys {
   return { privateKey: b64uEncode(k.privateKey), publicKey: b64uEncode(k.publicKey), authSecret: b64uEncode(k.auth) };
 }
 
-/** The `availableCommands[open-uri]` value: `JSON{kid, IV, hmac, ciphertext}` (§5.2 steps 3-4). */
+/** The `availableCommands[open-uri]` value: `JSON{kid, IV, hmac, ciphertext}` (docs/device-messages.md#client-sdk). */
 export function sealSendTabKeys(keys: SendTabKeys, secrets: { kSync: Buffer; kXCS: Buffer }): string {
   const iv = randomBytes(16);
   const cipher = createCipheriv('aes-256-cbc', secrets.kSync.subarray(0, 32), iv);
@@ -56,7 +56,7 @@ export function sealSendTabKeys(keys: SendTabKeys, secrets: { kSync: Buffer; kXC
 }
 
 /**
- * Open another device's bundle (§5.3 steps 2-3).
+ * Open another device's bundle (docs/device-messages.md#client-sdk).
  * @throws SendTabError when the kid is not ours (stale keys), the HMAC fails, or it is malformed.
  */
 export function openSendTabKeys(bundle: string, secrets: { kSync: Buffer; kXCS: Buffer }): SendTabPublicKeys {
@@ -85,14 +85,14 @@ export function openSendTabKeys(bundle: string, secrets: { kSync: Buffer; kXCS: 
   return { publicKey: clear.publicKey, authSecret: clear.authSecret };
 }
 
-/** `payload.encrypted` for a tab (§5.3 step 5). */
+/** `payload.encrypted` for a tab (docs/device-messages.md#client-sdk). */
 export function encryptTab(payload: SendTabPayload, target: SendTabPublicKeys): string {
   const { body } = encryptWebPush(Buffer.from(JSON.stringify(payload), 'utf8'), { p256dh: target.publicKey, auth: target.authSecret });
   return b64uEncode(body);
 }
 
 /**
- * The tab of a received command (§5.4): the entry at the end of `entries`.
+ * The tab of a received command (docs/device-messages.md#client-sdk): the entry at the end of `entries`.
  * @throws Error when it does not decrypt or holds no tab.
  */
 export function decryptTab(encrypted: string, keys: SendTabKeys): { tab: Tab; payload: SendTabPayload } {

@@ -1,5 +1,5 @@
 /**
- * Frames from the push server, as the client SDK reads them (spec/autopush.md §2.2). The server
+ * Frames from the push server, as the client SDK reads them (docs/protocol.md#notification). The server
  * is trusted less than our own code: a frame is checked here, once, into a typed value.
  */
 import type {
@@ -8,8 +8,10 @@ import type {
   NotificationFrame,
   RegisterReply,
   UnregisterReply,
+  UrgencyReply,
 } from '../protocol/frames.js';
 import type { NotificationHeaders } from '../protocol/notification.js';
+import { urgencyOrUndefined } from '../protocol/urgency.js';
 
 /** A server frame the SDK understands; `ping` is the empty-object reply. */
 export type IncomingFrame =
@@ -18,6 +20,7 @@ export type IncomingFrame =
   | UnregisterReply
   | NotificationFrame
   | BroadcastFrame
+  | UrgencyReply
   | { messageType: 'ping' };
 
 /**
@@ -55,6 +58,12 @@ export function parseServerFrame(text: string): IncomingFrame {
       return notification(v);
     case 'broadcast':
       return { messageType: 'broadcast', broadcasts: isObject(v.broadcasts) ? v.broadcasts : {} };
+    case 'urgency': {
+      // Herald extension: the answer to an urgency message.
+      const urgency = urgencyOrUndefined(v.urgency);
+      if (urgency === undefined) throw new Error('urgency reply lacks a valid urgency');
+      return { messageType: 'urgency', status: num(v, 'status') as 200, urgency };
+    }
     default:
       throw new Error(`unknown server messageType ${JSON.stringify(v.messageType)}`);
   }
@@ -74,6 +83,9 @@ function notification(v: Record<string, unknown>): NotificationFrame {
     if (typeof h.crypto_key === 'string') headers.crypto_key = h.crypto_key;
     frame.headers = headers;
   }
+  // Herald extension; an unknown value from another server is left out rather than refused.
+  const urgency = urgencyOrUndefined(v.urgency);
+  if (urgency !== undefined) frame.urgency = urgency;
   return frame;
 }
 

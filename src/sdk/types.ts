@@ -3,6 +3,7 @@
  * (the browser's `PushSubscription.toJSON()` shape, so Web Push libraries take it as is), and
  * what it emits.
  */
+import type { Urgency } from '../protocol/notification.js';
 
 /** One subscription as persisted; keys are base64url without padding. */
 export interface StoredSubscription {
@@ -42,6 +43,8 @@ export interface PushEvent {
   payload: Buffer;
   /** `payload` as UTF-8. */
   text: string;
+  /** The sender's `Urgency`, when the server says it (Herald does); absent means normal. */
+  urgency?: Urgency;
 }
 
 /** A push message that could not be decrypted (acked with code 101 when auto-acking). */

@@ -75,6 +75,8 @@ class FakePushServer {
         });
       case 'unregister':
         return reply({ messageType: 'unregister', channelID: f.channelID, status: 200 });
+      case 'urgency':
+        return reply({ messageType: 'urgency', status: 200, urgency: f.urgency });
       case undefined:
         return reply({});
     }
@@ -324,6 +326,41 @@ describe('PushUserAgent', () => {
     assert.ok(!ua.connected);
     await sleep(80);
     assert.equal(server.sockets.length, connections);
+  });
+
+  it('asks for its lowest urgency in hello and with urgency messages, and keeps it for the next hello', async () => {
+    const ua = agent({ urgency: 'high' });
+    assert.equal(ua.urgency, 'high');
+    await ua.connect();
+    assert.equal(server.of('hello').at(-1)?.urgency, 'high');
+    await ua.setUrgency('low');
+    assert.deepEqual(server.of('urgency').at(-1), { messageType: 'urgency', urgency: 'low' });
+    assert.equal(ua.urgency, 'low');
+    server.current.terminate();
+    await until('the disconnect', () => !ua.connected);
+    await ua.setUrgency('normal');
+    assert.equal(server.of('urgency').length, 1, 'nothing sent while offline');
+    await ua.connect();
+    assert.equal(server.of('hello').at(-1)?.urgency, 'normal');
+  });
+
+  it('refuses an urgency that is not one of the four levels', async () => {
+    const ua = agent();
+    assert.equal(ua.urgency, 'very-low');
+    await assert.rejects(ua.setUrgency('urgent' as never), /urgency must be one of/);
+    assert.throws(() => agent({ urgency: 'High' as never }), /urgency must be one of/);
+  });
+
+  it('emits the urgency a notification carries', async () => {
+    const ua = agent();
+    await ua.connect();
+    const sub = await ua.subscribe();
+    const pushes = collect(ua);
+    server.send({ ...notification(sub, 'now', 'v-urgent'), urgency: 'high' });
+    server.send(notification(sub, 'whenever', 'v-plain'));
+    await until('two pushes', () => pushes.length === 2);
+    assert.equal(pushes[0]!.urgency, 'high');
+    assert.equal('urgency' in pushes[1]!, false);
   });
 
   it('pings with {} and resolves on the reply', async () => {

@@ -1,6 +1,6 @@
 /**
  * A Web Push user agent in Node: what Firefox's PushService does, for tests, benchmarks, the CLI
- * and anyone embedding Herald (spec/autopush.md §2, spec/firefox-client.md §3).
+ * and anyone embedding Herald (docs/protocol.md#websocket-protocol, docs/protocol.md#firefox-specifics).
  *
  *   connect() ──ws open──▶ hello ──reply──▶ connected ──close──▶ disconnected ─┐
  *       ▲                                                                      │
@@ -15,7 +15,9 @@ import WebSocket from 'ws';
 import { b64DecodeLenient, b64uEncode } from '../crypto/base64url.js';
 import { generateSubscriptionKeys } from '../crypto/ece.js';
 import { uuidHex } from '../crypto/uuid.js';
-import type { HelloReply, NotificationFrame, RegisterReply, UnregisterReply } from '../protocol/frames.js';
+import type { HelloReply, NotificationFrame, RegisterReply, UnregisterReply, UrgencyReply } from '../protocol/frames.js';
+import type { Urgency } from '../protocol/notification.js';
+import { urgencyOrUndefined } from '../protocol/urgency.js';
 import { DEFAULT_INITIAL_DELAY_MS, DEFAULT_MAX_DELAY_MS, reconnectDelay } from './backoff.js';
 import { decryptNotification } from './decrypt-notification.js';
 import { PendingReplies } from './pending-replies.js';
@@ -45,6 +47,12 @@ export interface UserAgentOptions {
   autoAck?: boolean;
   /** How long to wait for a reply to hello, register, unregister or ping; default 10 s. */
   requestTimeoutMs?: number;
+  /**
+   * The lowest urgency to receive (Herald extension, docs/protocol.md#urgency-herald-extension):
+   * messages below it wait on the server until `setUrgency` lowers it. Default: everything (the
+   * hello then says nothing, as Firefox's does).
+   */
+  urgency?: Urgency;
 }
 
 /** The events a `PushUserAgent` emits. */
@@ -89,11 +97,13 @@ export class PushUserAgent extends EventEmitter<UserAgentEvents> {
   #stayConnected = false;
   #attempt = 0;
   #reconnectTimer: NodeJS.Timeout | null = null;
-  /** Replies awaited, by `hello`, `register:<chid>`, `unregister:<chid>`, `ping`. */
+  /** Replies awaited, by `hello`, `register:<chid>`, `unregister:<chid>`, `ping`, `urgency`. */
   readonly #pending: PendingReplies;
   readonly #timeoutMs: number;
   /** Unsubscribed while offline: told to the server after the next hello. */
   readonly #pendingUnregisters = new Set<string>();
+  /** The lowest urgency asked for; null: never said, so everything. Sent in every hello. */
+  #urgency: Urgency | null;
   #persistChain: Promise<void> = Promise.resolve();
 
   constructor(options: UserAgentOptions) {
@@ -111,6 +121,26 @@ export class PushUserAgent extends EventEmitter<UserAgentEvents> {
     this.#timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.#pending = new PendingReplies(this.#timeoutMs);
     this.#state = options.state ? parseState(options.state) : emptyState();
+    this.#urgency = options.urgency === undefined ? null : checkedUrgency(options.urgency);
+  }
+
+  /** The lowest urgency this user agent asks for; `very-low` (everything) unless set. */
+  get urgency(): Urgency {
+    return this.#urgency ?? 'very-low';
+  }
+
+  /**
+   * Change the lowest urgency to receive (Herald extension). Connected: tells the server and
+   * resolves on its answer; messages it held back that now qualify follow. Offline: kept for the
+   * next hello. A push server other than Herald does not answer (the request times out).
+   */
+  async setUrgency(level: Urgency): Promise<void> {
+    this.#urgency = checkedUrgency(level);
+    if (!this.#connected) return;
+    await this.#request('urgency', { messageType: 'urgency', urgency: level }, (reply) => {
+      const r = reply as UrgencyReply;
+      if (r.status !== 200) throw new PushRequestError(`urgency failed with status ${r.status}`, r.status);
+    });
   }
 
   /** The uaid the server assigned, or null before the first hello. */
@@ -256,6 +286,7 @@ export class PushUserAgent extends EventEmitter<UserAgentEvents> {
         const subscribed = Object.keys(this.#state.subscriptions).length > 0;
         const hello: Record<string, unknown> = { messageType: 'hello', broadcasts: {}, use_webpush: true };
         if (subscribed && this.#state.uaid !== null) hello.uaid = this.#state.uaid;
+        if (this.#urgency !== null) hello.urgency = this.#urgency;
         this.#request('hello', hello, (reply) => this.#onHello(reply as HelloReply)).then(resolve, (err: Error) => {
           reject(err);
           ws.terminate();
@@ -320,6 +351,8 @@ export class PushUserAgent extends EventEmitter<UserAgentEvents> {
         return this.#settle(`${frame.messageType}:${frame.channelID}`, frame);
       case 'ping':
         return this.#settle('ping', frame);
+      case 'urgency':
+        return this.#settle('urgency', frame);
       case 'broadcast':
         this.emit('broadcast', frame.broadcasts);
         return;
@@ -350,7 +383,9 @@ export class PushUserAgent extends EventEmitter<UserAgentEvents> {
       if (this.#autoAck) this.#sendAck(channelID, version, 101);
       return;
     }
-    this.emit('push', { channelID, version, payload, text: payload.toString('utf8') });
+    const event: PushEvent = { channelID, version, payload, text: payload.toString('utf8') };
+    if (frame.urgency !== undefined) event.urgency = frame.urgency;
+    this.emit('push', event);
     if (this.#autoAck) this.#sendAck(channelID, version, 100);
   }
 
@@ -435,4 +470,10 @@ export class PushUserAgent extends EventEmitter<UserAgentEvents> {
     });
     return saved;
   }
+}
+
+function checkedUrgency(level: Urgency): Urgency {
+  const urgency = urgencyOrUndefined(level);
+  if (urgency === undefined) throw new Error(`urgency must be one of very-low, low, normal, high (got ${JSON.stringify(level)})`);
+  return urgency;
 }

@@ -1,5 +1,7 @@
 /**
- * The one behaviour suite for `Store` (store.ts; spec/autopush.md §1.4, §1.5, §4). Every backend's
+ * The one behaviour suite for `Store` (store.ts; docs/protocol.md#storage-check,
+ * docs/protocol.md#ordering-and-the-read-pointer, docs/protocol.md#storage-semantics). Every
+ * backend's
  * test file calls `runStoreConformance` in a few lines; a backend that cannot run it here (no
  * server reachable) passes `skip` with the reason, which the test runner prints.
  *

@@ -1,5 +1,5 @@
 /**
- * The one storage contract (spec/autopush.md §4.1, §4.6). Every backend implements it and passes
+ * The one storage contract (docs/protocol.md#storage-semantics). Every backend implements it and passes
  * the shared suite in `conformance.ts`. Only `open-store.ts` knows the concrete backends.
  *
  * Ordering: the store assigns each saved message a `sortKey` that strictly increases per uaid in

@@ -1,6 +1,6 @@
 /**
- * Bad input from user agents and senders gets its documented answer (spec/autopush.md §2.3,
- * §3.6), and a well-behaved user agent on the same server keeps receiving throughout.
+ * Bad input from user agents and senders gets its documented answer (docs/protocol.md#close-codes,
+ * docs/errors.md), and a well-behaved user agent on the same server keeps receiving throughout.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

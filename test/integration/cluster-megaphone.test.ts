@@ -1,5 +1,6 @@
 /**
- * Megaphone broadcasts across a cluster (issue 3, "Megaphone broadcasts"; spec/autopush.md §2.8):
+ * Megaphone broadcasts across a cluster (issue 3, "Megaphone broadcasts";
+ * docs/protocol.md#megaphone-broadcasts):
  * a broadcast source served by this test over HTTP, and two `herald connect` processes on one
  * shared store that poll it, one configured by `AUTOCONNECT__MEGAPHONE_*` variables and one by
  * flags. Each answers `hello` and `broadcast_subscribe` with the changed versions and `errors` for

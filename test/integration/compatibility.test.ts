@@ -1,8 +1,8 @@
 /**
  * Points of docs/compatibility.md that no other test pins down:
- * - RFC 8030 request headers autopush accepts but does not act on (spec/autopush.md §3.2 "Headers
- *   the server ignores"): push receipts (`Prefer: respond-async`, §5.1) are not supported, and
- *   `Urgency` (§5.3) never makes a push fail;
+ * - RFC 8030 request headers autopush accepts but does not act on (docs/protocol.md#request-headers):
+ *   push receipts (`Prefer: respond-async`, RFC 8030 §5.1) are not supported; `Urgency`
+ *   (RFC 8030 §5.3) is delivered to a user agent that asked for no level, and a bad one is refused;
  * - where Herald's order of checks differs from autopush's (the "Differences" section): the body
  *   size is checked first, and the request headers before the subscription is looked up.
  */
@@ -43,13 +43,19 @@ describe('compatibility points', () => {
     await delivered();
   });
 
-  for (const urgency of ['very-low', 'high', 'whenever']) {
-    it(`delivers a push with Urgency: ${urgency} like any other`, async () => {
+  for (const urgency of ['very-low', 'high']) {
+    it(`delivers a push with Urgency: ${urgency} like any other to a user agent that asked for no level`, async () => {
       const res = await post(endpoint, { headers: { TTL: '60', Urgency: urgency } });
       assert.equal(res.status, 201);
       await delivered();
     });
   }
+
+  it('refuses an Urgency that is not one of the four levels with 400 errno 117 (autopush ignores it)', async () => {
+    const res = await post(endpoint, { headers: { TTL: '60', Urgency: 'whenever' } });
+    assert.equal(res.status, 400);
+    assert.equal((res.json() as { errno: number }).errno, 117);
+  });
 
   describe('order of checks (differences from autopush)', () => {
     const big = Buffer.alloc(5631, 1);

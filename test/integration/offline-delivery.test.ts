@@ -1,5 +1,6 @@
 /**
- * Messages for user agents that are away (spec/autopush.md §1.4, §3.4, §6): stored, delivered on
+ * Messages for user agents that are away (docs/protocol.md#storage-check,
+ * docs/protocol.md#request-headers, docs/protocol.md#delivery-guarantee): stored, delivered on
  * reconnect in order, topic replacement, TTL expiry, TTL 0, DELETE, unregister, whole-batch
  * redelivery and the msg_limit reset. Real Herald process, real sockets.
  */

@@ -9,7 +9,8 @@
  * requests: wrong subscription keys and a tampered body are accepted (201: the server cannot
  * decrypt) and the user agent reports a decryption error, acking with code 101; expired,
  * too-distant, mismatched or wrongly addressed VAPID tokens are 401 errno 109; a body over the
- * limit is 413 errno 104 (spec/autopush.md §3.2, §3.6).
+ * limit is 413 errno 104 (docs/protocol.md#processing-order,
+ * docs/errors.md#endpoint-api-application-servers).
  */
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

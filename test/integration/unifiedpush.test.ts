@@ -1,5 +1,6 @@
 /**
- * UnifiedPush's server rules (spec/unifiedpush.md, UnifiedPush SERV_1.2.0) against a real Herald
+ * UnifiedPush's server rules (docs/compatibility.md#unifiedpush, UnifiedPush SERV_1.2.0) against a
+ * real Herald
  * process: the `GET` discovery answer, endpoint length, exact delivery of 1..4096-byte bodies,
  * 413, and the `TTL` response header. Where UnifiedPush and autopush differ, Herald does what
  * autopush does (Firefox is the reference user agent); docs/compatibility.md lists the

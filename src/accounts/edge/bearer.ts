@@ -1,5 +1,6 @@
 /**
- * `Authorization: Bearer <sessionToken>` (spec/device-messages.md §6.1, the Bearer form newer FxA
+ * `Authorization: Bearer <sessionToken>` (docs/device-messages.md#accounts-and-sessions, the Bearer
+ * form newer FxA
  * accepts) to a session id. Anything else is `invalid-session-token` (401, errno 110).
  */
 import { ApiError } from '../../errors/api-error.js';

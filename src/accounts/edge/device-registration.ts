@@ -1,5 +1,5 @@
 /**
- * The body of `POST /v1/account/device` (spec/device-messages.md §2.1-2.2) as a typed value:
+ * The body of `POST /v1/account/device` (docs/device-messages.md#device-registry) as a typed value:
  * display-safe name, type, a push subscription whose callback is on an allowed push host, whose
  * public key is a P-256 point and whose auth key is 16 bytes (all three fields or none; empty
  * strings clear it), capabilities, and available commands.

@@ -1,5 +1,5 @@
 /**
- * Is a device's `pushCallback` on an allowed push host (spec/device-messages.md §2.1)? Allowed
+ * Is a device's `pushCallback` on an allowed push host (docs/device-messages.md#device-registry)? Allowed
  * entries are origins (`https://push.example.com:8443`), or origins with a leading `*.` for any
  * subdomain (`https://*.push.services.mozilla.com`). The scheme must match too, so an http
  * callback is accepted only where an http origin is listed (a local Herald). URL parsing

@@ -1,5 +1,6 @@
 /**
- * Account and session routes (spec/device-messages.md §6.1): create, sign in, sign out, profile,
+ * Account and session routes (docs/device-messages.md#accounts-and-sessions): create, sign in, sign
+ * out, profile,
  * delete. Bodies become typed values in `edge/`; the work is in `accounts.ts`.
  */
 import type { FastifyPluginCallback } from 'fastify';

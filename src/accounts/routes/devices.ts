@@ -1,4 +1,4 @@
-/** The device registry routes (spec/device-messages.md §2.2-2.4). */
+/** The device registry routes (docs/device-messages.md#device-registry). */
 import type { FastifyPluginCallback } from 'fastify';
 import { z } from 'zod';
 import { authenticate } from '../authenticate.js';

@@ -1,5 +1,6 @@
 /**
- * Megaphone broadcasts end to end (spec/autopush.md §2.1, §2.2, §2.8): a local HTTP server plays
+ * Megaphone broadcasts end to end (docs/protocol.md#websocket-protocol,
+ * docs/protocol.md#notification, docs/protocol.md#megaphone-broadcasts): a local HTTP server plays
  * the broadcast source, a connection service polls it every 50 ms and pings idle sockets every
  * 300 ms, and bare `ws` clients speak the frames. Every wait is bounded.
  */

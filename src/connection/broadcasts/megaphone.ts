@@ -1,5 +1,5 @@
 /**
- * The Megaphone poller (spec/autopush.md §2.8; autoconnect-common `megaphone.rs`): GET the
+ * The Megaphone poller (docs/protocol.md#megaphone-broadcasts; autoconnect-common `megaphone.rs`): GET the
  * broadcast source once at start-up, where a failure stops the node from starting, then every
  * `megaphonePollInterval` seconds, where a failure is logged and the last versions are kept.
  * The source answers `{"broadcasts":{"<id>":"<version>",…}}`; redirects are followed and no

@@ -1,12 +1,12 @@
 /**
- * Where a session meets the broadcasts (spec/autopush.md §2.1 `hello`/`broadcast_subscribe`,
- * §2.6, §2.8): the hello reply's `broadcasts`, the answer to `broadcast_subscribe`, and the
+ * Where a session meets the broadcasts (docs/protocol.md#megaphone-broadcasts): the hello reply's
+ * `broadcasts`, the answer to `broadcast_subscribe`, and the
  * `broadcast` frame that replaces a WebSocket ping when a subscribed broadcast changed.
  *
  * Without a broadcast source the session behaves as a server without broadcasts: hello gets
  * `broadcasts: {}` and `broadcast_subscribe` is accepted silently. Firefox subscribes to
  * `remote-settings/monitor_changes` on every start and must not get errors for it then
- * (spec/firefox-client.md §3).
+ * (docs/protocol.md#megaphone-broadcasts).
  */
 import type { Broadcasts } from '../../protocol/frames.js';
 import type { IdentifiedClient } from '../identified.js';

@@ -1,4 +1,4 @@
-/** Broadcast change tracking (spec/autopush.md §2.8), without sockets. */
+/** Broadcast change tracking (docs/protocol.md#megaphone-broadcasts), without sockets. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BROADCAST_NOT_FOUND, BroadcastTracker } from './tracker.js';

@@ -1,5 +1,5 @@
 /**
- * Megaphone broadcast state (spec/autopush.md §2.8; autoconnect-common `broadcast.rs`).
+ * Megaphone broadcast state (docs/protocol.md#megaphone-broadcasts; autoconnect-common `broadcast.rs`).
  *
  * The server side is a global change count and, per broadcast id, its latest version and the
  * change count at which it last changed. Each session keeps the ids it subscribed to and the

@@ -1,4 +1,4 @@
-/** The body of `POST /v1/account/devices/messages` (spec/device-messages.md §3.1). */
+/** The body of `POST /v1/account/devices/messages` (docs/device-messages.md#the-messages-api-2018-recipe). */
 import { z } from 'zod';
 import { deviceIdSchema } from '../../accounts/edge/device-registration.js';
 import { parseWith } from '../../accounts/edge/parse.js';

@@ -1,4 +1,4 @@
-/** The body of `POST /v1/account/devices/invoke_command` (spec/device-messages.md §3.2). */
+/** The body of `POST /v1/account/devices/invoke_command` (docs/device-messages.md#device-commands-send-tab). */
 import { z } from 'zod';
 import { deviceIdSchema } from '../../accounts/edge/device-registration.js';
 import { parseWith } from '../../accounts/edge/parse.js';

@@ -1,5 +1,6 @@
 /**
- * `?index=&limit=` of the mailbox reads (spec/device-messages.md §3.1-3.2): `index` an inclusive
+ * `?index=&limit=` of the mailbox reads (docs/device-messages.md#the-messages-api-2018-recipe):
+ * `index` an inclusive
  * lower bound (0 or absent: from the start), `limit` 0-100 (default 100; 0 asks only for the
  * latest index).
  */

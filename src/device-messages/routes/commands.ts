@@ -1,4 +1,4 @@
-/** Device commands (spec/device-messages.md §3.2): invoke on a target, read one's own. */
+/** Device commands (docs/device-messages.md#device-commands-send-tab): invoke on a target, read one's own. */
 import type { FastifyPluginCallback } from 'fastify';
 import { authenticate } from '../../accounts/authenticate.js';
 import type { AccountsContext } from '../../accounts/context.js';

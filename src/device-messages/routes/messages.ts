@@ -1,4 +1,4 @@
-/** The messages API of the recipe (spec/device-messages.md §3.1): send `sendtab`, read one's own. */
+/** The messages API of the recipe (docs/device-messages.md#the-messages-api-2018-recipe): send `sendtab`, read one's own. */
 import type { FastifyPluginCallback } from 'fastify';
 import { authenticate } from '../../accounts/authenticate.js';
 import type { AccountsContext } from '../../accounts/context.js';

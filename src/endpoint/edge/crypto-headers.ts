@@ -1,5 +1,5 @@
 /**
- * The encryption headers of a push with a body (spec/autopush.md §3.2 step 7):
+ * The encryption headers of a push with a body (docs/protocol.md#request-headers):
  * `Content-Encoding`, and for the older `aesgcm` draft also `Encryption` and `Crypto-Key`.
  * Herald cannot decrypt the body; it checks that the UA will have what it needs to, and forwards
  * the headers normalised as autopush does (quotes removed, base64 `=` padding stripped), because

@@ -67,6 +67,10 @@ describe('parseNotification', () => {
   it('checks Topic before encryption: errno 113 for a bad topic on a body without Content-Encoding', () =>
     rejects(request({ ttl: '1', topic: 'bad topic' }, Buffer.from('x')), 113));
   it('rejects a negative TTL with 400 and errno 114', () => rejects(request({ ttl: '-5' }), 114));
+  it('checks Urgency after Topic and before encryption: errno 117 for a bad urgency on a body without Content-Encoding', () => {
+    rejects(request({ ttl: '1', topic: 'bad topic', urgency: 'asap' }), 113);
+    rejects(request({ ttl: '1', urgency: 'asap' }, Buffer.from('x')), 117);
+  });
   it('rejects a body without Content-Encoding with 400 and errno 110', () => rejects(request({ ttl: '1' }, Buffer.from('x')), 110));
 });
 

@@ -1,8 +1,8 @@
 /**
  * A send request (`POST /wpush/...`) turned into the `Notification` that storage and routing
- * carry, in the order of spec/autopush.md §3.2: path and VAPID (steps 1-4, `subscription.ts`),
- * body size (6), TTL, Topic and encryption headers (7), message id (8). The first rule broken
- * decides the error. The user record (step 5) is checked afterwards, in `deliver.ts`, so a
+ * carry, in the order of docs/protocol.md#processing-order: path and VAPID (`subscription.ts`),
+ * body size, TTL, Topic, Urgency and encryption headers, then the message id. The first rule
+ * broken decides the error. The user record is checked afterwards, in `deliver.ts`, so a
  * malformed request costs no storage read.
  */
 import { ApiError } from '../../errors/api-error.js';
@@ -66,7 +66,7 @@ export function pushHeadersFrom(headers: Record<string, string | string[] | unde
 }
 
 /**
- * @throws ApiError of the first rule the request breaks (errno 102, 104, 109, 110, 111, 113, 114).
+ * @throws ApiError of the first rule the request breaks (errno 102, 104, 109, 110, 111, 113, 114, 117).
  */
 export function parseNotification(req: PushRequest, ctx: NotificationContext): ParsedPush {
   const receipt = ctx.clock.next();
@@ -79,11 +79,11 @@ export function parseNotification(req: PushRequest, ctx: NotificationContext): P
   if (body.length > ctx.settings.maxDataBytes) throw new ApiError('payload-too-large');
   const ttl = parseTtl(headers.ttl, ctx.settings.maxTtl);
   const topic = parseTopic(headers.topic);
+  const urgency = parseUrgency(headers.urgency);
   const cryptoHeaders = parseCryptoHeaders(
     { contentEncoding: headers.contentEncoding, encryption: headers.encryption, cryptoKey: headers.cryptoKey },
     body.length > 0,
   );
-  const urgency = parseUrgency(headers.urgency);
 
   const { uaid, channelID } = subscription;
   const notification: Notification = {

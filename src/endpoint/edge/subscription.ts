@@ -1,5 +1,6 @@
 /**
- * Who a push is for and who sends it (spec/autopush.md §2.5, §3.2 steps 1-4): the endpoint
+ * Who a push is for and who sends it (docs/protocol.md#endpoint-urls-and-tokens,
+ * docs/protocol.md#processing-order): the endpoint
  * token opened into uaid and channel, and the sender's VAPID credentials verified.
  *
  * VAPID is optional for v1 endpoints, but when present it must verify. A v2 endpoint was

@@ -1,5 +1,5 @@
 /**
- * The `Topic` request header (RFC 8030 §5.4; spec/autopush.md §3.2 step 7, §3.4): a stored
+ * The `Topic` request header (RFC 8030 §5.4; docs/protocol.md#request-headers): a stored
  * message with the same (uaid, channel, topic) is replaced by a newer one.
  */
 import { ApiError } from '../../errors/api-error.js';

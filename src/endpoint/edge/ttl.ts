@@ -1,5 +1,5 @@
 /**
- * The `TTL` request header (RFC 8030 §5.2; spec/autopush.md §3.2 step 7): required, whole
+ * The `TTL` request header (RFC 8030 §5.2; docs/protocol.md#request-headers): required, whole
  * seconds. autopush parses it as a signed 64-bit integer, so `+60` is fine and `60.5` is not.
  */
 import { ApiError } from '../../errors/api-error.js';

@@ -1,15 +1,23 @@
 /**
- * The `Urgency` request header (RFC 8030 §5.3). autopush ignores it entirely (spec/autopush.md
- * §3.2 "Headers the server ignores"), so a sender that works there must work here: an invalid
- * value is ignored like an absent one, never refused. A valid one travels with the notification
- * so a UA or distributor can honour it (UnifiedPush asks for that).
+ * The `Urgency` request header (RFC 8030 §5.3; docs/protocol.md#request-headers). Optional; one of
+ * `very-low`, `low`, `normal`, `high`, matched without regard to case (as HTTP tokens usually
+ * are) and without surrounding whitespace. Anything else, also an empty value or two values
+ * (a repeated header), is refused with 400 errno 117: a sender that mistypes it would otherwise
+ * get `normal` without knowing. autopush ignores the header (docs/compatibility.md#differences).
+ * A valid urgency travels with the message, decides whether a user agent that declared a level
+ * gets it now, and reaches the user agent in the notification.
  */
+import { ApiError } from '../../errors/api-error.js';
 import type { Urgency } from '../../protocol/notification.js';
+import { urgencyOrUndefined } from '../../protocol/urgency.js';
 
-const URGENCIES: ReadonlySet<string> = new Set<Urgency>(['very-low', 'low', 'normal', 'high']);
-
-/** @returns the urgency, or undefined when absent or not one of the four RFC 8030 values. */
+/**
+ * @returns the urgency, or undefined when there is no Urgency header.
+ * @throws ApiError `invalid-urgency` (400, errno 117) for any other value.
+ */
 export function parseUrgency(raw: string | undefined): Urgency | undefined {
-  const value = raw?.trim().toLowerCase();
-  return value !== undefined && URGENCIES.has(value) ? (value as Urgency) : undefined;
+  if (raw === undefined) return undefined;
+  const urgency = urgencyOrUndefined(raw.trim().toLowerCase());
+  if (urgency === undefined) throw new ApiError('invalid-urgency');
+  return urgency;
 }

@@ -1,5 +1,5 @@
 /**
- * Dockerflow health and version routes (spec/autopush.md §3.1), for load balancers and
+ * Dockerflow health and version routes (docs/protocol.md#routes), for load balancers and
  * operators. `/__heartbeat__` and `/health` always answer 200 and say in the body whether
  * storage answers, as autopush does, so a probe can tell "process up" from "storage down".
  */

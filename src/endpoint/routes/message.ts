@@ -1,5 +1,5 @@
 /**
- * `DELETE /m/{message_id}` (spec/autopush.md §3.1): cancel a stored, undelivered message. The
+ * `DELETE /m/{message_id}` (docs/protocol.md#routes): cancel a stored, undelivered message. The
  * encrypted id is the capability, so there is no other authentication; the answer is 204
  * whether or not anything was stored, so the id reveals nothing about delivery.
  */

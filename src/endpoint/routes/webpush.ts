@@ -1,8 +1,8 @@
 /**
  * `POST /wpush/{v1|v2}/{token}` and `POST /wpush/{token}` (as v1): send a push
- * (spec/autopush.md §3.1-3.3). Always 201 with `Location` and `TTL` on success.
+ * (docs/protocol.md#routes). Always 201 with `Location` and `TTL` on success.
  *
- * `GET` on the same paths is UnifiedPush discovery (spec/unifiedpush.md): application servers
+ * `GET` on the same paths is UnifiedPush discovery (docs/compatibility.md#unifiedpush): application servers
  * check that an endpoint is a push endpoint before posting to it.
  */
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
@@ -39,7 +39,7 @@ async function applyStoredLimit(ctx: EndpointContext, uaid: string, log: Fastify
 }
 
 export const webpushRoutes: FastifyPluginCallback<EndpointContext> = (app, ctx, done) => {
-  // The body is opaque encrypted bytes and autopush ignores Content-Type (§3.2), so a missing or
+  // The body is opaque encrypted bytes and autopush ignores Content-Type (docs/protocol.md#request-headers), so a missing or
   // malformed one must not make Fastify refuse the request before we see it.
   app.addHook('onRequest', (req, _reply, next) => {
     delete req.headers['content-type'];

@@ -1,6 +1,8 @@
 /**
- * The storage contract of accounts, sessions and the device registry (spec/device-messages.md
- * §2, §6.3). Each method's comment is its contract; every backend passes the shared suite in
+ * The storage contract of accounts, sessions and the device registry
+ * (docs/device-messages.md#accounts-and-sessions,
+ * docs/device-messages.md#device-registry). Each method's comment is its contract; every backend
+ * passes the shared suite in
  * `conformance.ts`. Nothing here knows a backend: SQLite lives in `sqlite/`, and a PostgreSQL or
  * Redis backend implements this same interface beside it.
  *
@@ -56,7 +58,7 @@ export interface DeviceRecord {
   /** Set when the push service answered 404/410; cleared by registering another callback. */
   pushEndpointExpired: boolean;
   capabilities: string[];
-  /** Command URI → opaque data (spec §2.1), e.g. the Send Tab key bundle. */
+  /** Command URI → opaque data (docs/device-messages.md#device-registry), e.g. the Send Tab key bundle. */
   availableCommands: Record<string, string>;
   /** The `lastAccessTime` of the device's session. */
   lastAccessTime: number;

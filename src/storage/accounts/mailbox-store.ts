@@ -1,6 +1,7 @@
 /**
- * The storage contract of the durable per-device mailbox, Pushbox (spec/device-messages.md §1,
- * §6.3 item 4). Each (account, device, box) holds opaque text entries with an expiry.
+ * The storage contract of the durable per-device mailbox, Pushbox
+ * (docs/device-messages.md#the-durable-mailbox). Each (account, device, box) holds opaque text
+ * entries with an expiry.
  *
  * Indexes: `append` returns an index greater than every index it returned before, for any key,
  * and an index is never handed out twice, not even after its entry was deleted or swept (one
@@ -11,7 +12,7 @@
  * the suite in `conformance.ts` control expiry.
  */
 
-/** The two mailboxes a device has: device commands (§3.2) and the messages API (§3.1). */
+/** The two mailboxes a device has: device commands and the messages API (docs/device-messages.md). */
 export type MailboxName = 'commands' | 'messages';
 
 export interface MailboxKey {

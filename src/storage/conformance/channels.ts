@@ -1,4 +1,4 @@
-/** Channel registrations of a user agent: spec/autopush.md §4.1. */
+/** Channel registrations of a user agent: docs/protocol.md#storage-semantics. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';

@@ -1,4 +1,4 @@
-/** Message TTL at read time, removal, counting and the purge of expired rows (spec/autopush.md §1.4, §4.1). */
+/** Message TTL at read time, removal, counting and the purge of expired rows (docs/protocol.md#storage-check, docs/protocol.md#storage-semantics). */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';

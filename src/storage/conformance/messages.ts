@@ -1,4 +1,4 @@
-/** Saving and reading messages: sort keys, round-trip, topics, the read pointer (spec/autopush.md §1.4, §1.5, §3.4). */
+/** Saving and reading messages: sort keys, round-trip, topics, the read pointer (docs/protocol.md#storage-check, docs/protocol.md#ordering-and-the-read-pointer, docs/protocol.md#request-headers). */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -144,6 +144,16 @@ export function messageCases(t: Fixture): void {
       const [got] = await t.store.fetchTimestampMessages(uaid, 0, 10);
       assert.deepEqual(got, { ...m, sortKey });
       assert.ok(got && !('data' in got) && !('headers' in got) && !('urgency' in got), 'no absent keys present');
+    });
+
+    it('each urgency level comes back with its message, through saveMessages too (the storage check skips by it)', async () => {
+      const uaid = await t.user();
+      const levels = ['very-low', 'low', 'normal', 'high'] as const;
+      await t.store.saveMessages(uaid, levels.map((urgency) => t.message({ urgency })));
+      const got = await t.store.fetchTimestampMessages(uaid, 0, 10);
+      assert.deepEqual(got.map((m) => m.urgency), [...levels]);
+      // The storage check pages past skipped messages by sort key: reading after the second gives the rest.
+      assert.deepEqual((await t.store.fetchTimestampMessages(uaid, got[1]!.sortKey, 10)).map((m) => m.urgency), ['normal', 'high']);
     });
 
     it('a topic message comes back exactly', async () => {

@@ -1,4 +1,4 @@
-/** Router records (hello, takeover, delete) and router-record expiry: spec/autopush.md §1.4, §2.4. */
+/** Router records (hello, takeover, delete) and router-record expiry: docs/protocol.md#storage-check, docs/protocol.md#hello. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';

@@ -1,5 +1,6 @@
 /**
- * The PostgreSQL schema as an ordered list of steps (spec/autopush.md §4.4, §4.6), tracked in
+ * The PostgreSQL schema as an ordered list of steps (docs/storage.md#postgresql,
+ * docs/protocol.md#storage-semantics), tracked in
  * `herald_schema`: one row per applied step. Append new steps; never edit a shipped one.
  */
 import type pg from 'pg';

@@ -1,5 +1,6 @@
 /**
- * The PostgreSQL backend (spec/autopush.md §4.4, §4.6) on a `pg` pool, for clusters: every node
+ * The PostgreSQL backend (docs/storage.md#postgresql, docs/protocol.md#storage-semantics) on a `pg`
+ * pool, for clusters: every node
  * opens the same database; the schema migrates itself under an advisory lock (migrations.ts).
  *
  * Sort keys: `max(now in ms, router.next_sort_key, read pointer + 1)`, taken by an
@@ -110,7 +111,7 @@ export class PostgresStore implements Store {
   }
 
   async addChannel(uaid: string, channelId: string): Promise<void> {
-    // A register is a sign of life (§2.4); an expired record stays expired (no resurrection).
+    // A register is a sign of life (docs/protocol.md#router-record); an expired record stays expired (no resurrection).
     const now = this.#now();
     await this.#query(
       'herald_add_channel',

@@ -1,5 +1,6 @@
 /**
- * The Redis backend (spec/autopush.md §4.3, §4.6) on ioredis, for small clusters that want no
+ * The Redis backend (docs/storage.md#redis, docs/protocol.md#storage-semantics) on ioredis, for
+ * small clusters that want no
  * schema: every node points at the same server. Keys, under a prefix (default `herald:`), with the
  * uaid in a hash tag so one user's keys share a cluster slot:
  *

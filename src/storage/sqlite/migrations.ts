@@ -1,5 +1,5 @@
 /**
- * The SQLite schema as an ordered list of steps (spec/autopush.md §4.1, §4.6). Step i brings the
+ * The SQLite schema as an ordered list of steps (docs/protocol.md#storage-semantics). Step i brings the
  * database from `PRAGMA user_version` i to i + 1. Append new steps; never edit a shipped one.
  */
 import type Database from 'better-sqlite3';

@@ -1,5 +1,5 @@
 /**
- * The embedded SQLite backend (spec/autopush.md §4.1, §4.6) on better-sqlite3. Several processes
+ * The embedded SQLite backend (docs/protocol.md#storage-semantics) on better-sqlite3. Several processes
  * on one host may share the file: WAL lets readers run beside the one writer, `busy_timeout` makes
  * writers wait for each other, and every write runs under BEGIN IMMEDIATE so a read-then-write
  * transaction never has to upgrade its lock (the upgrade cannot wait and would fail at once).
@@ -260,7 +260,7 @@ function transactions(db: Database.Database, sql: Statements, clock: { now: () =
 
     addChannel: db.transaction((uaid: string, channelId: string) => {
       sql.addChannel.run(uaid, channelId);
-      // A register is a sign of life (§2.4); an expired record stays expired (no resurrection).
+      // A register is a sign of life (docs/protocol.md#router-record); an expired record stays expired (no resurrection).
       const now = clock.now();
       sql.touchUser.run(now, uaid, now - clock.routerTtlMs);
     }),

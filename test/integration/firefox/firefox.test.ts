@@ -1,5 +1,5 @@
 /**
- * A stock headless Firefox ESR as the user agent, end to end (../shared/spec/firefox-client.md).
+ * A stock headless Firefox ESR as the user agent, end to end (docs/protocol.md#firefox-specifics).
  * One Herald, one page server, one trap proxy for off-box requests; Firefox instances run one at a
  * time, with a fresh profile per scenario unless the scenario is about restarts.
  *

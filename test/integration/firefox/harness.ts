@@ -1,5 +1,5 @@
 /**
- * A real headless Firefox ESR as the user agent (facts in ../shared/spec/firefox-client.md):
+ * A real headless Firefox ESR as the user agent (facts in docs/protocol.md#firefox-specifics):
  * a page server on http://localhost:PORT/ that the test drives through a command queue, and a
  * Firefox process with a profile pointing dom.push.serverURL at Herald, with no network beyond
  * loopback. Every wait is bounded; Firefox quits through the page, and is killed by process group

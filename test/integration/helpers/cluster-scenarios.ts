@@ -1,5 +1,6 @@
 /**
- * The cluster scenarios (spec/autopush.md §1.3-1.4, §2.7; issue 3 "Roles" and "Routing"): two
+ * The cluster scenarios (docs/protocol.md#delivery-policy, docs/protocol.md#ghosting-and-takeover;
+ * issue 3 "Roles" and "Routing"): two
  * `herald connect` nodes (A, B) and one `herald endpoint` node, separate processes on one shared
  * store. Called once per storage backend: `runClusterScenarios({ name, dsn })`.
  */

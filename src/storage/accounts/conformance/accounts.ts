@@ -1,4 +1,4 @@
-/** Accounts and sessions (spec/device-messages.md §2.5, §6.1): AccountStore's first half. */
+/** Accounts and sessions (docs/device-messages.md#accounts-and-sessions): AccountStore's first half. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AccountFixture } from './fixture.js';

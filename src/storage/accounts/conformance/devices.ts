@@ -1,4 +1,4 @@
-/** The device registry (spec/device-messages.md §2.1-2.5, §4.3): AccountStore's second half. */
+/** The device registry (docs/device-messages.md#device-registry, docs/device-messages.md#account-push-events): AccountStore's second half. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AccountFixture } from './fixture.js';

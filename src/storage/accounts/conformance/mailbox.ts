@@ -1,4 +1,4 @@
-/** The durable mailbox (spec/device-messages.md §1, Appendix A): MailboxStore's behaviour. */
+/** The durable mailbox (docs/device-messages.md#the-durable-mailbox): MailboxStore's behaviour. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MailboxKey, MailboxStore } from '../mailbox-store.js';

@@ -48,7 +48,7 @@ export const accountMigrations: readonly string[] = [
   );
 
   -- An identity column (a sequence): an index is never handed out again, even after the newest
-  -- rows were deleted or swept (spec §3.2 "never reuse an index").
+  -- rows were deleted or swept (docs/device-messages.md#the-durable-mailbox).
   CREATE TABLE device_message (
     idx        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     uid        TEXT NOT NULL,

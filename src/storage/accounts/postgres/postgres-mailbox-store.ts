@@ -1,6 +1,7 @@
 /**
  * `MailboxStore` on PostgreSQL: one `device_message` table whose identity column is the index, so
- * an index comes from a sequence (no MAX(idx) race, spec §1.4) and is never reused, whichever
+ * an index comes from a sequence (no MAX(idx) race; docs/device-messages.md#the-durable-mailbox)
+ * and is never reused, whichever
  * node appends. Expiry is an absolute epoch-ms time decided against the injected clock; rows at
  * or past it are hidden from reads and swept by `purgeExpired` in small batches.
  */

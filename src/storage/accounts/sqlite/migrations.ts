@@ -48,7 +48,7 @@ export const accountMigrations: readonly string[] = [
   );
 
   -- AUTOINCREMENT, not a plain rowid: SQLite then never hands out an index again, even after the
-  -- newest rows were deleted or swept (spec §3.2 "never reuse an index").
+  -- newest rows were deleted or swept (docs/device-messages.md#the-durable-mailbox).
   CREATE TABLE device_message (
     idx        INTEGER PRIMARY KEY AUTOINCREMENT,
     uid        TEXT NOT NULL,

@@ -1,6 +1,7 @@
 /**
  * `MailboxStore` on SQLite: one `device_message` table whose AUTOINCREMENT key is the index, so
- * an index is the id of the row just inserted (no MAX(idx) race, spec §1.4) and is never reused.
+ * an index is the id of the row just inserted (no MAX(idx) race;
+ * docs/device-messages.md#the-durable-mailbox) and is never reused.
  * Expiry is an absolute epoch-ms time; rows at or past it are hidden from reads and swept by
  * `purgeExpired` in small batches, so a big sweep never holds the write lock for long.
  */
