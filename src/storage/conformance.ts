@@ -12,6 +12,7 @@
  */
 import { afterEach, beforeEach, describe } from 'node:test';
 import type { Store } from './store.js';
+import { bridgeRecordCases } from './conformance/bridge-records.js';
 import { channelCases } from './conformance/channels.js';
 import { expiryCases } from './conformance/expiry.js';
 import { makeFixture } from './conformance/fixture.js';
@@ -43,6 +44,7 @@ export function runStoreConformance(opts: StoreConformanceOptions): void {
     afterEach(() => fixture.end());
 
     routerRecordCases(fixture);
+    bridgeRecordCases(fixture);
     channelCases(fixture);
     messageCases(fixture);
     expiryCases(fixture);
