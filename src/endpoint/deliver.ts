@@ -16,10 +16,14 @@ import { ApiError } from '../errors/api-error.js';
 import type { Notification } from '../protocol/notification.js';
 import type { NodeRouter, RouteOutcome } from '../routing/node-router.js';
 import type { Store, UserRecord } from '../storage/store.js';
+import type { BridgePort } from './bridge-port.js';
 import { storeApiError } from './store-errors.js';
 
-/** How a push ended, for logs and metrics; every one of them is a 201 to the sender. */
-export type DeliveryOutcome = 'direct' | 'stored' | 'dropped';
+/**
+ * How a push ended, for logs and metrics; every one of them is a 201 to the sender. `bridged`:
+ * accepted by a native app's push service (APNs, FCM) through a bridge.
+ */
+export type DeliveryOutcome = 'direct' | 'stored' | 'dropped' | 'bridged';
 
 /** The part of a pino logger this file uses. */
 export interface DeliveryLog {
@@ -33,6 +37,8 @@ export interface DeliveryDeps {
   /** Milliseconds to wait for a connected UA's ack before storing; 0: store first (settings `ackWindowMs`). */
   ackWindowMs: number;
   log?: DeliveryLog;
+  /** Bridges to APNs and FCM; absent: a bridged user is treated as any non-WebPush one. */
+  bridges?: BridgePort;
 }
 
 /** The router type of users that hold a WebPush socket (the only kind Herald serves). */
@@ -82,8 +88,10 @@ async function pushLive(deps: DeliveryDeps, uaid: string, user: UserRecord, noti
 
 /**
  * Deliver one notification to the subscription `uaid`/`notification.channelID`.
- * @throws ApiError `no-subscription` (410, 106) for an unknown user, a non-WebPush user (which is
- *   deleted), or a channel not in the user's set; `user-was-deleted` (410, 105) when the user
+ * A bridged user (router type served by `deps.bridges`) gets the message through its bridge,
+ * never stored: the upstream (APNs, FCM) keeps it until the device comes online, as in autopush.
+ * @throws ApiError `no-subscription` (410, 106) for an unknown user, a non-WebPush user no bridge
+ *   serves (which is deleted), or a channel not in the user's set; the bridge's errors (bridge-port.ts); `user-was-deleted` (410, 105) when the user
  *   vanished while the message was being stored; `database`/`database-busy` when storage fails
  *   before the message is safely stored.
  */
@@ -91,12 +99,17 @@ export async function deliver(deps: DeliveryDeps, uaid: string, notification: No
   const { store, router } = deps;
   const user = await stored(deps, 'getUser', () => store.getUser(uaid));
   if (user === null) throw new ApiError('no-subscription');
-  if (user.routerType !== WEBPUSH) {
+  const bridged = user.routerType !== WEBPUSH && deps.bridges?.serves(user.routerType) === true;
+  if (user.routerType !== WEBPUSH && !bridged) {
     await stored(deps, 'removeUser', () => store.removeUser(uaid));
     throw new ApiError('no-subscription');
   }
   if (!(await stored(deps, 'hasChannel', () => store.hasChannel(uaid, notification.channelID)))) {
     throw new ApiError('no-subscription');
+  }
+  if (bridged) {
+    await deps.bridges!.send(user, notification);
+    return 'bridged';
   }
 
   if (notification.ttl === 0) {
