@@ -15,6 +15,8 @@ export interface Registration {
 export class BridgeDevice {
   readonly keyPair: SubscriptionKeys = generateSubscriptionKeys();
   registration: Registration | undefined;
+  /** The device token it registered (or last refreshed) with. */
+  token: string | undefined;
 
   constructor(
     readonly baseUrl: string,
@@ -39,6 +41,7 @@ export class BridgeDevice {
     const res = await fetch(this.#url(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, ...extra }) });
     if (res.status !== 200) throw new Error(`register answered ${res.status}: ${await res.text()}`);
     this.registration = (await res.json()) as Registration;
+    this.token = token;
     return this.registration;
   }
 
