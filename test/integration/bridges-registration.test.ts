@@ -6,6 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import webpush from 'web-push';
+import { BridgeApiError, BridgeRegistration } from '../../src/sdk/bridge-client.js';
 import { BridgeDevice } from './helpers/bridge-device.js';
 import { startHerald, type HeraldProcess } from './helpers/herald-process.js';
 import { sendNotification, WebPushSendError } from './helpers/web-push-send.js';
@@ -75,6 +76,24 @@ describe('bridge registration API on a running Herald', () => {
     await device.register('device-token-0006');
     assert.equal((await device.call('DELETE', '')).status, 200);
     assert.equal((await device.call('GET', '')).status, 410);
+  });
+});
+
+describe('SDK bridge client (BridgeRegistration)', () => {
+  it('registers, refreshes its token, adds and removes channels, survives a restore from its state, and unregisters', async () => {
+    const { registration, channel } = await BridgeRegistration.register(herald.publicUrl, 'stub', 'success', 'sdk-device-token');
+    await registration.refreshToken('sdk-device-token-2');
+    const added = await registration.addChannel();
+    assert.deepEqual(new Set(await registration.channels()), new Set([channel.channelID, added.channelID]));
+    const restored = BridgeRegistration.restore(JSON.parse(JSON.stringify(registration.state)));
+    await restored.removeChannel(added.channelID);
+    assert.deepEqual(await restored.channels(), [channel.channelID]);
+    await restored.unregister();
+    await assert.rejects(registration.channels(), (e: unknown) => e instanceof BridgeApiError && e.status === 410 && e.errno === 103);
+  });
+
+  it('reports a refused registration with its status and errno', async () => {
+    await assert.rejects(BridgeRegistration.register(herald.publicUrl, 'stub', 'nope', 'sdk-device-token'), (e: unknown) => e instanceof BridgeApiError && e.status === 400 && e.errno === 106);
   });
 });
 

@@ -3,6 +3,7 @@
  * as a browser would have them, registered through the registration API, so web-push can encrypt
  * to it and the test can decrypt what the bridge's upstream received.
  */
+import { BridgeRegistration } from '../../../src/sdk/bridge-client.js';
 import { decryptWebPush, generateSubscriptionKeys, type SubscriptionKeys, type WebPushEncoding } from '../../../src/crypto/ece.js';
 
 export interface Registration {
@@ -15,6 +16,8 @@ export interface Registration {
 export class BridgeDevice {
   readonly keyPair: SubscriptionKeys = generateSubscriptionKeys();
   registration: Registration | undefined;
+  /** The SDK client of the registration. */
+  client: BridgeRegistration | undefined;
   /** The device token it registered (or last refreshed) with. */
   token: string | undefined;
 
@@ -37,10 +40,11 @@ export class BridgeDevice {
     return `${this.baseUrl}/v1/${this.routerType}/${this.appId}/registration${suffix}`;
   }
 
+  /** Register through the SDK's client (src/sdk/bridge-client.ts), as an app embedding it would. */
   async register(token: string, extra: object = {}): Promise<Registration> {
-    const res = await fetch(this.#url(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, ...extra }) });
-    if (res.status !== 200) throw new Error(`register answered ${res.status}: ${await res.text()}`);
-    this.registration = (await res.json()) as Registration;
+    const { registration, channel } = await BridgeRegistration.register(this.baseUrl, this.routerType, this.appId, token, extra);
+    this.client = registration;
+    this.registration = { uaid: registration.uaid, secret: registration.state.secret, ...channel };
     this.token = token;
     return this.registration;
   }
