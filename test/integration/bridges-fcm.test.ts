@@ -145,6 +145,24 @@ describe('FCM bridge', () => {
     assert.equal(fcm.tokenRequests, before + 1);
   });
 
+  it('renews the access token when it nears its expiry', async () => {
+    const d = await device();
+    // Make Herald drop its cached token, and the next one it gets short-lived.
+    fcm.queue.push('401');
+    await assert.rejects(push(d, 'refused'), rejectsWith(502, 901));
+    fcm.tokenLifetime = 1;
+    try {
+      await push(d, 'with a short-lived token');
+      const before = fcm.tokenRequests;
+      // A token of 1 s is renewed after half of it; wait past its whole life.
+      await new Promise((r) => setTimeout(r, 1200));
+      assert.equal((await push(d, 'after expiry')).statusCode, 201);
+      assert.equal(fcm.tokenRequests, before + 1);
+    } finally {
+      fcm.tokenLifetime = 3600;
+    }
+  });
+
   it('a hung FCM: 503 with errno 903 within the timeout, while other pushes keep flowing', async () => {
     const slow = await device();
     const other = await device();

@@ -56,6 +56,8 @@ export class FakeApns {
   readonly refusedTokens: string[] = [];
   attempts = 0;
   sessionsOpened = 0;
+  /** PING frames received from clients. */
+  pings = 0;
   url = '';
 
   private constructor() {
@@ -68,6 +70,7 @@ export class FakeApns {
     this.#server = createSecureServer({ cert: server.cert, key: server.key, allowHTTP1: false, requestCert: true, rejectUnauthorized: false });
     this.#server.on('session', (s) => {
       this.sessionsOpened++;
+      s.on('ping', () => this.pings++);
       this.#sessions.add(s);
       s.on('close', () => this.#sessions.delete(s));
     });

@@ -18,8 +18,10 @@ export interface ApnsSessionOptions {
   origin: string;
   /** Client certificate and key for certificate auth. */
   tls?: { cert: string; key: string };
-  /** Seconds between PINGs on an idle connection; Apple closes silent ones. */
+  /** Milliseconds between PINGs on the connection; Apple closes silent ones. */
   pingIntervalMs?: number;
+  /** CA certificates to trust instead of the system's (a test server's); absent: the system's. */
+  ca?: string;
 }
 
 /** The connection went away before APNs answered the stream; worth one more try. */
@@ -48,7 +50,8 @@ export class ApnsSession {
   #connection(): ClientHttp2Session {
     const live = this.#session;
     if (live !== undefined && !live.closed && !live.destroyed) return live;
-    const session = connect(this.#opts.origin, this.#opts.tls ? { cert: this.#opts.tls.cert, key: this.#opts.tls.key } : {});
+    const { tls, ca } = this.#opts;
+    const session = connect(this.#opts.origin, { ...(tls ? { cert: tls.cert, key: tls.key } : {}), ...(ca !== undefined ? { ca } : {}) });
     this.connects++;
     this.#session = session;
     const forget = () => {
