@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import webpush from 'web-push';
 import { FakeApns, fingerprint, selfSigned } from '../support/fake-apns.js';
 import { BridgeDevice } from './helpers/bridge-device.js';
-import { startHerald, type HeraldProcess } from './helpers/herald-process.js';
+import { freePort, startHerald, type HeraldProcess } from './helpers/herald-process.js';
 import { sendNotification, WebPushSendError } from './helpers/web-push-send.js';
 
 const vapid = webpush.generateVAPIDKeys();
@@ -18,6 +18,7 @@ const vapidDetails = { subject: 'mailto:ops@example.com', publicKey: vapid.publi
 let apns: FakeApns;
 let herald: HeraldProcess;
 let clientCert: string;
+let adminPort: number;
 
 before(async () => {
   apns = await FakeApns.start();
@@ -27,8 +28,11 @@ before(async () => {
     firefox: { key: apns.p8Path, key_id: apns.keyId, team_id: apns.teamId, topic: 'org.mozilla.ios.Firefox', sandbox: false },
     certapp: { cert: client.cert, key: client.key },
   };
+  adminPort = await freePort();
   herald = await startHerald({
     args: [
+      '--admin-port', String(adminPort),
+      '--admin-host', '127.0.0.1',
       '--auth-keys', 'apns-test-auth-key',
       '--apns-channels', JSON.stringify(channels),
       '--apns-base-url', apns.url,
@@ -158,6 +162,16 @@ describe('APNs bridge', () => {
     await attempt;
     assert.equal((await push(other, 'meanwhile')).statusCode, 201);
     await assert.rejects(hung, rejectsWith(503, 903));
+  });
+});
+
+describe('APNs bridge metrics', () => {
+  it('counts bridged pushes by platform and result, and as outcome bridged', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+    const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? 0);
+    assert.ok(value(/^herald_bridge_notifications_total\{platform="apns",result="sent"\} (\d+)/m) > 0, 'sent');
+    assert.ok(value(/^herald_bridge_notifications_total\{platform="apns",result="unregistered"\} (\d+)/m) > 0, 'unregistered');
+    assert.ok(value(/^herald_messages_received_total\{outcome="bridged"\} (\d+)/m) > 0, 'received, bridged');
   });
 });
 

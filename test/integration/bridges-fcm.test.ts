@@ -70,6 +70,17 @@ describe('FCM bridge', () => {
     assert.equal(fcm.refusedGrants.length, 0);
   });
 
+  it('carries an aesgcm push with its enc and cryptokey fields, which the device needs to decrypt', async () => {
+    const d = await device();
+    const received = fcm.nextMessage();
+    await push(d, 'legacy encoding', { contentEncoding: 'aesgcm' });
+    const { data } = (await received).message.android;
+    assert.equal(data.con, 'aesgcm');
+    assert.match(data.enc ?? '', /salt=/);
+    assert.match(data.cryptokey ?? '', /dh=/);
+    assert.equal(d.decrypt(Buffer.from(data.body!, 'base64url'), 'aesgcm', { encryption: data.enc!, crypto_key: data.cryptokey! }).toString(), 'legacy encoding');
+  });
+
   it('reuses the OAuth access token until it expires', async () => {
     const d = await device();
     const before = fcm.tokenRequests;
