@@ -53,6 +53,13 @@ describe('config file', () => {
     assert.deepEqual(v.ignored, ['apns.pool_idle_timeout_secs']);
   });
 
+  it('takes the bridge settings fcmCredentials and apnsChannels as JSON objects', () => {
+    const fcm = { app: { project_id: 'p', credential: '/etc/herald/sa.json' } };
+    const v = parseConfigText(JSON.stringify({ fcmCredentials: fcm, apns_channels: { ios: { cert: '/c.pem', key: '/k.pem' } } }), 'herald.json');
+    assert.equal(v.values.fcmCredentials, JSON.stringify(fcm));
+    assert.equal(v.values.apnsChannels, '{"ios":{"cert":"/c.pem","key":"/k.pem"}}');
+  });
+
   it('reads JSON with Herald names in camelCase or snake_case, key lists as arrays', () => {
     const path = file(
       'herald.json',

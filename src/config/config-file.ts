@@ -107,9 +107,12 @@ function translateDocument(doc: Record<string, unknown>, path: string): ConfigFi
   return out;
 }
 
-/** Herald keys keep arrays (key lists); a JSON object is accepted for dbSettings. */
+/** Settings whose value is a JSON object: a file may give the object itself. */
+const JSON_OBJECT_KEYS: ReadonlySet<keyof Settings> = new Set(['dbSettings', 'fcmCredentials', 'apnsChannels']);
+
+/** Herald keys keep arrays (key lists); a JSON object is accepted for the JSON-object settings. */
 function heraldValue(value: unknown, key: keyof Settings, where: string): string | number | string[] {
-  if (key === 'dbSettings' && typeof value === 'object' && !Array.isArray(value)) return JSON.stringify(value);
+  if (JSON_OBJECT_KEYS.has(key) && typeof value === 'object' && value !== null && !Array.isArray(value)) return JSON.stringify(value);
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
   if (typeof value === 'string' || typeof value === 'number') return value;
   throw new ConfigFileError(`${where}: expected a string or a number, got ${describe(value)}`);
