@@ -8,6 +8,9 @@ import type { Notification } from '../protocol/notification.js';
 import type { UserRecord } from '../storage/store.js';
 import type { EndpointContext } from './context.js';
 
+/** The router types of bridged users (docs/bridges.md); any other non-`webpush` type is unknown. */
+export const BRIDGE_ROUTER_TYPES: readonly string[] = ['fcm', 'gcm', 'apns', 'stub'];
+
 export interface BridgePort {
   /** Whether a user of this router type is served by a bridge here (`fcm`, `gcm`, `apns`, `stub`). */
   serves(routerType: string): boolean;

@@ -16,7 +16,7 @@ import { ApiError } from '../errors/api-error.js';
 import type { Notification } from '../protocol/notification.js';
 import type { NodeRouter, RouteOutcome } from '../routing/node-router.js';
 import type { Store, UserRecord } from '../storage/store.js';
-import type { BridgePort } from './bridge-port.js';
+import { BRIDGE_ROUTER_TYPES, type BridgePort } from './bridge-port.js';
 import { storeApiError } from './store-errors.js';
 
 /**
@@ -90,8 +90,9 @@ async function pushLive(deps: DeliveryDeps, uaid: string, user: UserRecord, noti
  * Deliver one notification to the subscription `uaid`/`notification.channelID`.
  * A bridged user (router type served by `deps.bridges`) gets the message through its bridge,
  * never stored: the upstream (APNs, FCM) keeps it until the device comes online, as in autopush.
- * @throws ApiError `no-subscription` (410, 106) for an unknown user, a non-WebPush user no bridge
- *   serves (which is deleted), or a channel not in the user's set; the bridge's errors (bridge-port.ts); `user-was-deleted` (410, 105) when the user
+ * @throws ApiError `no-subscription` (410, 106) for an unknown user, a user of an unknown router
+ *   type (which is deleted), or a channel not in the user's set; `unknown-app-id` (400, 106) for a
+ *   bridged user whose bridge is not configured here (kept); the bridge's errors (bridge-port.ts); `user-was-deleted` (410, 105) when the user
  *   vanished while the message was being stored; `database`/`database-busy` when storage fails
  *   before the message is safely stored.
  */
@@ -100,6 +101,11 @@ export async function deliver(deps: DeliveryDeps, uaid: string, notification: No
   const user = await stored(deps, 'getUser', () => store.getUser(uaid));
   if (user === null) throw new ApiError('no-subscription');
   const bridged = user.routerType !== WEBPUSH && deps.bridges?.serves(user.routerType) === true;
+  if (!bridged && BRIDGE_ROUTER_TYPES.includes(user.routerType.toLowerCase())) {
+    // A bridge this server is not (or no longer) configured for: the registration is kept, so
+    // fixing the configuration brings it back.
+    throw new ApiError('unknown-app-id', `This server has no ${user.routerType} bridge configured`);
+  }
   if (user.routerType !== WEBPUSH && !bridged) {
     await stored(deps, 'removeUser', () => store.removeUser(uaid));
     throw new ApiError('no-subscription');
