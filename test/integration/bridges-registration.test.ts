@@ -97,6 +97,19 @@ describe('SDK bridge client (BridgeRegistration)', () => {
   });
 });
 
+describe('bridges on an endpoint-only node', () => {
+  it('serves the registration API and bridged pushes on `herald endpoint`', async () => {
+    const node = await startHerald({ role: 'endpoint', args: ['--bridge-stub', 'on', '--auth-keys', 'endpoint-node-key'] });
+    try {
+      const device = new BridgeDevice(node.publicUrl, 'stub', 'success');
+      await device.register('endpoint-node-token');
+      assert.equal((await sendNotification(device.subscription(), 'via an endpoint node', { vapidDetails: vapidDetails(), TTL: 60 })).statusCode, 201);
+    } finally {
+      await node.dispose();
+    }
+  });
+});
+
 describe('bridge configuration errors stop the start', () => {
   it('a bridge without --auth-keys names the setting', async () => {
     await assert.rejects(startHerald({ args: ['--bridge-stub', 'on'] }), /--auth-keys/);
