@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { ApiError } from '../../errors/api-error.js';
 import { buildAps, DEFAULT_APS } from './aps.js';
 import { apnsPriority } from './apns-router.js';
+import { apnsOrigin } from './open-apns.js';
 
 describe('aps dictionary', () => {
   it("is autopush's default alert with mutable-content when the app registered none", () => {
@@ -29,5 +30,13 @@ describe('apns-priority', () => {
     assert.equal(apnsPriority('normal'), '10');
     assert.equal(apnsPriority('low'), '5');
     assert.equal(apnsPriority('very-low'), '5');
+  });
+});
+
+describe('APNs host', () => {
+  it("is Apple's production or sandbox host by the channel's sandbox flag, unless --apns-base-url is set", () => {
+    assert.equal(apnsOrigin(false, ''), 'https://api.push.apple.com');
+    assert.equal(apnsOrigin(true, ''), 'https://api.sandbox.push.apple.com');
+    assert.equal(apnsOrigin(true, 'https://127.0.0.1:8443'), 'https://127.0.0.1:8443');
   });
 });

@@ -9,6 +9,12 @@ import { ProviderToken } from './provider-token.js';
 const PRODUCTION = 'https://api.push.apple.com';
 const SANDBOX = 'https://api.sandbox.push.apple.com';
 
+/** Where a channel's requests go: `--apns-base-url` when set, else Apple's host for its `sandbox`. */
+export function apnsOrigin(sandbox: boolean, baseUrl: string): string {
+  if (baseUrl !== '') return baseUrl;
+  return sandbox ? SANDBOX : PRODUCTION;
+}
+
 /** The APNs router, or null when `--apns-channels` is empty or `{}`. @throws BridgeConfigError */
 export function openApnsRouter(settings: Readonly<Settings>, retryBudgetMs: number): Promise<BridgeRouter | null> {
   if (settings.apnsChannels.trim() === '') return Promise.resolve(null);
@@ -16,7 +22,7 @@ export function openApnsRouter(settings: Readonly<Settings>, retryBudgetMs: numb
   if (channels.size === 0) return Promise.resolve(null);
   const clients = new Map<string, ApnsClient>();
   for (const [appId, channel] of channels) {
-    const origin = settings.apnsBaseUrl !== '' ? settings.apnsBaseUrl : channel.sandbox ? SANDBOX : PRODUCTION;
+    const origin = apnsOrigin(channel.sandbox, settings.apnsBaseUrl);
     const { auth } = channel;
     const session = new ApnsSession({ origin, ...(auth.kind === 'certificate' ? { tls: { cert: auth.cert, key: auth.key } } : {}) });
     clients.set(appId, { channel, session, ...(auth.kind === 'token' ? { providerToken: new ProviderToken(auth.signingKey, auth.keyId, auth.teamId) } : {}) });
