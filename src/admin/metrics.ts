@@ -23,6 +23,8 @@ export interface Totals {
   direct: number;
   stored: number;
   dropped: number;
+  /** Accepted by a native app's push service through a bridge (src/bridges). */
+  bridged: number;
   /** Notification frames sent to user agents (direct and from storage). */
   delivered: number;
   acked: number;
@@ -65,7 +67,7 @@ export class HeraldMetrics implements EndpointMetrics, ConnectionMetrics, StoreM
   readonly registry = new Registry();
   readonly topSenders: TopSenders;
   readonly totals: Totals = {
-    received: 0, direct: 0, stored: 0, dropped: 0, delivered: 0, acked: 0, nacks: 0, registers: 0, unregisters: 0,
+    received: 0, direct: 0, stored: 0, dropped: 0, bridged: 0, delivered: 0, acked: 0, nacks: 0, registers: 0, unregisters: 0,
     rejected: 0, storageWrites: 0, expired: 0, rateLimited: 0, blockedRequests: 0, storageErrors: 0,
   };
   #connections: () => number = () => 0;
@@ -88,6 +90,7 @@ export class HeraldMetrics implements EndpointMetrics, ConnectionMetrics, StoreM
   readonly #ipsBlocked: Counter<'source'>;
   readonly #ipsUnblocked: Counter;
   readonly #channelLimit: Counter;
+  readonly #bridge: Counter<'platform' | 'result'>;
 
   constructor(opts: HeraldMetricsOptions = {}) {
     const registers = [this.registry];
@@ -128,6 +131,7 @@ export class HeraldMetrics implements EndpointMetrics, ConnectionMetrics, StoreM
     this.#ipsBlocked = counter('herald_ips_blocked_total', 'IPs blocked, by source (penalty-box or admin).', ['source']);
     this.#ipsUnblocked = counter('herald_ips_unblocked_total', 'IP blocks lifted by an admin.');
     this.#channelLimit = counter('herald_channel_limit_total', 'Registers refused with 413 over the per-uaid channel maximum.');
+    this.#bridge = counter('herald_bridge_notifications_total', 'Pushes to native apps through a bridge, by platform (fcm, apns, stub) and result (sent, or the failure: unregistered, authentication, unavailable, timeout, busy, too-much-data).', ['platform', 'result']);
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -156,6 +160,10 @@ export class HeraldMetrics implements EndpointMetrics, ConnectionMetrics, StoreM
     this.#requests.inc({ route: r, status: String(status) });
     this.#requestSeconds.observe({ route: r }, seconds);
     if (status >= 400) this.totals.rejected++;
+  }
+
+  bridgeResult(platform: string, result: string): void {
+    this.#bridge.inc({ platform, result });
   }
 
   pushAccepted(outcome: DeliveryOutcome, vapidKey: string | null, seconds: number): void {

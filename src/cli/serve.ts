@@ -20,6 +20,8 @@ import { HeraldMetrics } from '../admin/metrics.js';
 import { connectionCap } from '../abuse/file-handle-cap.js';
 import { SocketCaps } from '../abuse/socket-caps.js';
 import { LogThrottle } from '../common/log-throttle.js';
+import { openBridges } from '../bridges/open-bridges.js';
+import type { Bridges } from '../bridges/bridges.js';
 import { buildEndpointApp } from '../endpoint/app.js';
 import { buildHealthApp } from './health-app.js';
 import { mountAccounts } from './mount-accounts.js';
@@ -37,6 +39,8 @@ export interface RunningNode {
   readonly connection: Pick<ConnectionNode, 'nodeId' | 'routerPort'> | null;
   /** The admin port actually bound (metrics, admin API, dashboard); null when `adminPort` is 0. */
   readonly adminPort: number | null;
+  /** Router types with a bridge here (`fcm`, `gcm`, `apns`, `stub`); empty when none. */
+  readonly bridges: readonly string[];
   /** Stop accepting, close sockets (saving unacked messages), close storage. Idempotent. */
   close(): Promise<void>;
 }
@@ -49,7 +53,10 @@ export async function startNode(role: Role, settings: Readonly<Settings>, logger
   let app: FastifyInstance | undefined;
   let accounts: { close(): Promise<void> } | undefined;
   let admin: AdminPort | undefined;
+  let bridges: Bridges | null = null;
   try {
+    // First: a bad bridge credential must stop the start before any port opens.
+    if (role !== 'connect') bridges = await openBridges(settings, { store: res.store, log: logger.child({ part: 'bridges' }), ...(metrics ? { metrics } : {}) });
     if (role !== 'endpoint') connection = await startConnectionNode(res);
     if (metrics) admin = await startAdmin(res, metrics, { role, nodeId: connection?.nodeId ?? null });
     const caps = publicSocketCaps(settings, logger);
@@ -57,13 +64,24 @@ export async function startNode(role: Role, settings: Readonly<Settings>, logger
     app =
       role === 'connect'
         ? buildHealthApp(res.store, logger.child({ part: 'public' }), settings, serverFactory)
-        : buildEndpointApp({ settings, store: res.store, router: connection?.router ?? res.remote, cipher: res.cipher, abuse: res.abuse, ...(metrics ? { metrics } : {}), logger: logger.child({ part: 'endpoint' }), serverFactory });
+        : buildEndpointApp({
+            settings,
+            store: res.store,
+            router: connection?.router ?? res.remote,
+            cipher: res.cipher,
+            abuse: res.abuse,
+            ...(metrics ? { metrics } : {}),
+            ...(bridges ? { bridges } : {}),
+            logger: logger.child({ part: 'endpoint' }),
+            serverFactory,
+          });
     if (role !== 'connect') accounts = await mountAccounts(app, settings, res.abuse);
     if (connection !== null) app.server.on('upgrade', caps.guardUpgrades(connection.handleUpgrade));
     await app.listen({ host: settings.host, port: settings.port });
   } catch (err) {
     await app?.close();
     await connection?.shutdown();
+    await bridges?.close();
     await accounts?.close();
     await admin?.close();
     await res.close();
@@ -79,13 +97,14 @@ export async function startNode(role: Role, settings: Readonly<Settings>, logger
       const httpClosed = publicApp.close();
       await connection?.shutdown();
       await httpClosed;
+      await bridges?.close();
       await accounts?.close();
       // Last: Prometheus can watch the drain.
       await admin?.close();
       await res.close();
     })());
 
-  return { role, port, connection: connection && { nodeId: connection.nodeId, routerPort: connection.routerPort }, adminPort: admin?.port ?? null, close };
+  return { role, port, bridges: bridges?.types ?? [], connection: connection && { nodeId: connection.nodeId, routerPort: connection.routerPort }, adminPort: admin?.port ?? null, close };
 }
 
 /** How often the refusals of the socket caps are logged: the operator needs to know, not each one. */

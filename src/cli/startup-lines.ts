@@ -23,6 +23,7 @@ export function startupLines(node: RunningNode, settings: Readonly<Settings>, ve
   }
   if (node.role !== 'connect') lines.push(`  Application servers (HTTP): ${settings.endpointUrl}/wpush/...`);
   else lines.push(`  Push endpoints point to:    ${settings.endpointUrl} (the endpoint nodes)`);
+  if (node.bridges.length > 0) lines.push(`  Native-app bridges:         ${node.bridges.join(', ')} (${settings.endpointUrl}/v1/{type}/{app_id}/registration)`);
   lines.push(`  Health:                     ${node.role === 'serve' ? settings.endpointUrl : publicBase}/__heartbeat__`);
   if (node.connection !== null) lines.push(`  Router port (node id):      ${node.connection.nodeId}`);
   if (node.adminPort !== null) {

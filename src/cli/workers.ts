@@ -16,7 +16,7 @@ const WORKER_INDEX = 'HERALD_WORKER_INDEX';
 export interface WorkerReady {
   type: 'herald-ready';
   index: number;
-  node: Pick<RunningNode, 'role' | 'port' | 'connection' | 'adminPort'>;
+  node: Pick<RunningNode, 'role' | 'port' | 'connection' | 'adminPort' | 'bridges'>;
 }
 
 /** The worker number of this process, or null in a primary or single process. */
@@ -34,7 +34,7 @@ export function workerSettings(settings: Readonly<Settings>, index: number): Rea
 
 /** In a worker: tell the primary this node serves. */
 export function reportReady(index: number, node: RunningNode): void {
-  const msg: WorkerReady = { type: 'herald-ready', index, node: { role: node.role, port: node.port, connection: node.connection, adminPort: node.adminPort } };
+  const msg: WorkerReady = { type: 'herald-ready', index, node: { role: node.role, port: node.port, connection: node.connection, adminPort: node.adminPort, bridges: node.bridges } };
   process.send?.(msg);
 }
 

@@ -61,6 +61,15 @@ export const autopushNames: readonly AutopushName[] = [
   { family: 'AUTOEND', name: 'DB_SETTINGS', key: 'dbSettings' },
   { family: 'AUTOEND', name: 'MAX_DATA_BYTES', key: 'maxDataBytes' },
   { family: 'AUTOEND', name: 'MAX_NOTIFICATION_TTL', key: 'maxTtl' },
+  { family: 'AUTOEND', name: 'FCM__CREDENTIALS', key: 'fcmCredentials' },
+  { family: 'AUTOEND', name: 'FCM__BASE_URL', key: 'fcmBaseUrl' },
+  { family: 'AUTOEND', name: 'FCM__MIN_TTL', key: 'fcmMinTtl' },
+  { family: 'AUTOEND', name: 'FCM__MAX_TTL', key: 'fcmMaxTtl' },
+  { family: 'AUTOEND', name: 'FCM__MAX_DATA', key: 'fcmMaxData' },
+  { family: 'AUTOEND', name: 'FCM__TIMEOUT', key: 'fcmTimeout' },
+  { family: 'AUTOEND', name: 'APNS__CHANNELS', key: 'apnsChannels' },
+  { family: 'AUTOEND', name: 'APNS__MAX_DATA', key: 'apnsMaxData' },
+  { family: 'AUTOEND', name: 'APNS__REQUEST_TIMEOUT_SECS', key: 'apnsRequestTimeoutSecs' },
 ];
 
 /**

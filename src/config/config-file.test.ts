@@ -40,11 +40,24 @@ describe('config file', () => {
     assert.deepEqual(notes.find((n) => n.msg.startsWith('config file keys ignored'))?.items, ['statsd_host', 'human_logs']);
   });
 
-  it('accepts autoendpoint tables it does not use ([fcm], [apns])', () => {
-    const v = parseConfigText('scheme = "https"\nhost = "10.0.0.9"\n[fcm]\nmin_ttl = 60\n[apns]\n', 'autoendpoint.toml');
+  it('reads autoendpoint bridge tables ([fcm], [apns]) as their AUTOEND__FCM__*/APNS__* variables, ignoring keys it does not use', () => {
+    const v = parseConfigText(
+      'scheme = "https"\nhost = "10.0.0.9"\n[fcm]\nmin_ttl = 90\ncredentials = \'{"app":{"project_id":"p","credential":"/k.json"}}\'\n[apns]\npool_idle_timeout_secs = 5\nmax_data = 2000\n',
+      'autoendpoint.toml',
+    );
     assert.equal(v.values.host, '10.0.0.9');
     assert.equal(v.endpointScheme, 'https');
-    assert.deepEqual(v.ignored, ['fcm', 'apns']);
+    assert.equal(v.values.fcmMinTtl, '90');
+    assert.equal(v.values.fcmCredentials, '{"app":{"project_id":"p","credential":"/k.json"}}');
+    assert.equal(v.values.apnsMaxData, '2000');
+    assert.deepEqual(v.ignored, ['apns.pool_idle_timeout_secs']);
+  });
+
+  it('takes the bridge settings fcmCredentials and apnsChannels as JSON objects', () => {
+    const fcm = { app: { project_id: 'p', credential: '/etc/herald/sa.json' } };
+    const v = parseConfigText(JSON.stringify({ fcmCredentials: fcm, apns_channels: { ios: { cert: '/c.pem', key: '/k.pem' } } }), 'herald.json');
+    assert.equal(v.values.fcmCredentials, JSON.stringify(fcm));
+    assert.equal(v.values.apnsChannels, '{"ios":{"cert":"/c.pem","key":"/k.pem"}}');
   });
 
   it('reads JSON with Herald names in camelCase or snake_case, key lists as arrays', () => {

@@ -71,6 +71,16 @@ function translateDocument(doc: Record<string, unknown>, path: string): ConfigFi
     const upper = key.toUpperCase();
     const camel = key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()) as keyof Settings;
     const families = (['AUTOEND', 'AUTOCONNECT'] as const).filter((f) => autopushNames.some((n) => n.family === f && n.name === upper));
+    // autopush's `[fcm]` and `[apns]` tables (its AUTOEND__FCM__*, AUTOEND__APNS__* variables).
+    if ((key === 'fcm' || key === 'apns') && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [sub, v] of Object.entries(value as Record<string, unknown>)) {
+        const name = `${upper}__${sub.toUpperCase()}`;
+        if (v === undefined || v === null) continue;
+        if (autopushNames.some((n) => n.family === 'AUTOEND' && n.name === name)) raw.AUTOEND.set(name, autopushValue(v, where(`${key}.${sub}`)));
+        else ignored.push(`${key}.${sub}`);
+      }
+      continue;
+    }
     if (settingKeys.includes(key as keyof Settings) || (key === key.toLowerCase() && settingKeys.includes(camel) && families.length === 0)) {
       const k = settingKeys.includes(key as keyof Settings) ? (key as keyof Settings) : camel;
       herald[k] = heraldValue(value, k, where(key));
@@ -97,9 +107,12 @@ function translateDocument(doc: Record<string, unknown>, path: string): ConfigFi
   return out;
 }
 
-/** Herald keys keep arrays (key lists); a JSON object is accepted for dbSettings. */
+/** Settings whose value is a JSON object: a file may give the object itself. */
+const JSON_OBJECT_KEYS: ReadonlySet<keyof Settings> = new Set(['dbSettings', 'fcmCredentials', 'apnsChannels']);
+
+/** Herald keys keep arrays (key lists); a JSON object is accepted for the JSON-object settings. */
 function heraldValue(value: unknown, key: keyof Settings, where: string): string | number | string[] {
-  if (key === 'dbSettings' && typeof value === 'object' && !Array.isArray(value)) return JSON.stringify(value);
+  if (JSON_OBJECT_KEYS.has(key) && typeof value === 'object' && value !== null && !Array.isArray(value)) return JSON.stringify(value);
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
   if (typeof value === 'string' || typeof value === 'number') return value;
   throw new ConfigFileError(`${where}: expected a string or a number, got ${describe(value)}`);

@@ -142,6 +142,30 @@ export interface Settings {
   maxStoredMessages: number;
   /** What happens beyond `maxStoredMessages`: `drop-oldest` or `reset` (autopush's msg_limit reset). */
   storedMessagesPolicy: 'drop-oldest' | 'reset';
+  /** The `stub` bridge of the registration API (tests and demos, docs/bridges.md): `on` or `off`. */
+  bridgeStub: 'off' | 'on';
+  /** FCM apps as JSON `{"<app_id>": {"project_id", "credential", "is_gcm"?}}` (autopush `fcm.credentials`); empty: no FCM bridge. */
+  fcmCredentials: string;
+  /** Base URL of the FCM HTTP v1 API. */
+  fcmBaseUrl: string;
+  /** Shortest TTL sent to FCM, in seconds (shorter ones are raised to it). */
+  fcmMinTtl: number;
+  /** Longest TTL sent to FCM, in seconds (FCM's maximum: 28 days). */
+  fcmMaxTtl: number;
+  /** Largest FCM data map, in bytes of its JSON. */
+  fcmMaxData: number;
+  /** Seconds an FCM request (or an OAuth token request) may take. */
+  fcmTimeout: number;
+  /** APNs channels as JSON `{"<app_id>": {"cert", "key", "key_id"?, "team_id"?, "topic"?, "sandbox"?}}` (autopush `apns.channels`); empty: no APNs bridge. */
+  apnsChannels: string;
+  /** Largest APNs payload, in bytes of its JSON. */
+  apnsMaxData: number;
+  /** Seconds an APNs request may take. */
+  apnsRequestTimeoutSecs: number;
+  /** Where APNs requests go instead of Apple's hosts (`https://host:port`, a proxy or a test server); empty: Apple's, by each channel's `sandbox`. */
+  apnsBaseUrl: string;
+  /** Seconds a bridged push may spend waiting between retries of an upstream answering 429 or 5xx; 0: no retry. */
+  bridgeRetryBudget: number;
   /** Admin port (Prometheus `/metrics`, admin API, dashboard); 0: no admin port. */
   adminPort: number;
   /** Interface the admin port listens on. */
@@ -239,6 +263,19 @@ export const defaultSettings: Readonly<Omit<Settings, 'endpointUrl' | 'cryptoKey
   maxChannelsPerUaid: 1000,
   maxStoredMessages: 1000,
   storedMessagesPolicy: 'drop-oldest',
+  bridgeStub: 'off',
+  fcmCredentials: '',
+  // autopush's FCM and APNs defaults (autoendpoint/src/routers/{fcm,apns}/settings.rs).
+  fcmBaseUrl: 'https://fcm.googleapis.com',
+  fcmMinTtl: 60,
+  fcmMaxTtl: 28 * 24 * 60 * 60,
+  fcmMaxData: 4096,
+  fcmTimeout: 3,
+  apnsChannels: '',
+  apnsMaxData: 4096,
+  apnsRequestTimeoutSecs: 20,
+  apnsBaseUrl: '',
+  bridgeRetryBudget: 2,
   // Off by default: several Herald processes on one host (connect + endpoint) must not fight
   // over a port nobody asked for. Loopback unless the operator says otherwise.
   adminPort: 0,

@@ -80,6 +80,19 @@ describe('connection service: upgrade and hello', () => {
     }
   });
 
+  it("gives a new uaid for a bridged native app's uaid, leaving its registration alone", async () => {
+    const uaid = randomUUID().replace(/-/g, '');
+    const routerData = { token: 'fcm-device-token', app_id: 'org.example' };
+    await h.store.addUser({ uaid, connectedAt: Date.now() - 60_000, nodeId: null, routerType: 'fcm', routerData });
+    const c = await h.connect();
+    assert.notEqual(await c.hello(uaid), uaid);
+    const user = await h.store.getUser(uaid);
+    assert.equal(user?.nodeId, null);
+    assert.deepEqual(user?.routerData, routerData);
+    c.terminate();
+    await eventually('the session to end', () => h.service.connectionCount() === 0);
+  });
+
   it('keeps an existing uaid (sent simple or dashed) and records node id and connectedAt', async () => {
     const { uaid } = await seedUser(h.store);
     const dashedUaid = `${uaid.slice(0, 8)}-${uaid.slice(8, 12)}-${uaid.slice(12, 16)}-${uaid.slice(16, 20)}-${uaid.slice(20)}`;

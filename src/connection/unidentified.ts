@@ -35,7 +35,10 @@ export async function acceptHello(
 ): Promise<IdentifiedClient> {
   if (frame.messageType !== 'hello') throw new SessionError('NoHello');
   const connectedAt = env.nextConnectedAt();
-  const user = frame.uaid === null ? null : await env.store.getUser(frame.uaid);
+  const found = frame.uaid === null ? null : await env.store.getUser(frame.uaid);
+  // A bridged native app's uaid (src/bridges) is not a WebSocket user: the hello gets a new
+  // uaid, as in autopush, and the bridged registration is left alone.
+  const user = found !== null && found.routerType === 'webpush' ? found : null;
   if (user !== null && !(await env.store.updateUser(user.uaid, connectedAt, env.nodeId))) {
     throw new SessionError('AlreadyConnected');
   }

@@ -2,7 +2,8 @@
  * The endpoint API's side of the abuse controls (src/abuse, docs/operations.md): before a push
  * route runs, a blocked client IP gets 403 and one over its rate 429; after it answered, a 404,
  * 410 or 401 counts against the IP in the penalty box (a token scan, a sender ignoring 410s).
- * Only the push API (`/wpush/…`, `/m/…`) is covered; health and account routes are not.
+ * Only the push API (`/wpush/…`, `/m/…`) and the bridge registration API (`/v1/{router_type}/
+ * {app_id}/registration…`, docs/bridges.md) are covered; health and account routes are not.
  * Which request is a push request is read from the route the router matched, never from the raw
  * URL: `/%77push/…` reaches the same route and must meet the same checks (docs/security.md).
  */
@@ -11,10 +12,12 @@ import type { AbuseControls, Refusal } from '../abuse/abuse-controls.js';
 import { ApiError } from '../errors/api-error.js';
 
 const PENALIZED = new Set([401, 404, 410]);
+/** The route patterns of the bridge registration API (src/bridges/routes/registration.ts). */
+export const REGISTRATION_ROUTES = '/v1/:routerType/:appId/registration';
 
 /** Whether the matched route pattern (not the request's URL) belongs to the push API. */
 function isPushApi(route: string | undefined): boolean {
-  return route !== undefined && (route.startsWith('/wpush/') || route.startsWith('/m/'));
+  return route !== undefined && (route.startsWith('/wpush/') || route.startsWith('/m/') || route.startsWith(REGISTRATION_ROUTES));
 }
 
 /** A refusal of the abuse controls as the ApiError the renderer answers with. */

@@ -379,9 +379,14 @@ describe('POST /wpush: errors', () => {
     assertError(await post(sub.path, { TTL: '60' }), 410, 106);
   });
   it('deletes a user of another router type and answers 410 errno 106', async () => {
-    const sub = await subscribe({ routerType: 'gcm' });
+    const sub = await subscribe({ routerType: 'adm' });
     assertError(await post(sub.path, { TTL: '60' }), 410, 106);
     assert.equal(await store.getUser(sub.uaid), null);
+  });
+  it('keeps a bridged user whose bridge is not configured here and answers 400 errno 106 (as autopush)', async () => {
+    const sub = await subscribe({ routerType: 'gcm' });
+    assertError(await post(sub.path, { TTL: '60' }), 400, 106);
+    assert.notEqual(await store.getUser(sub.uaid), null);
   });
 
   describe('VAPID (401 errno 109)', () => {

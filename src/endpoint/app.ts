@@ -14,6 +14,7 @@ import type { MultiFernet } from '../crypto/fernet.js';
 import { ApiError, MORE_INFO_URL } from '../errors/api-error.js';
 import type { NodeRouter } from '../routing/node-router.js';
 import type { Store } from '../storage/store.js';
+import type { BridgePort } from './bridge-port.js';
 import type { EndpointContext } from './context.js';
 import { registerAbuseHooks } from './abuse-hooks.js';
 import type { EndpointMetrics } from './metrics.js';
@@ -35,6 +36,8 @@ export interface EndpointDeps {
   abuse?: AbuseControls;
   /** Request and push counters for Prometheus (src/admin); absent: none. */
   metrics?: EndpointMetrics;
+  /** Bridges to APNs and FCM (src/bridges) with their registration API; absent: none. */
+  bridges?: BridgePort;
   /** Makes the HTTP server (`SocketCaps.serverFactory`: the public port's socket caps); absent: Fastify's own. */
   serverFactory?: FastifyServerFactory;
 }
@@ -140,8 +143,10 @@ export function buildEndpointApp(deps: EndpointDeps): FastifyInstance {
     clock: new ReceiptClock(deps.clock),
     ...(deps.abuse ? { abuse: deps.abuse } : {}),
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    ...(deps.bridges ? { bridges: deps.bridges } : {}),
   };
   app.register(webpushRoutes, ctx);
+  if (deps.bridges) app.register(deps.bridges.routes, ctx);
   app.register(messageRoutes, ctx);
   app.register(healthRoutes, ctx);
   return app;

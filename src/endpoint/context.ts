@@ -7,6 +7,7 @@ import type { Settings } from '../config/settings.js';
 import type { MultiFernet } from '../crypto/fernet.js';
 import type { NodeRouter } from '../routing/node-router.js';
 import type { Store } from '../storage/store.js';
+import type { BridgePort } from './bridge-port.js';
 import type { EndpointMetrics } from './metrics.js';
 import type { ReceiptClock } from './receipt-clock.js';
 
@@ -20,4 +21,6 @@ export interface EndpointContext {
   abuse?: AbuseControls;
   /** Push outcomes for Prometheus; absent: none. */
   metrics?: EndpointMetrics;
+  /** Bridges to APNs and FCM and their registration API; absent: none (bridged users get 410). */
+  bridges?: BridgePort;
 }

@@ -16,10 +16,14 @@ import { ApiError } from '../errors/api-error.js';
 import type { Notification } from '../protocol/notification.js';
 import type { NodeRouter, RouteOutcome } from '../routing/node-router.js';
 import type { Store, UserRecord } from '../storage/store.js';
+import { BRIDGE_ROUTER_TYPES, type BridgePort } from './bridge-port.js';
 import { storeApiError } from './store-errors.js';
 
-/** How a push ended, for logs and metrics; every one of them is a 201 to the sender. */
-export type DeliveryOutcome = 'direct' | 'stored' | 'dropped';
+/**
+ * How a push ended, for logs and metrics; every one of them is a 201 to the sender. `bridged`:
+ * accepted by a native app's push service (APNs, FCM) through a bridge.
+ */
+export type DeliveryOutcome = 'direct' | 'stored' | 'dropped' | 'bridged';
 
 /** The part of a pino logger this file uses. */
 export interface DeliveryLog {
@@ -33,6 +37,8 @@ export interface DeliveryDeps {
   /** Milliseconds to wait for a connected UA's ack before storing; 0: store first (settings `ackWindowMs`). */
   ackWindowMs: number;
   log?: DeliveryLog;
+  /** Bridges to APNs and FCM; absent: a bridged user is treated as any non-WebPush one. */
+  bridges?: BridgePort;
 }
 
 /** The router type of users that hold a WebPush socket (the only kind Herald serves). */
@@ -82,8 +88,11 @@ async function pushLive(deps: DeliveryDeps, uaid: string, user: UserRecord, noti
 
 /**
  * Deliver one notification to the subscription `uaid`/`notification.channelID`.
- * @throws ApiError `no-subscription` (410, 106) for an unknown user, a non-WebPush user (which is
- *   deleted), or a channel not in the user's set; `user-was-deleted` (410, 105) when the user
+ * A bridged user (router type served by `deps.bridges`) gets the message through its bridge,
+ * never stored: the upstream (APNs, FCM) keeps it until the device comes online, as in autopush.
+ * @throws ApiError `no-subscription` (410, 106) for an unknown user, a user of an unknown router
+ *   type (which is deleted), or a channel not in the user's set; `unknown-app-id` (400, 106) for a
+ *   bridged user whose bridge is not configured here (kept); the bridge's errors (bridge-port.ts); `user-was-deleted` (410, 105) when the user
  *   vanished while the message was being stored; `database`/`database-busy` when storage fails
  *   before the message is safely stored.
  */
@@ -93,11 +102,21 @@ export async function deliver(deps: DeliveryDeps, uaid: string, notification: No
   const found = await stored(deps, 'lookupChannel', () => store.lookupChannel(uaid, notification.channelID));
   if (found === null) throw new ApiError('no-subscription');
   const { user } = found;
-  if (user.routerType !== WEBPUSH) {
+  const bridged = user.routerType !== WEBPUSH && deps.bridges?.serves(user.routerType) === true;
+  if (!bridged && BRIDGE_ROUTER_TYPES.includes(user.routerType.toLowerCase())) {
+    // A bridge this server is not (or no longer) configured for: the registration is kept, so
+    // fixing the configuration brings it back.
+    throw new ApiError('unknown-app-id', `This server has no ${user.routerType} bridge configured`);
+  }
+  if (user.routerType !== WEBPUSH && !bridged) {
     await stored(deps, 'removeUser', () => store.removeUser(uaid));
     throw new ApiError('no-subscription');
   }
   if (!found.channelExists) throw new ApiError('no-subscription');
+  if (bridged) {
+    await deps.bridges!.send(user, notification);
+    return 'bridged';
+  }
 
   if (notification.ttl === 0) {
     // Live or never (RFC 8030 §5.2): nothing to store, nothing to lose.

@@ -13,4 +13,9 @@ export interface EndpointMetrics {
    * `direct`, until the user agent acked it, or, with ack window 0 or TTL 0, until it was queued).
    */
   pushAccepted(outcome: DeliveryOutcome, vapidKey: string | null, seconds: number): void;
+  /**
+   * A bridged push ended (src/bridges): the platform (`fcm`, `apns`, `stub`) and how: `sent`, or
+   * the failure (`unregistered`, `authentication`, `unavailable`, `timeout`, `busy`, `too-much-data`…).
+   */
+  bridgeResult?(platform: string, result: string): void;
 }

@@ -26,6 +26,18 @@ export type ApiErrorKind =
   | 'method-not-allowed'
   | 'bad-request'
   | 'internal'
+  // The bridge registration API and bridged delivery (src/bridges, docs/bridges.md): autopush's.
+  | 'invalid-local-auth'
+  | 'no-user'
+  | 'invalid-router-token'
+  | 'unknown-app-id'
+  | 'invalid-aps'
+  | 'too-many-channels'
+  | 'bridge-too-much-data'
+  | 'bridge-authentication'
+  | 'bridge-unavailable'
+  | 'bridge-timeout'
+  | 'bridge-busy'
   // Abuse controls (src/abuse, docs/operations.md): Herald's own; autopush has none.
   | 'rate-limited'
   | 'ip-blocked'
@@ -75,6 +87,17 @@ export const apiErrorTable: Readonly<Record<ApiErrorKind, ApiErrorRow>> = {
   'method-not-allowed': { status: 405, errno: null, message: 'Method not allowed' },
   'bad-request': { status: 400, errno: null, message: 'Bad request' },
   internal: { status: 500, errno: null, message: 'Internal server error' },
+  'invalid-local-auth': { status: 401, errno: 109, message: 'Unauthorized: missing or incorrect registration secret' },
+  'no-user': { status: 410, errno: 103, message: 'No such user' },
+  'invalid-router-token': { status: 400, errno: null, message: 'Invalid router token' },
+  'unknown-app-id': { status: 400, errno: 106, message: 'Unknown app id for this router type' },
+  'invalid-aps': { status: 400, errno: null, message: 'Invalid aps data' },
+  'too-many-channels': { status: 413, errno: null, message: 'This registration has the most channels allowed: remove one first' },
+  'bridge-too-much-data': { status: 413, errno: 104, message: 'This message goes to a native app through a bridge, whose size limit it exceeds' },
+  'bridge-authentication': { status: 502, errno: 901, message: 'Bridge authentication error' },
+  'bridge-unavailable': { status: 502, errno: 902, message: 'Error while connecting to the bridge service' },
+  'bridge-timeout': { status: 503, errno: 903, message: 'Bridge request timeout, retry later' },
+  'bridge-busy': { status: 503, errno: 904, message: 'The bridge service is overloaded or failing, retry after Retry-After seconds' },
   'rate-limited': { status: 429, errno: 115, message: 'Too many requests, retry after Retry-After seconds' },
   'ip-blocked': { status: 403, errno: 116, message: 'Requests from this address are blocked for a while' },
   'account-exists': { status: 400, errno: 101, message: 'Account already exists' },

@@ -11,3 +11,5 @@ export { sendPush } from './sender.js';
 export type { SendPushOptions, SendPushResult } from './sender.js';
 export { generateVapidKeys } from '../crypto/vapid.js';
 export * from './account-client.js';
+export { BridgeRegistration, BridgeApiError } from './bridge-client.js';
+export type { BridgeRegistrationState, BridgeChannel, NewChannelOptions } from './bridge-client.js';

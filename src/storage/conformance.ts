@@ -14,6 +14,7 @@
  */
 import { afterEach, beforeEach, describe } from 'node:test';
 import type { Store } from './store.js';
+import { bridgeRecordCases } from './conformance/bridge-records.js';
 import { channelCases } from './conformance/channels.js';
 import { expiryCases } from './conformance/expiry.js';
 import { makeFixture } from './conformance/fixture.js';
@@ -45,6 +46,7 @@ export function runStoreConformance(opts: StoreConformanceOptions): void {
     afterEach(() => fixture.end());
 
     routerRecordCases(fixture);
+    bridgeRecordCases(fixture);
     channelCases(fixture);
     messageCases(fixture);
     expiryCases(fixture);

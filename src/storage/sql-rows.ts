@@ -3,7 +3,7 @@
  * return them, and their mapping to the store's types: one schema, one mapping.
  */
 import type { NotificationHeaders, StoredNotification, Urgency } from '../protocol/notification.js';
-import type { UserRecord } from './store.js';
+import type { RouterData, UserRecord } from './store.js';
 
 export interface RouterRow {
   uaid: string;
@@ -13,6 +13,8 @@ export interface RouterRow {
   record_version: number;
   read_pointer: number;
   last_update: number;
+  /** JSON text, or null for WebPush users. */
+  router_data: string | null;
 }
 
 export interface MessageRow {
@@ -36,6 +38,7 @@ export function toUserRecord(row: RouterRow): UserRecord {
     recordVersion: row.record_version,
     currentTimestamp: row.read_pointer,
     lastUpdate: row.last_update,
+    routerData: row.router_data === null ? null : (JSON.parse(row.router_data) as RouterData),
   };
 }
 

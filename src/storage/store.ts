@@ -10,6 +10,12 @@ import type { Notification, StoredNotification } from '../protocol/notification.
 
 export const USER_RECORD_VERSION = 1;
 
+/**
+ * What a bridge needs to reach a native app (docs/bridges.md): `{token, app_id}` for FCM and the
+ * stub, `{token, rel_channel, aps?}` for APNs. Plain JSON; the store keeps it as it was given.
+ */
+export type RouterData = Readonly<Record<string, unknown>>;
+
 export interface UserRecord {
   /** 32 lowercase hex characters. */
   uaid: string;
@@ -23,10 +29,12 @@ export interface UserRecord {
   currentTimestamp: number;
   /** Updated on every write (hello, register, increment); drives router-record expiry. */
   lastUpdate: number;
+  /** A bridged user's routing data (router type `fcm`, `gcm`, `apns`, `stub`); null for WebPush users. */
+  routerData: RouterData | null;
 }
 
 export type NewUser = Pick<UserRecord, 'uaid' | 'connectedAt' | 'nodeId'> &
-  Partial<Pick<UserRecord, 'routerType' | 'recordVersion' | 'currentTimestamp'>>;
+  Partial<Pick<UserRecord, 'routerType' | 'recordVersion' | 'currentTimestamp' | 'routerData'>>;
 
 /** What a push needs to know about its subscription, read in one storage round trip. */
 export interface ChannelLookup {
@@ -45,6 +53,12 @@ export interface Store {
   updateUser(uaid: string, connectedAt: number, nodeId: string | null): Promise<boolean>;
   /** The router record, or null when absent or unseen for longer than the router TTL. */
   getUser(uaid: string): Promise<UserRecord | null>;
+  /**
+   * Replace a live user's router type and data (a bridged app's new token) and set `lastUpdate`
+   * to now, which also keeps the record from expiring. Returns false (and changes nothing) when
+   * the user is absent or expired.
+   */
+  updateRouter(uaid: string, routerType: string, routerData: RouterData | null): Promise<boolean>;
   /** Delete the user, its channels and its messages. */
   removeUser(uaid: string): Promise<void>;
   /**

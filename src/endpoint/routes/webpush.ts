@@ -52,8 +52,12 @@ export const webpushRoutes: FastifyPluginCallback<EndpointContext> = (app, ctx, 
     const { uaid, notification, subscription } = parseNotification({ apiVersion: version, token, headers: pushHeadersFrom(req.headers), body }, ctx);
     const refused = ctx.abuse?.admitPush(uaid, notification.channelID, subscription.vapid && b64uEncode(subscription.vapid.publicKey));
     if (refused) throw refusalError(refused);
-    const outcome = await deliver({ store: ctx.store, router: ctx.router, ackWindowMs: ctx.settings.ackWindowMs, log: req.log }, uaid, notification);
-    if (outcome !== 'dropped') await applyStoredLimit(ctx, uaid, req.log);
+    const outcome = await deliver(
+      { store: ctx.store, router: ctx.router, ackWindowMs: ctx.settings.ackWindowMs, log: req.log, ...(ctx.bridges ? { bridges: ctx.bridges } : {}) },
+      uaid,
+      notification,
+    );
+    if (outcome === 'direct' || outcome === 'stored') await applyStoredLimit(ctx, uaid, req.log);
     ctx.metrics?.pushAccepted(outcome, subscription.vapid ? b64uEncode(subscription.vapid.publicKey) : null, reply.elapsedTime / 1000);
     req.log.debug({ outcome, ttl: notification.ttl, bytes: body.length }, 'push accepted');
     return reply.code(201).header('location', messageUrl(ctx.settings.endpointUrl, notification.version)).header('ttl', String(notification.ttl)).send();

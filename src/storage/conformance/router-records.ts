@@ -22,6 +22,7 @@ export function routerRecordCases(t: Fixture): void {
         recordVersion: USER_RECORD_VERSION,
         currentTimestamp: 0,
         lastUpdate: t.clock.now(),
+        routerData: null,
       });
     });
 

@@ -17,7 +17,7 @@
 import type pg from 'pg';
 import type { Notification, StoredNotification } from '../../protocol/notification.js';
 import { toNotification, toUserRecord, type MessageRow, type RouterRow } from '../sql-rows.js';
-import { UnknownUserError, USER_RECORD_VERSION, type ChannelLookup, type NewUser, type Store, type UserRecord } from '../store.js';
+import { UnknownUserError, USER_RECORD_VERSION, type ChannelLookup, type NewUser, type RouterData, type Store, type UserRecord } from '../store.js';
 import { mapError } from './errors.js';
 import { migrate } from './migrations.js';
 import { openMigratedPool, type PoolOptions } from './pool.js';
@@ -61,9 +61,18 @@ export class PostgresStore implements Store {
       await c.query({ name: 'herald_drop_expired_user', text: 'DELETE FROM router WHERE uaid = $1 AND last_update < $2', values: [user.uaid, now - this.#routerTtlMs] });
       const inserted = await c.query({
         name: 'herald_add_user',
-        text: `INSERT INTO router (uaid, connected_at, router_type, node_id, record_version, read_pointer, last_update)
-               VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (uaid) DO NOTHING`,
-        values: [user.uaid, user.connectedAt, user.routerType ?? 'webpush', user.nodeId, user.recordVersion ?? USER_RECORD_VERSION, user.currentTimestamp ?? 0, now],
+        text: `INSERT INTO router (uaid, connected_at, router_type, node_id, record_version, read_pointer, last_update, router_data)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (uaid) DO NOTHING`,
+        values: [
+          user.uaid,
+          user.connectedAt,
+          user.routerType ?? 'webpush',
+          user.nodeId,
+          user.recordVersion ?? USER_RECORD_VERSION,
+          user.currentTimestamp ?? 0,
+          now,
+          user.routerData === undefined || user.routerData === null ? null : JSON.stringify(user.routerData),
+        ],
       });
       if (inserted.rowCount === 0) return false;
       // Only the transaction that created the record clears channels, so a concurrent addUser
@@ -87,13 +96,24 @@ export class PostgresStore implements Store {
   async getUser(uaid: string): Promise<UserRecord | null> {
     const { rows } = await this.#query<RouterRow>(
       'herald_get_user',
-      `SELECT uaid, connected_at, router_type, node_id, record_version, read_pointer, last_update
+      `SELECT uaid, connected_at, router_type, node_id, record_version, read_pointer, last_update, router_data
        FROM router WHERE uaid = $1 AND last_update >= $2`,
       [uaid, this.#now() - this.#routerTtlMs],
     );
     const row = rows[0];
     if (!row) return null;
     return toUserRecord(row);
+  }
+
+  async updateRouter(uaid: string, routerType: string, routerData: RouterData | null): Promise<boolean> {
+    const now = this.#now();
+    const r = await this.#query(
+      'herald_update_router',
+      `UPDATE router SET router_type = $2, router_data = $3, last_update = GREATEST(last_update, $4)
+       WHERE uaid = $1 AND last_update >= $5`,
+      [uaid, routerType, routerData === null ? null : JSON.stringify(routerData), now, now - this.#routerTtlMs],
+    );
+    return r.rowCount !== null && r.rowCount > 0;
   }
 
   async removeUser(uaid: string): Promise<void> {
@@ -134,7 +154,7 @@ export class PostgresStore implements Store {
   async lookupChannel(uaid: string, channelId: string): Promise<ChannelLookup | null> {
     const { rows } = await this.#query<RouterRow & { channel_exists: boolean }>(
       'herald_lookup_channel',
-      `SELECT uaid, connected_at, router_type, node_id, record_version, read_pointer, last_update,
+      `SELECT uaid, connected_at, router_type, node_id, record_version, read_pointer, last_update, router_data,
          EXISTS (SELECT 1 FROM channel WHERE channel.uaid = router.uaid AND channel_id = $3) AS channel_exists
        FROM router WHERE uaid = $1 AND last_update >= $2`,
       [uaid, this.#now() - this.#routerTtlMs, channelId],

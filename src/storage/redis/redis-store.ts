@@ -24,7 +24,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Notification, StoredNotification } from '../../protocol/notification.js';
-import { UnknownUserError, USER_RECORD_VERSION, type ChannelLookup, type NewUser, type Store, type UserRecord } from '../store.js';
+import { UnknownUserError, USER_RECORD_VERSION, type ChannelLookup, type NewUser, type RouterData, type Store, type UserRecord } from '../store.js';
 import { closeRedis, connectRedis, mapError, redisAnswers, type RedisConnectionOptions } from './connection.js';
 import { scripts, type ScriptName } from './scripts.js';
 
@@ -78,6 +78,7 @@ export class RedisStore implements Store {
       user.nodeId ?? '',
       user.recordVersion ?? USER_RECORD_VERSION,
       user.currentTimestamp ?? 0,
+      user.routerData === undefined || user.routerData === null ? '' : JSON.stringify(user.routerData),
     ]);
     return created === 1;
   }
@@ -117,7 +118,14 @@ export class RedisStore implements Store {
       recordVersion: Number(h.rv),
       currentTimestamp: Number(h.ptr),
       lastUpdate: Number(h.lu),
+      routerData: h.rd === undefined ? null : (JSON.parse(h.rd) as RouterData),
     };
+  }
+
+  async updateRouter(uaid: string, routerType: string, routerData: RouterData | null): Promise<boolean> {
+    const now = this.#now();
+    const data = routerData === null ? '' : JSON.stringify(routerData);
+    return (await this.#script('heraldUpdateRouter', uaid, [now, now - this.#routerTtlMs, this.#keepMs(), routerType, data])) === 1;
   }
 
   async removeUser(uaid: string): Promise<void> {

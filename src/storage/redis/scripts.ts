@@ -60,13 +60,14 @@ const script = (body: string) => `${PRELUDE}\n${body}`;
 
 /** The scripts and their ARGV after the base (ARGV[1]). */
 export const scripts = {
-  /** ARGV: now, cutoff, keepMs, connectedAt, routerType, hasNode (0|1), nodeId, recordVersion, pointer → 1 | 0 */
+  /** ARGV: now, cutoff, keepMs, connectedAt, routerType, hasNode (0|1), nodeId, recordVersion, pointer, routerData ('' for none) → 1 | 0 */
   heraldAddUser: script(`
     if live(ARGV[3]) then return 0 end
     -- Absent or expired: a new record starts without the old one's channels and messages.
     wipe()
     redis.call('HSET', user, 'ca', ARGV[5], 'rt', ARGV[6], 'rv', ARGV[9], 'ptr', ARGV[10], 'lu', ARGV[2], 'next', 1)
     if ARGV[7] == '1' then redis.call('HSET', user, 'nid', ARGV[8]) end
+    if ARGV[11] ~= '' then redis.call('HSET', user, 'rd', ARGV[11]) end
     touch(tonumber(ARGV[2]) + tonumber(ARGV[4]))
     return 1`),
 
@@ -78,6 +79,16 @@ export const scripts = {
     redis.call('HSET', user, 'ca', ARGV[5], 'lu', ARGV[2])
     if ARGV[6] == '1' then redis.call('HSET', user, 'nid', ARGV[7]) else redis.call('HDEL', user, 'nid') end
     touch(tonumber(ARGV[2]) + tonumber(ARGV[4]))
+    return 1`),
+
+  /** ARGV: now, cutoff, keepMs, routerType, routerData ('' for none) → 1 | 0 */
+  heraldUpdateRouter: script(`
+    local ok, lu = live(ARGV[3])
+    if not ok then return 0 end
+    local seen = math.max(tonumber(lu), tonumber(ARGV[2]))
+    redis.call('HSET', user, 'rt', ARGV[5], 'lu', int(seen))
+    if ARGV[6] ~= '' then redis.call('HSET', user, 'rd', ARGV[6]) else redis.call('HDEL', user, 'rd') end
+    touch(seen + tonumber(ARGV[4]))
     return 1`),
 
   /** ARGV: nodeId, connectedAt → 1 | 0 */

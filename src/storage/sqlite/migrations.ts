@@ -49,6 +49,8 @@ export const migrations: readonly string[] = [
   CREATE UNIQUE INDEX message_topic ON message (uaid, channel_id, topic) WHERE topic IS NOT NULL;
   CREATE INDEX message_expiry ON message (expiry);
   `,
+  // 2: a bridged user's routing data (docs/bridges.md), JSON text; null for WebPush users.
+  `ALTER TABLE router ADD COLUMN router_data TEXT`,
 ];
 
 /**

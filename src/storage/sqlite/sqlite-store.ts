@@ -16,7 +16,7 @@
 import Database from 'better-sqlite3';
 import type { Notification, StoredNotification } from '../../protocol/notification.js';
 import { toNotification, toUserRecord, type MessageRow, type RouterRow } from '../sql-rows.js';
-import { StoreBusyError, UnknownUserError, USER_RECORD_VERSION, type ChannelLookup, type NewUser, type Store, type UserRecord } from '../store.js';
+import { StoreBusyError, UnknownUserError, USER_RECORD_VERSION, type ChannelLookup, type NewUser, type RouterData, type Store, type UserRecord } from '../store.js';
 import { GroupCommit } from './group-commit.js';
 import { migrate } from './migrations.js';
 import { preparePrivateDatabaseFile } from './private-file.js';
@@ -98,6 +98,14 @@ export class SqliteStore implements Store {
       const row = this.#sql.getUser.get(uaid, this.#now() - this.#routerTtlMs) as RouterRow | undefined;
       if (!row) return null;
       return toUserRecord(row);
+    });
+  }
+
+  updateRouter(uaid: string, routerType: string, routerData: RouterData | null): Promise<boolean> {
+    return this.#write(() => {
+      const now = this.#now();
+      const data = routerData === null ? null : JSON.stringify(routerData);
+      return this.#sql.updateRouter.run(routerType, data, now, uaid, now - this.#routerTtlMs).changes > 0;
     });
   }
 
@@ -249,6 +257,7 @@ function transactions(db: Database.Database, sql: Statements, clock: { now: () =
         user.recordVersion ?? USER_RECORD_VERSION,
         user.currentTimestamp ?? 0,
         now,
+        user.routerData === undefined || user.routerData === null ? null : JSON.stringify(user.routerData),
       );
       return true;
     }),
@@ -319,22 +328,23 @@ function prepare(db: Database.Database) {
   return {
     existsLive: db.prepare(`SELECT 1 FROM router WHERE uaid = ? AND ${live}`),
     insertUser: db.prepare(
-      `INSERT INTO router (uaid, connected_at, router_type, node_id, record_version, read_pointer, last_update)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO router (uaid, connected_at, router_type, node_id, record_version, read_pointer, last_update, router_data)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     updateUser: db.prepare(
       `UPDATE router SET node_id = ?, connected_at = ?, last_update = ?
        WHERE uaid = ? AND connected_at < ? AND ${live}`,
     ),
     getUser: db.prepare(
-      `SELECT uaid, connected_at, router_type, node_id, record_version, read_pointer, last_update
+      `SELECT uaid, connected_at, router_type, node_id, record_version, read_pointer, last_update, router_data
        FROM router WHERE uaid = ? AND ${live}`,
     ),
     lookupChannel: db.prepare(
-      `SELECT uaid, connected_at, router_type, node_id, record_version, read_pointer, last_update,
+      `SELECT uaid, connected_at, router_type, node_id, record_version, read_pointer, last_update, router_data,
          EXISTS (SELECT 1 FROM channel WHERE channel.uaid = router.uaid AND channel_id = ?) AS channel_exists
        FROM router WHERE uaid = ? AND ${live}`,
     ),
+    updateRouter: db.prepare(`UPDATE router SET router_type = ?, router_data = ?, last_update = max(last_update, ?) WHERE uaid = ? AND ${live}`),
     touchUser: db.prepare(`UPDATE router SET last_update = max(last_update, ?) WHERE uaid = ? AND ${live}`),
     deleteUser: db.prepare('DELETE FROM router WHERE uaid = ?'),
     removeNodeId: db.prepare('UPDATE router SET node_id = NULL WHERE uaid = ? AND node_id = ? AND connected_at = ?'),
