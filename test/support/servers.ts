@@ -321,6 +321,8 @@ export interface RedisCluster {
   ports: number[];
   /** Ports of the nodes that are masters now (CLUSTER NODES, as the first live node sees it). */
   masters(): Promise<number[]>;
+  /** Port of the master serving `key`'s slot now. */
+  masterOf(key: string): Promise<number>;
   /** `kill -9` the node on `port` by its pid, as a crash; resolves once it has exited. */
   crash(port: number): Promise<void>;
   /** Start a crashed node again on its ports with its data and cluster config; resolves when it answers. */
@@ -406,6 +408,22 @@ export async function startRedisCluster(): Promise<RedisCluster> {
           }
         }
         throw new Error('no Redis Cluster node answers');
+      },
+      async masterOf(key) {
+        for (const port of running()) {
+          try {
+            return await ask(port, async (r) => {
+              const slot = (await r.call('CLUSTER', 'KEYSLOT', key)) as number;
+              const ranges = (await r.call('CLUSTER', 'SLOTS')) as [number, number, [string, number, ...unknown[]], ...unknown[]][];
+              const range = ranges.find(([from, to]) => slot >= from && slot <= to);
+              if (!range) throw new Error(`slot ${slot} is not served`);
+              return range[2][1];
+            });
+          } catch {
+            // try the next node
+          }
+        }
+        throw new Error(`no Redis Cluster node says which master serves ${key}`);
       },
       async crash(port) {
         const node = nodes.get(port);
