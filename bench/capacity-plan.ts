@@ -46,8 +46,13 @@ const inputs = {
 
 type Key = keyof typeof inputs;
 
+/** Every input at its default. */
+export function defaults(): Record<Key, number> {
+  return Object.fromEntries(Object.entries(inputs).map(([k, i]) => [k, i.value])) as Record<Key, number>;
+}
+
 function parse(argv: string[]): Record<Key, number> | null {
-  const values = Object.fromEntries(Object.entries(inputs).map(([k, i]) => [k, i.value])) as Record<Key, number>;
+  const values = defaults();
   for (let a = 0; a < argv.length; a++) {
     const arg = argv[a]!;
     if (arg === '--help' || arg === '-h') return null;
