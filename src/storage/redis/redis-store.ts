@@ -1,7 +1,8 @@
 /**
- * The Redis backend (spec/autopush.md §4.3, §4.6) on ioredis, for small clusters that want no
- * schema: every node points at the same server. Keys, under a prefix (default `herald:`), with the
- * uaid in a hash tag so one user's keys share a cluster slot:
+ * The Redis backend (spec/autopush.md §4.3, §4.6) on ioredis, for clusters that want no schema:
+ * every node points at the same server, or at the same Redis Cluster (`redis+cluster://`,
+ * docs/storage.md). Keys, under a prefix (default `herald:`), with the uaid in a hash tag so one
+ * user's keys share a cluster slot, and every script runs on that slot alone:
  *
  *   herald:{uaid}:user               hash: ca, rt, nid (absent = null), rv, ptr, lu, next
  *   herald:{uaid}:chans              set of channel ids
@@ -19,7 +20,11 @@
  * backstop set never earlier than the real expiry: message keys at timestamp + ttl (+ grace),
  * the record's keys at lastUpdate + router TTL (+ grace), refreshed on every update. Fetches
  * skip expired messages and drop index entries whose body already expired; `purgeExpired` SCANs
- * the records and removes stale ones and expired messages.
+ * the records (on every master of a cluster) and removes stale ones and expired messages.
+ *
+ * Durability: with `waitReplicas` (the DSN's `wait`, 1 on a cluster) a save, a new record and a
+ * new channel are followed by `WAIT` on the same master, so what a 201 rests on is on a replica
+ * before the 201 goes out, and survives that master's failover.
  */
 import type { Notification, StoredNotification } from '../../protocol/notification.js';
 import { StoreBusyError, UnknownUserError, USER_RECORD_VERSION, type ChannelLookup, type NewUser, type Store, type UserRecord } from '../store.js';
