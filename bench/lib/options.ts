@@ -47,7 +47,7 @@ export const USAGE = `usage: npm run bench -- <idle|throughput|latency|two-sende
   --repeats 3           runs per measurement (medians are reported)
   --workers 2           load-generator processes      --uas 1000   connected user agents
   --sockets 32          HTTP sockets per worker (closed loop: requests in flight per worker)
-  --db DSN|postgres|redis  Herald's storage: a DSN, or a throw-away PostgreSQL/Redis server
+  --db DSN|postgres|redis|redis-cluster  Herald's storage: a DSN, or a throw-away PostgreSQL/Redis server or Redis Cluster
                         (default: a fresh SQLite file per run)
   --herald dist|src     run Herald compiled (default; rebuilt when stale) or from src via tsx
   --saturation N        latency, two-senders: msgs/s taken as 100 % instead of measuring it

@@ -32,7 +32,7 @@ export const settingsCatalog: readonly SettingDoc[] = [
   { key: 'port', value: '<port>', help: 'public port for user agents (WebSocket) and application servers (HTTP)' },
   { key: 'host', value: '<address>', help: 'interface to listen on' },
   { key: 'endpointUrl', value: '<url>', help: 'public base URL of this server, used in push endpoints and as the VAPID audience (default http://127.0.0.1:<port>)', defaultText: 'http://127.0.0.1:<port> (http://<host>:<port> for a specific host)' },
-  { key: 'db', value: '<dsn>', help: 'storage: sqlite:PATH, postgres://… or redis://…' },
+  { key: 'db', value: '<dsn>', help: 'storage: sqlite:PATH, postgres://…, redis://… or redis+cluster://HOST:PORT,… (docs/storage.md)' },
   {
     key: 'dbSettings',
     value: '<json>',

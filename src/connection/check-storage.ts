@@ -21,6 +21,7 @@
 import { SessionError } from '../errors/session-error.js';
 import { isExpired, type StoredNotification } from '../protocol/notification.js';
 import { meetsUrgency } from '../protocol/urgency.js';
+import { StoreBusyError } from '../storage/store.js';
 import type { IdentifiedClient } from './identified.js';
 import { toNotificationFrame } from './notification-frame.js';
 import { LazyMap } from '../common/lazy-map.js';
@@ -65,10 +66,25 @@ export async function onStoredAck(client: IdentifiedClient, message: StoredNotif
   const { storage, uaid, env } = client;
   storage.unacked.delete(message.version);
   client.stats.storedAcked++;
-  if (message.topic !== null || !belowPointerTarget(storage, message)) await env.store.removeMessage(uaid, message.version);
+  if (message.topic !== null || !belowPointerTarget(storage, message)) await removeAcked(client, message.version);
   if (storage.unacked.size === 0) {
     await movePointer(client);
     await advance(client);
+  }
+}
+
+/**
+ * Delete the stored copy of an acked message. A retryable storage failure (a Redis master failing
+ * over, docs/deployment.md) leaves the copy stored and the session open: a later storage check
+ * sends it again, a duplicate the UA drops by its version, instead of a disconnect for every UA
+ * that acks during the outage.
+ */
+export async function removeAcked(client: IdentifiedClient, version: string): Promise<void> {
+  try {
+    await client.env.store.removeMessage(client.uaid, version);
+  } catch (err) {
+    if (!(err instanceof StoreBusyError)) throw err;
+    client.env.logger.warn({ err }, 'could not delete an acked message; it stays stored and may be sent again');
   }
 }
 

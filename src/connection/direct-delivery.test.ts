@@ -90,6 +90,25 @@ describe('connection service: direct notifications', () => {
     c.terminate();
   });
 
+  it('keeps the session when deleting an acked stored copy fails as retryable (the copy stays stored)', async () => {
+    const { c, uaid, chid } = await subscribed();
+    const n = makeNotification(chid);
+    await h.store.saveMessage(uaid, n);
+    h.controlled.busy.add('removeMessage');
+    try {
+      h.service.registry.push(uaid, { ...n, stored: true });
+      c.ack([await c.next()]);
+      const after = makeNotification(chid);
+      h.service.registry.push(uaid, after);
+      assert.equal((await c.next()).version, after.version, 'still connected and delivering');
+      assert.equal(await h.store.countMessages(uaid), 1, 'the acked copy is still stored; a later check may send it again');
+    } finally {
+      h.controlled.busy.delete('removeMessage');
+    }
+    c.terminate();
+    await ended();
+  });
+
   it('does not save a stored-before-routing message again when the UA leaves without acking', async () => {
     const { c, uaid, chid } = await subscribed();
     const n = makeNotification(chid);
@@ -120,6 +139,7 @@ describe('connection service: direct notifications', () => {
     await c.quiet(50);
     c.terminate();
     await ended();
+    assert.equal(await h.store.countMessages(uaid), 1, 'still stored after the session ended');
     const c2 = await h.connect();
     await c2.hello(uaid);
     const again = (await c2.next()) as { version: string; data: string };
@@ -140,6 +160,7 @@ describe('connection service: direct notifications', () => {
     await c.quiet(50);
     c.terminate();
     await ended();
+    assert.equal(await h.store.countMessages(uaid), 1, 'still stored after the session ended');
     const c2 = await h.connect();
     await c2.hello(uaid);
     const again = (await c2.next()) as { version: string };

@@ -8,7 +8,7 @@ import { b64uDecode } from '../crypto/base64url.js';
 import { makeEndpoint } from '../crypto/endpoint-token.js';
 import type { AckUpdate, ClientFrame } from '../protocol/frames.js';
 import { USER_RECORD_VERSION } from '../storage/store.js';
-import { onStoredAck } from './check-storage.js';
+import { onStoredAck, removeAcked } from './check-storage.js';
 import { onBroadcastSubscribe } from './broadcasts/session-broadcasts.js';
 import { onNack } from './nack.js';
 import { onUrgency } from './urgency-level.js';
@@ -103,7 +103,7 @@ async function ack(client: IdentifiedClient, updates: readonly AckUpdate[]): Pro
       // Acked within its sender's window: the sender gets its 201, and nothing was stored.
       client.senders.settle(u.version, 'acked');
       // Stored before routing (ack window 0) or once its window passed; delivered now, so it goes.
-      if (direct.stored) await client.env.store.removeMessage(client.uaid, direct.version);
+      if (direct.stored) await removeAcked(client, direct.version);
     }
     const stored = client.storage.unacked.get(u.version);
     if (stored !== undefined && stored.channelID === u.channelID) {

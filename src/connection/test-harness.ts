@@ -18,7 +18,7 @@ import { MultiFernet, generateFernetKey } from '../crypto/fernet.js';
 import type { Notification } from '../protocol/notification.js';
 import type { NodeRouter } from '../routing/node-router.js';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
-import type { Store } from '../storage/store.js';
+import { StoreBusyError, type Store } from '../storage/store.js';
 import { createConnectionService, type ConnectionService } from './server.js';
 import type { Clock } from './types.js';
 
@@ -42,6 +42,8 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
 /** Wraps a store: methods named in `failing` throw, methods with a gate wait for it first. */
 export class ControlledStore {
   readonly failing = new Set<keyof Store>();
+  /** Calls that fail as retryable (`StoreBusyError`: a database failing over). */
+  readonly busy = new Set<keyof Store>();
   readonly gates = new Map<keyof Store, Promise<void>>();
   readonly store: Store;
   constructor(inner: Store) {
@@ -52,6 +54,7 @@ export class ControlledStore {
         const name = prop as keyof Store;
         return async (...args: unknown[]) => {
           if (this.failing.has(name)) throw new Error(`injected ${String(name)} failure`);
+          if (this.busy.has(name)) throw new StoreBusyError(`injected ${String(name)} busy`);
           const gate = this.gates.get(name);
           if (gate) await gate;
           return (value as (...a: unknown[]) => unknown).apply(target, args);

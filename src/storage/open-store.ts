@@ -5,6 +5,7 @@
  */
 import type { Store } from './store.js';
 import { redactDsn } from './redact-dsn.js';
+import { isRedisDsn, parseRedisDsn } from './redis/redis-dsn.js';
 
 export interface OpenStoreOptions {
   /** Router records unseen for longer than this count as absent (autopush: 60 days). */
@@ -18,7 +19,8 @@ export type StoreDsn =
 
 const ACCEPTED =
   'sqlite:PATH, sqlite://PATH, sqlite::memory:, a bare path ending in .db, .sqlite or .sqlite3, ' +
-  'postgres://USER@HOST/DB (or postgresql://…), or redis://HOST:PORT/DB (or rediss://… for TLS)';
+  'postgres://USER@HOST/DB (or postgresql://…), redis://HOST:PORT/DB (or rediss://… for TLS), ' +
+  'or redis+cluster://HOST:PORT,HOST:PORT,… for a Redis Cluster (rediss+cluster://… for TLS)';
 
 /** Parse a storage DSN; throws an Error naming the accepted forms when it is not one. */
 export function parseStoreDsn(dsn: string): StoreDsn {
@@ -30,7 +32,11 @@ export function parseStoreDsn(dsn: string): StoreDsn {
     return { backend: 'sqlite', path };
   }
   if (scheme === 'postgres' || scheme === 'postgresql') return { backend: 'postgres', url: trimmed };
-  if (scheme === 'redis' || scheme === 'rediss') return { backend: 'redis', url: trimmed };
+  if (scheme !== undefined && isRedisDsn(scheme)) {
+    // Malformed cluster node lists and Herald's own parameters fail here, at start-up.
+    parseRedisDsn(trimmed);
+    return { backend: 'redis', url: trimmed };
+  }
   // A bare path; a one-letter "scheme" is a Windows drive (C:\data\herald.db).
   if ((scheme === undefined || scheme.length === 1) && /\.(db|sqlite3?)$/i.test(trimmed)) {
     return { backend: 'sqlite', path: trimmed };

@@ -313,3 +313,163 @@ function tail(file: string): string {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface RedisCluster {
+  /** `redis+cluster://127.0.0.1:P1,…` naming every node. */
+  dsn: string;
+  /** Every node's client port, masters and replicas as created. */
+  ports: number[];
+  /** Ports of the nodes that are masters now (CLUSTER NODES, as the first live node sees it). */
+  masters(): Promise<number[]>;
+  /** Port of the master serving `key`'s slot now. */
+  masterOf(key: string): Promise<number>;
+  /** `kill -9` the node on `port` by its pid, as a crash; resolves once it has exited. */
+  crash(port: number): Promise<void>;
+  /** Start a crashed node again on its ports with its data and cluster config; resolves when it answers. */
+  restart(port: number): Promise<void>;
+  /**
+   * Resolves when every running node says cluster_state:ok, all 16384 slots are served, and (by
+   * default) every master has a connected replica; bounded by `timeoutMs` (default 60 s).
+   */
+  waitHealthy(opts?: { replicas?: boolean; timeoutMs?: number }): Promise<void>;
+  /** End every node by its pid and remove the directory; idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Start a throw-away Redis Cluster on loopback: 3 masters and 3 replicas (`redis-server
+ * --cluster-enabled yes`, joined by `redis-cli --cluster create --cluster-replicas 1`), each with
+ * an append-only file, a short node timeout (failover within seconds) and replicas that may always
+ * take over. Resolves once the cluster is healthy.
+ */
+export async function startRedisCluster(): Promise<RedisCluster> {
+  const binary = findOnPath('redis-server', ['/usr/bin/redis-server', '/usr/local/bin/redis-server']);
+  const cli = findOnPath('redis-cli', ['/usr/bin/redis-cli', '/usr/local/bin/redis-cli']);
+  if (!binary || !cli) throw new Error(INSTALL_REDIS);
+  const dir = mkdtempSync(join(tempBase(), 'herald-redis-cluster-'));
+  const nodes = new Map<number, { spec: ProcessSpec; dir: string; child: ChildProcess | null }>();
+  const stopAll = async (): Promise<void> => {
+    await Promise.all([...nodes.values()].map(async (n) => {
+      if (n.child && n.child.exitCode === null && n.child.signalCode === null) await endProcess(n.child, 'SIGTERM');
+      n.child = null;
+    }));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const ports = new Set<number>();
+    while (ports.size < 12) ports.add(await freePort());
+    const [clientPorts, busPorts] = [[...ports].slice(0, 6), [...ports].slice(6)];
+    await Promise.all(clientPorts.map(async (port, i) => {
+      const nodeDir = join(dir, String(port));
+      mkdirSync(nodeDir);
+      const spec: ProcessSpec = {
+        command: binary,
+        args: [
+          '--port', String(port), '--bind', '127.0.0.1', '--dir', nodeDir,
+          '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-port', String(busPorts[i]),
+          '--cluster-node-timeout', '2000', '--cluster-replica-validity-factor', '0',
+          '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '',
+        ],
+        stopSignal: 'SIGTERM',
+        ready: () => redisPing(port),
+      };
+      nodes.set(port, { spec, dir: nodeDir, child: await launch(spec, nodeDir) });
+    }));
+    const created = spawnSync(cli, ['--cluster', 'create', ...clientPorts.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    if (created.status !== 0) throw new Error(`redis-cli --cluster create failed (${created.error?.message ?? `exit ${created.status}`}):\n${created.stdout}${created.stderr}`);
+    const { Redis } = await import('ioredis');
+    const ask = async <T>(port: number, work: (r: InstanceType<typeof Redis>) => Promise<T>): Promise<T> => {
+      const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000, commandTimeout: 2000 });
+      r.on('error', () => undefined);
+      try {
+        await r.connect();
+        return await work(r);
+      } finally {
+        r.disconnect();
+      }
+    };
+    const running = () => [...nodes.entries()].filter(([, n]) => n.child !== null).map(([p]) => p);
+    const cluster: RedisCluster = {
+      dsn: `redis+cluster://${clientPorts.map((p) => `127.0.0.1:${p}`).join(',')}`,
+      ports: clientPorts,
+      async masters() {
+        for (const port of running()) {
+          try {
+            const text = await ask(port, (r) => r.call('CLUSTER', 'NODES') as Promise<string>);
+            // Fields: id, host:port@bus, flags, master id, ping, pong, epoch, link, slots…
+            return text.trim().split('\n').map((l) => l.split(' '))
+              .filter((f) => f[2]!.split(',').includes('master') && !f[2]!.includes('fail') && f.length > 8)
+              .map((f) => Number(/:(\d+)@/.exec(f[1]!)?.[1]));
+          } catch {
+            // try the next node
+          }
+        }
+        throw new Error('no Redis Cluster node answers');
+      },
+      async masterOf(key) {
+        for (const port of running()) {
+          try {
+            return await ask(port, async (r) => {
+              const slot = (await r.call('CLUSTER', 'KEYSLOT', key)) as number;
+              const ranges = (await r.call('CLUSTER', 'SLOTS')) as [number, number, [string, number, ...unknown[]], ...unknown[]][];
+              const range = ranges.find(([from, to]) => slot >= from && slot <= to);
+              if (!range) throw new Error(`slot ${slot} is not served`);
+              return range[2][1];
+            });
+          } catch {
+            // try the next node
+          }
+        }
+        throw new Error(`no Redis Cluster node says which master serves ${key}`);
+      },
+      async crash(port) {
+        const node = nodes.get(port);
+        if (!node?.child) throw new Error(`no running cluster node on port ${port}`);
+        await endProcess(node.child, 'SIGKILL');
+        node.child = null;
+      },
+      async restart(port) {
+        const node = nodes.get(port);
+        if (!node || node.child) throw new Error(`cluster node ${port} is not crashed`);
+        node.child = await launch(node.spec, node.dir);
+      },
+      async waitHealthy({ replicas = true, timeoutMs = 60_000 } = {}) {
+        const deadline = Date.now() + timeoutMs;
+        let last = '';
+        for (;;) {
+          try {
+            const infos = await Promise.all(running().map((p) => ask(p, (r) => r.call('CLUSTER', 'INFO') as Promise<string>)));
+            const bad = infos.find((i) => !/cluster_state:ok/.test(i) || !/cluster_slots_ok:16384/.test(i));
+            if (bad === undefined) {
+              if (!replicas) return;
+              const text = await ask(running()[0]!, (r) => r.call('CLUSTER', 'NODES') as Promise<string>);
+              const lines = text.trim().split('\n').map((l) => l.split(' '));
+              const masterIds = lines.filter((f) => f[2]!.includes('master') && !f[2]!.includes('fail') && f.length > 8).map((f) => f[0]);
+              const served = masterIds.every((id) => lines.some((f) => f[3] === id && f[2]!.includes('slave') && !f[2]!.includes('fail') && f[7] === 'connected'));
+              // A replica counts once its initial sync is done: only then does it acknowledge WAIT.
+              const synced = served && (await Promise.all(lines.filter((f) => f[2]!.includes('slave') && !f[2]!.includes('fail'))
+                .map((f) => ask(Number(/:(\d+)@/.exec(f[1]!)?.[1]), (r) => r.info('replication'))))).every((i) => /master_link_status:up/.test(i) && !/master_sync_in_progress:1/.test(i));
+              if (synced && masterIds.length === 3) return;
+              last = text;
+            } else {
+              last = bad;
+            }
+          } catch (err) {
+            last = String(err);
+          }
+          if (Date.now() > deadline) throw new Error(`Redis Cluster not healthy within ${timeoutMs} ms:\n${last}`);
+          await sleep(200);
+        }
+      },
+      stop: stopAll,
+    };
+    await cluster.waitHealthy();
+    return cluster;
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

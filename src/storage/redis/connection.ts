@@ -2,9 +2,16 @@
  * A Redis connection as every Herald store opens it: bounded connect and command times, a dead
  * server failing a call after one reconnect attempt (the client keeps reconnecting in the
  * background), Lua scripts defined up front, and retryable failures mapped to `StoreBusyError`.
+ * A `redis+cluster://` DSN (redis-dsn.ts) opens an ioredis Cluster instead: the same commands,
+ * each sent to the master of its key's slot, so every store keeps the keys one command or script
+ * touches in one slot (hash tags, docs/storage.md).
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { StoreBusyError, UnknownUserError } from '../store.js';
+import { parseRedisDsn } from './redis-dsn.js';
+
+/** One server or a cluster: the stores use only what both offer (plus `scanKeys` below). */
+export type RedisClient = Redis | Cluster;
 
 export interface RedisConnectionOptions {
   /** Bound on connecting, and on each command, before `StoreBusyError`. Default 5000 each. */
@@ -13,10 +20,11 @@ export interface RedisConnectionOptions {
 }
 
 /**
- * Connect to `dsn` (redis://… or rediss://…) with `scripts` defined, each taking `numberOfKeys`
- * keys; rejects with `StoreBusyError` if it cannot.
+ * Connect to `dsn` (redis://…, rediss://…, redis+cluster://…) with `scripts` defined, each taking
+ * `numberOfKeys` keys; rejects with `StoreBusyError` if it cannot.
  */
-export async function connectRedis(dsn: string, opts: RedisConnectionOptions, scripts: Record<string, string> = {}, numberOfKeys = 0): Promise<Redis> {
+export async function connectRedis(dsn: string, opts: RedisConnectionOptions, scripts: Record<string, string> = {}, numberOfKeys = 0): Promise<RedisClient> {
+  const target = parseRedisDsn(dsn);
   const options: RedisOptions = {
     lazyConnect: true,
     connectTimeout: opts.connectTimeoutMs ?? 5000,
@@ -24,7 +32,26 @@ export async function connectRedis(dsn: string, opts: RedisConnectionOptions, sc
     maxRetriesPerRequest: 1,
     retryStrategy: (times) => Math.min(times * 100, 1000),
   };
-  const redis = new Redis(dsn, options);
+  let redis: RedisClient;
+  if (target.cluster) {
+    const clusterOptions: ClusterOptions = {
+      lazyConnect: true,
+      redisOptions: { ...options, username: target.username, password: target.password, ...(target.tls ? { tls: {} } : {}) },
+      // Reads and writes go to masters: a replica may lag behind a write just answered.
+      scaleReads: 'master',
+      // While a master fails over, a command is retried for a bounded time (maxRedirections ×
+      // the delay), then fails as retryable: the sender gets 503 with Retry-After.
+      retryDelayOnFailover: 200,
+      retryDelayOnClusterDown: 200,
+      retryDelayOnTryAgain: 200,
+      maxRedirections: 16,
+      slotsRefreshTimeout: options.connectTimeout,
+      clusterRetryStrategy: (times) => Math.min(times * 100, 1000),
+    };
+    redis = new Cluster(target.nodes, clusterOptions);
+  } else {
+    redis = new Redis(target.url, options);
+  }
   // Connection errors surface as rejected calls; without a listener ioredis would log each one.
   redis.on('error', () => undefined);
   for (const [name, lua] of Object.entries(scripts)) redis.defineCommand(name, { numberOfKeys, lua });
@@ -37,8 +64,24 @@ export async function connectRedis(dsn: string, opts: RedisConnectionOptions, sc
   return redis;
 }
 
+/**
+ * Every key matching `pattern`, in batches to `onKeys`: SCAN on the server, or on every master of
+ * a cluster (each holds its own slots' keys).
+ */
+export async function scanKeys(redis: RedisClient, pattern: string, count: number, onKeys: (keys: string[]) => Promise<void>): Promise<void> {
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', count);
+      cursor = next;
+      if (keys.length > 0) await onKeys(keys);
+    } while (cursor !== '0');
+  }
+}
+
 /** True when the server answers a PING. */
-export async function redisAnswers(redis: Redis): Promise<boolean> {
+export async function redisAnswers(redis: RedisClient): Promise<boolean> {
   try {
     return (await redis.ping()) === 'PONG';
   } catch {
@@ -47,7 +90,7 @@ export async function redisAnswers(redis: Redis): Promise<boolean> {
 }
 
 /** Quit politely when connected, then drop the connection. */
-export async function closeRedis(redis: Redis): Promise<void> {
+export async function closeRedis(redis: RedisClient): Promise<void> {
   if (redis.status === 'ready') await redis.quit().catch(() => undefined);
   redis.disconnect();
 }
@@ -58,7 +101,8 @@ export async function closeRedis(redis: Redis): Promise<void> {
  * errors and the rest are bugs and are rethrown as they are.
  */
 const BUSY_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTCONN']);
-const BUSY_MESSAGES = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY)\b|Connection is closed|Command timed out|Stream isn't writeable|connect ETIMEDOUT|Reached the max retries/;
+const BUSY_MESSAGES =
+  /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY|NOREPLICAS)\b|Connection is closed|Command timed out|Stream isn't writeable|connect ETIMEDOUT|Reached the max retries|None of startup nodes is available|Failed to refresh slots cache|Cluster isn't ready|Too many Cluster redirections|replicas acknowledged/;
 
 export function mapError(err: unknown): unknown {
   if (!(err instanceof Error) || err instanceof UnknownUserError || err instanceof StoreBusyError) return err;

@@ -1,10 +1,10 @@
 /**
  * The shared blocklist (`../blocklist-store.ts`) in Redis, under the store's prefix: a sorted set
- * `{prefix}blocklist` (member: IP, score: expiresAt ms) for expiry and listing, and a hash
- * `{prefix}blocklist:info` (IP → JSON of reason and createdAt). Both change in one MULTI.
+ * `herald:{blocklist}` (member: IP, score: expiresAt ms) for expiry and listing, and a hash
+ * `herald:{blocklist}:info` (IP → JSON of reason and createdAt). Both change in one MULTI, so
+ * both carry the hash tag `{blocklist}`: one slot on a Redis Cluster (docs/storage.md).
  */
-import type { Redis } from 'ioredis';
-import { closeRedis, connectRedis } from './connection.js';
+import { closeRedis, connectRedis, type RedisClient } from './connection.js';
 import type { BlockEntry, BlocklistStore } from '../blocklist-store.js';
 
 export interface RedisBlocklistOptions {
@@ -22,14 +22,14 @@ interface Info {
 }
 
 export class RedisBlocklist implements BlocklistStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #set: string;
   readonly #info: string;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: RedisClient, prefix: string) {
     this.#redis = redis;
-    this.#set = `${prefix}blocklist`;
-    this.#info = `${prefix}blocklist:info`;
+    this.#set = `${prefix}{blocklist}`;
+    this.#info = `${prefix}{blocklist}:info`;
   }
 
   async add(e: BlockEntry): Promise<void> {

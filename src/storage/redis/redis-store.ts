@@ -1,8 +1,8 @@
 /**
- * The Redis backend (docs/storage.md#redis, docs/protocol.md#storage-semantics) on ioredis, for
- * small clusters that want no
- * schema: every node points at the same server. Keys, under a prefix (default `herald:`), with the
- * uaid in a hash tag so one user's keys share a cluster slot:
+ * The Redis backend (docs/storage.md#redis, docs/protocol.md#storage-semantics) on ioredis, for clusters that want no schema:
+ * every node points at the same server, or at the same Redis Cluster (`redis+cluster://`,
+ * docs/storage.md). Keys, under a prefix (default `herald:`), with the uaid in a hash tag so one
+ * user's keys share a cluster slot, and every script runs on that slot alone:
  *
  *   herald:{uaid}:user               hash: ca, rt, nid (absent = null), rv, ptr, lu, next
  *   herald:{uaid}:chans              set of channel ids
@@ -20,12 +20,16 @@
  * backstop set never earlier than the real expiry: message keys at timestamp + ttl (+ grace),
  * the record's keys at lastUpdate + router TTL (+ grace), refreshed on every update. Fetches
  * skip expired messages and drop index entries whose body already expired; `purgeExpired` SCANs
- * the records and removes stale ones and expired messages.
+ * the records (on every master of a cluster) and removes stale ones and expired messages.
+ *
+ * Durability: with `waitReplicas` (the DSN's `wait`, 1 on a cluster) a save, a new record and a
+ * new channel are followed by `WAIT` on the same master, so what a 201 rests on is on a replica
+ * before the 201 goes out, and survives that master's failover.
  */
-import type { Redis } from 'ioredis';
 import type { Notification, StoredNotification } from '../../protocol/notification.js';
-import { UnknownUserError, USER_RECORD_VERSION, type ChannelLookup, type NewUser, type RouterData, type Store, type UserRecord } from '../store.js';
-import { closeRedis, connectRedis, mapError, redisAnswers, type RedisConnectionOptions } from './connection.js';
+import { StoreBusyError, UnknownUserError, USER_RECORD_VERSION, type ChannelLookup, type NewUser, type RouterData, type Store, type UserRecord } from '../store.js';
+import { closeRedis, connectRedis, mapError, redisAnswers, scanKeys, type RedisClient, type RedisConnectionOptions } from './connection.js';
+import { parseRedisDsn } from './redis-dsn.js';
 import { scripts, type ScriptName } from './scripts.js';
 
 export interface RedisStoreOptions extends RedisConnectionOptions {
@@ -37,6 +41,14 @@ export interface RedisStoreOptions extends RedisConnectionOptions {
   prefix?: string;
   /** How long native expiry waits past a message's or record's own expiry (clock skew between nodes and server). Default 60000. */
   expiryGraceMs?: number;
+  /**
+   * Replicas that must acknowledge (`WAIT`) a saved message, a new record or a new channel before
+   * the call resolves; else it fails with `StoreBusyError` (the write stays, a retry is a
+   * duplicate). Default 0; `openRedisStore` takes it from the DSN (redis-dsn.ts).
+   */
+  waitReplicas?: number;
+  /** Bound on that `WAIT`, ms. Default 1000. */
+  waitTimeoutMs?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -44,13 +56,16 @@ const SCAN_COUNT = 500;
 
 type ScriptCall = (...keysAndArgs: (string | number)[]) => Promise<unknown>;
 
-/** Connect to `dsn` (redis://… or rediss://…); rejects with `StoreBusyError` if it cannot. */
+/** Connect to `dsn` (redis://…, rediss://…, redis+cluster://…); rejects with `StoreBusyError` if it cannot. */
 export async function openRedisStore(dsn: string, opts: RedisStoreOptions = {}): Promise<RedisStore> {
-  return new RedisStore(await connectRedis(dsn, opts, scripts, 4), opts);
+  const { waitReplicas, waitTimeoutMs } = parseRedisDsn(dsn);
+  return new RedisStore(await connectRedis(dsn, opts, scripts, 4), { waitReplicas, waitTimeoutMs, ...opts });
 }
 
 export class RedisStore implements Store {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
+  readonly #waitReplicas: number;
+  readonly #waitTimeoutMs: number;
   readonly #now: () => number;
   readonly #routerTtlMs: number;
   readonly #prefix: string;
@@ -58,8 +73,10 @@ export class RedisStore implements Store {
   #closed = false;
 
   /** Prefer `openRedisStore`; this takes ownership of a connected client with the scripts defined. */
-  constructor(redis: Redis, opts: RedisStoreOptions = {}) {
+  constructor(redis: RedisClient, opts: RedisStoreOptions = {}) {
     this.#redis = redis;
+    this.#waitReplicas = opts.waitReplicas ?? 0;
+    this.#waitTimeoutMs = opts.waitTimeoutMs ?? 1000;
     this.#now = opts.now ?? Date.now;
     this.#routerTtlMs = (opts.routerTtlDays ?? 60) * DAY_MS;
     this.#prefix = opts.prefix ?? 'herald:';
@@ -68,7 +85,7 @@ export class RedisStore implements Store {
 
   async addUser(user: NewUser): Promise<boolean> {
     const now = this.#now();
-    const created = await this.#script('heraldAddUser', user.uaid, [
+    const created = await this.#durableScript('heraldAddUser', user.uaid, [
       now,
       now - this.#routerTtlMs,
       this.#keepMs(),
@@ -138,7 +155,7 @@ export class RedisStore implements Store {
 
   async addChannel(uaid: string, channelId: string): Promise<void> {
     const now = this.#now();
-    await this.#script('heraldAddChannel', uaid, [channelId, now, now - this.#routerTtlMs, this.#keepMs()]);
+    await this.#durableScript('heraldAddChannel', uaid, [channelId, now, now - this.#routerTtlMs, this.#keepMs()]);
   }
 
   async getChannels(uaid: string): Promise<Set<string>> {
@@ -186,20 +203,19 @@ export class RedisStore implements Store {
     return (await this.#script('heraldCount', uaid, [this.#nowSeconds()])) as number;
   }
 
-  /** SCANs the records in batches; counts records, channels and messages deleted. */
+  /** SCANs the records in batches (on every master of a cluster); counts records, channels and messages deleted. */
   async purgeExpired(nowMs: number): Promise<number> {
     const pattern = `${globEscape(this.#prefix)}{*}:user`;
     const head = `${this.#prefix}{`;
-    let cursor = '0';
     let total = 0;
-    do {
-      const [next, keys] = await this.#call(() => this.#redis.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT));
-      cursor = next;
-      const counts = await Promise.all(
-        keys.map((key) => this.#script('heraldPurgeUser', key.slice(head.length, -'}:user'.length), [nowMs - this.#routerTtlMs, Math.floor(nowMs / 1000)])),
-      );
-      for (const n of counts) total += n as number;
-    } while (cursor !== '0');
+    await this.#call(() =>
+      scanKeys(this.#redis, pattern, SCAN_COUNT, async (keys) => {
+        const counts = await Promise.all(
+          keys.map((key) => this.#script('heraldPurgeUser', key.slice(head.length, -'}:user'.length), [nowMs - this.#routerTtlMs, Math.floor(nowMs / 1000)])),
+        );
+        for (const n of counts) total += n as number;
+      }),
+    );
     return total;
   }
 
@@ -224,7 +240,7 @@ export class RedisStore implements Store {
       if (m.urgency !== undefined) body.urgency = m.urgency;
       args.push(m.version, JSON.stringify(body), m.timestamp + m.ttl, m.topic === null ? 0 : 1, m.topic === null ? '' : `${m.channelID}:${m.topic}`);
     }
-    const keys = await this.#script('heraldSave', uaid, args);
+    const keys = await this.#durableScript('heraldSave', uaid, args);
     if (keys === -1) throw new UnknownUserError(uaid);
     return keys as number[];
   }
@@ -256,6 +272,31 @@ export class RedisStore implements Store {
   #script(name: ScriptName, uaid: string, args: (string | number)[]): Promise<unknown> {
     const run = (this.#redis as unknown as Record<ScriptName, ScriptCall>)[name];
     return this.#call(() => run.call(this.#redis, ...this.#keys(uaid), ...args));
+  }
+
+  /**
+   * A script whose write a 201 or a subscription rests on: with `waitReplicas`, sent in one
+   * pipeline with `WAIT`, which runs on the same master (the pipeline goes to the keys' slot).
+   */
+  #durableScript(name: ScriptName, uaid: string, args: (string | number)[]): Promise<unknown> {
+    if (this.#waitReplicas === 0) return this.#script(name, uaid, args);
+    return this.#call(async () => {
+      const pipeline = this.#redis.pipeline();
+      (pipeline as unknown as Record<ScriptName, (...a: (string | number)[]) => unknown>)[name](...this.#keys(uaid), ...args);
+      pipeline.wait(this.#waitReplicas, this.#waitTimeoutMs);
+      const replies = await pipeline.exec();
+      if (replies === null) throw new Error('redis pipeline was discarded');
+      const [[scriptErr, result], [waitErr, acked]] = replies as [[Error | null, unknown], [Error | null, unknown]];
+      if (scriptErr) throw scriptErr;
+      if (waitErr) throw waitErr;
+      if ((acked as number) < this.#waitReplicas) {
+        throw new StoreBusyError(
+          `Redis: ${String(acked)} of ${this.#waitReplicas} replicas acknowledged the write within ${this.#waitTimeoutMs} ms; retry ` +
+            '(a shard without a live replica refuses durable writes: restore its replica, or lower ?wait= in the DSN, docs/deployment.md)',
+        );
+      }
+      return result;
+    });
   }
 
   async #call<T>(work: () => Promise<T>): Promise<T> {

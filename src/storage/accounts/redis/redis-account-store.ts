@@ -1,21 +1,26 @@
 /**
- * `AccountStore` on Redis (ioredis), beside the push store on the same server. Keys, under a
- * prefix (default `herald:`):
+ * `AccountStore` on Redis (ioredis), beside the push store on the same server or cluster. Keys,
+ * under a prefix (default `herald:`); `{…}` are literal braces, Redis Cluster hash tags, so that
+ * every key of one account lives in one slot:
  *
- *   herald:acct:{uid}                hash: email, ph (password hash), dn (absent = null), ca
- *   herald:acct-email:{email}        the uid of the account with that email
- *   herald:acct:{uid}:sessions       set of the account's session ids
- *   herald:acct:{uid}:devices        set of the account's device ids
- *   herald:session:{id}              hash: uid, ca, la (last access), dev (device id, absent = none)
- *   herald:device:{uid}:{id}         hash: sid, name, type, ca, cb/pk/ak (absent = no push), x
- *                                    (push endpoint expired, 0/1), caps and cmds (JSON text)
- *   herald:service-key:{name}        one of Herald's own secrets (its VAPID key pair, JSON)
+ *   herald:acct:{uid}                     hash: email, ph (password hash), dn (absent = null), ca
+ *   herald:acct:{uid}:sessions            set of the account's session ids
+ *   herald:acct:{uid}:devices             set of the account's device ids
+ *   herald:acct:{uid}:session:ID          hash: uid, ca, la (last access), dev (device id, absent = none)
+ *   herald:acct:{uid}:device:ID           hash: sid, name, type, ca, cb/pk/ak (absent = no push), x
+ *                                         (push endpoint expired, 0/1), caps and cmds (JSON text)
+ *   herald:acct-email:{email}             pointer: the uid of the account with that email
+ *   herald:session:{id}                   pointer: the uid of the account holding session id
+ *   herald:service-key:NAME               one of Herald's own secrets (its VAPID key pair, JSON)
  *
- * Every write that reads first is one Lua script (scripts.ts), atomic on the server; so is each
- * device read, which joins the session's last access. Nothing here expires by itself.
+ * Every write on an account is one Lua script on the account's slot (scripts.ts), atomic on the
+ * server; so is each device read, which joins the session's last access. The two pointers live
+ * in their own slots and change in their own commands: a pointer is claimed before the account
+ * or session it names is created and released after it is deleted, so a pointer may briefly
+ * name nothing (every read checks the target), and one left over by a crash is taken over by the
+ * next claim (its target does not exist). Nothing here expires by itself.
  */
-import type { Redis } from 'ioredis';
-import { closeRedis, connectRedis, mapError, redisAnswers } from '../../redis/connection.js';
+import { closeRedis, connectRedis, mapError, redisAnswers, type RedisClient } from '../../redis/connection.js';
 import type { AccountRecord, AccountStore, DevicePatch, DeviceRecord, NewAccount, NewDevice, SessionRecord } from '../account-store.js';
 import { accountScripts, runScript, type RedisAccountsOptions } from './scripts.js';
 
@@ -24,33 +29,45 @@ type AccountScript = keyof typeof accountScripts;
 type DeviceFields = (string | null)[];
 const DEVICE_FIELDS = 11;
 
-/** Connect to `dsn` (redis://… or rediss://…); rejects with `StoreBusyError` if it cannot. */
+/** Connect to `dsn` (redis://…, rediss://…, redis+cluster://…); rejects with `StoreBusyError` if it cannot. */
 export async function openRedisAccountStore(dsn: string, opts: RedisAccountsOptions = {}): Promise<RedisAccountStore> {
-  return new RedisAccountStore(await connectRedis(dsn, opts, accountScripts), opts);
+  return new RedisAccountStore(await connectRedis(dsn, opts, accountScripts, 1), opts);
 }
 
 export class RedisAccountStore implements AccountStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #prefix: string;
   #closed = false;
 
-  /** Prefer `openRedisAccountStore`; this takes ownership of a client with the account scripts defined. */
-  constructor(redis: Redis, opts: RedisAccountsOptions = {}) {
+  /** Prefer `openRedisAccountStore`; this takes ownership of a client with the account scripts defined (one key each). */
+  constructor(redis: RedisClient, opts: RedisAccountsOptions = {}) {
     this.#redis = redis;
     this.#prefix = opts.prefix ?? 'herald:';
   }
 
   async createAccount(a: NewAccount): Promise<boolean> {
+    const emailKey = this.#emailKey(a.email);
+    const claim = await this.#claim(emailKey, a.uid, async (owner) => (await this.getAccount(owner))?.email === a.email);
+    if (claim === 'taken') return false;
     const args = [a.uid, a.email, a.passwordHash, a.displayName === null ? 0 : 1, a.displayName ?? '', a.createdAt];
-    return (await this.#script('heraldAccCreateAccount', args)) === 1;
+    if ((await this.#script('heraldAccCreateAccount', a.uid, args)) !== 1) {
+      if (claim === 'claimed') await this.#release(emailKey, a.uid);
+      return false;
+    }
+    // A create that found our claim stale and took it over meanwhile wins; this one is undone.
+    if ((await this.#call(() => this.#redis.get(emailKey))) !== a.uid) {
+      await this.#script('heraldAccDeleteAccount', a.uid, [a.uid]);
+      return false;
+    }
+    return true;
   }
 
   async getAccount(uid: string): Promise<AccountRecord | null> {
-    return toAccount(uid, await this.#call(() => this.#redis.hgetall(`${this.#prefix}acct:${uid}`)));
+    return toAccount(uid, await this.#call(() => this.#redis.hgetall(this.#acctKey(uid))));
   }
 
   async findAccountByEmail(email: string): Promise<AccountRecord | null> {
-    const uid = await this.#call(() => this.#redis.get(`${this.#prefix}acct-email:${email}`));
+    const uid = await this.#call(() => this.#redis.get(this.#emailKey(email)));
     if (uid === null) return null;
     const account = await this.getAccount(uid);
     // A concurrent change of the account could leave the pointer briefly stale.
@@ -60,33 +77,51 @@ export class RedisAccountStore implements AccountStore {
   async updateAccount(uid: string, patch: { passwordHash?: string; displayName?: string | null }): Promise<boolean> {
     const dnMode = patch.displayName === undefined ? 0 : patch.displayName === null ? 1 : 2;
     const args = [uid, patch.passwordHash === undefined ? 0 : 1, patch.passwordHash ?? '', dnMode, patch.displayName ?? ''];
-    return (await this.#script('heraldAccUpdateAccount', args)) === 1;
+    return (await this.#script('heraldAccUpdateAccount', uid, args)) === 1;
   }
 
   async deleteAccount(uid: string): Promise<boolean> {
-    return (await this.#script('heraldAccDeleteAccount', [uid])) === 1;
+    const gone = (await this.#script('heraldAccDeleteAccount', uid, [uid])) as string[] | null;
+    if (!gone) return false;
+    const [email, ...sessionIds] = gone as [string, ...string[]];
+    await Promise.all([this.#release(this.#emailKey(email), uid), ...sessionIds.map((id) => this.#release(this.#sessionKey(id), uid))]);
+    return true;
   }
 
   async createSession(s: { id: string; uid: string; createdAt: number }): Promise<boolean> {
-    return (await this.#script('heraldAccCreateSession', [s.id, s.uid, s.createdAt])) === 1;
+    const pointer = this.#sessionKey(s.id);
+    const claim = await this.#claim(pointer, s.uid, async (owner) => (await this.#call(() => this.#redis.exists(this.#sessKey(owner, s.id)))) === 1);
+    if (claim === 'taken') return false;
+    if ((await this.#script('heraldAccCreateSession', s.uid, [s.uid, s.id, s.createdAt])) === 1) return true;
+    if (claim === 'claimed') await this.#release(pointer, s.uid);
+    return false;
   }
 
   async getSession(id: string): Promise<SessionRecord | null> {
-    const h = await this.#call(() => this.#redis.hgetall(`${this.#prefix}session:${id}`));
+    const uid = await this.#sessionOwner(id);
+    if (uid === null) return null;
+    const h = await this.#call(() => this.#redis.hgetall(this.#sessKey(uid, id)));
     if (h.uid === undefined) return null;
     return { id, uid: h.uid, createdAt: Number(h.ca), lastAccessTime: Number(h.la), deviceId: h.dev ?? null };
   }
 
   async touchSession(id: string, at: number): Promise<void> {
-    await this.#script('heraldAccTouchSession', [id, at]);
+    const uid = await this.#sessionOwner(id);
+    if (uid !== null) await this.#script('heraldAccTouchSession', uid, [uid, id, at]);
   }
 
   async trimSessions(uid: string, keep: number): Promise<number> {
-    return Number(await this.#script('heraldAccTrimSessions', [uid, keep]));
+    const [left, ...gone] = ((await this.#script('heraldAccTrimSessions', uid, [uid, keep])) as (number | string)[]) as [number, ...string[]];
+    await Promise.all(gone.map((id) => this.#release(this.#sessionKey(id), uid)));
+    return Number(left);
   }
 
   async deleteSession(id: string): Promise<boolean> {
-    return (await this.#script('heraldAccDeleteSession', [id])) === 1;
+    const uid = await this.#sessionOwner(id);
+    if (uid === null) return false;
+    const deleted = (await this.#script('heraldAccDeleteSession', uid, [uid, id])) === 1;
+    await this.#release(this.#sessionKey(id), uid);
+    return deleted;
   }
 
   async createDevice(d: NewDevice): Promise<boolean> {
@@ -104,7 +139,7 @@ export class RedisAccountStore implements AccountStore {
       JSON.stringify(d.capabilities),
       JSON.stringify(d.availableCommands),
     ];
-    return (await this.#script('heraldAccCreateDevice', args)) === 1;
+    return (await this.#script('heraldAccCreateDevice', d.uid, args)) === 1;
   }
 
   async updateDevice(uid: string, id: string, patch: DevicePatch): Promise<DeviceRecord | null> {
@@ -125,15 +160,15 @@ export class RedisAccountStore implements AccountStore {
       patch.availableCommands === undefined ? 0 : 1,
       JSON.stringify(patch.availableCommands ?? {}),
     ];
-    return toDevice(uid, id, (await this.#script('heraldAccUpdateDevice', args)) as DeviceFields | null);
+    return toDevice(uid, id, (await this.#script('heraldAccUpdateDevice', uid, args)) as DeviceFields | null);
   }
 
   async getDevice(uid: string, id: string): Promise<DeviceRecord | null> {
-    return toDevice(uid, id, (await this.#script('heraldAccGetDevice', [uid, id])) as DeviceFields | null);
+    return toDevice(uid, id, (await this.#script('heraldAccGetDevice', uid, [uid, id])) as DeviceFields | null);
   }
 
   async listDevices(uid: string): Promise<DeviceRecord[]> {
-    const flat = (await this.#script('heraldAccListDevices', [uid])) as (string | null)[];
+    const flat = (await this.#script('heraldAccListDevices', uid, [uid])) as (string | null)[];
     const out: DeviceRecord[] = [];
     for (let i = 0; i + DEVICE_FIELDS < flat.length; i += DEVICE_FIELDS + 1) {
       const device = toDevice(uid, flat[i] as string, flat.slice(i + 1, i + 1 + DEVICE_FIELDS));
@@ -144,11 +179,14 @@ export class RedisAccountStore implements AccountStore {
   }
 
   async deleteDevice(uid: string, id: string): Promise<boolean> {
-    return (await this.#script('heraldAccDeleteDevice', [uid, id])) === 1;
+    const sessionId = (await this.#script('heraldAccDeleteDevice', uid, [uid, id])) as string | null;
+    if (sessionId === null) return false;
+    await this.#release(this.#sessionKey(sessionId), uid);
+    return true;
   }
 
   async markPushEndpointExpired(uid: string, id: string, callback: string): Promise<boolean> {
-    return (await this.#script('heraldAccMarkExpired', [uid, id, callback])) === 1;
+    return (await this.#script('heraldAccMarkExpired', uid, [uid, id, callback])) === 1;
   }
 
   async serviceKey(name: string, create: () => string): Promise<string> {
@@ -167,9 +205,53 @@ export class RedisAccountStore implements AccountStore {
     await closeRedis(this.#redis);
   }
 
-  #script(name: AccountScript, args: (string | number)[]): Promise<unknown> {
+  /** Run a script on the slot of account `uid`. */
+  #script(name: AccountScript, uid: string, args: (string | number)[]): Promise<unknown> {
+    return this.#onKey(name, this.#acctKey(uid), args);
+  }
+
+  #onKey(name: AccountScript, key: string, args: (string | number)[]): Promise<unknown> {
     if (this.#closed) return Promise.reject(new Error('Redis account store is closed'));
-    return runScript(this.#redis, name, this.#prefix, args);
+    return runScript(this.#redis, name, key, this.#prefix, args);
+  }
+
+  /**
+   * Make `pointer` name `uid`: 'claimed' (it named nothing, or a target `isLive` says is gone),
+   * 'held' (it already named uid), or 'taken' (it names another live target).
+   */
+  async #claim(pointer: string, uid: string, isLive: (owner: string) => Promise<boolean>): Promise<'claimed' | 'held' | 'taken'> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const owner = await this.#call(() => this.#redis.get(pointer));
+      if (owner === uid) return 'held';
+      if (owner !== null && (await isLive(owner))) return 'taken';
+      if ((await this.#onKey('heraldPtrClaim', pointer, [uid, owner ?? ''])) === 1) return 'claimed';
+    }
+    return 'taken';
+  }
+
+  /** Drop `pointer` if it still names `uid`. */
+  async #release(pointer: string, uid: string): Promise<void> {
+    await this.#onKey('heraldPtrRelease', pointer, [uid]);
+  }
+
+  #sessionOwner(id: string): Promise<string | null> {
+    return this.#call(() => this.#redis.get(this.#sessionKey(id)));
+  }
+
+  #acctKey(uid: string): string {
+    return `${this.#prefix}acct:{${uid}}`;
+  }
+
+  #sessKey(uid: string, id: string): string {
+    return `${this.#acctKey(uid)}:session:${id}`;
+  }
+
+  #emailKey(email: string): string {
+    return `${this.#prefix}acct-email:{${email}}`;
+  }
+
+  #sessionKey(id: string): string {
+    return `${this.#prefix}session:{${id}}`;
   }
 
   async #call<T>(work: () => Promise<T>): Promise<T> {

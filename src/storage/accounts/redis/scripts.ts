@@ -1,47 +1,67 @@
 /**
  * Lua scripts of the Redis account-side stores, each atomic on the server, and the connection
- * both stores open. Every script takes the key prefix as ARGV[1] and builds its key names from
- * the ids it is given (see the layouts in redis-account-store.ts and redis-mailbox-store.ts), so
- * these stores need one Redis server (or a primary with replicas), not Redis Cluster.
+ * both stores open. Every script runs on one account's keys: KEYS[1] is that account's anchor key
+ * (its account hash, or its mailbox device set), which routes the script to the account's slot
+ * on a Redis Cluster; ARGV[1] is the key prefix, from which the script names the account's other
+ * keys, all with the same hash tag `{uid}` and so in the same slot (see the layouts in
+ * redis-account-store.ts and redis-mailbox-store.ts). What lives in other slots (the email and
+ * session pointers, the mailbox index counter) is changed by the stores in separate commands.
  */
-import type { Redis } from 'ioredis';
-import { mapError, type RedisConnectionOptions } from '../../redis/connection.js';
+import { mapError, type RedisClient, type RedisConnectionOptions } from '../../redis/connection.js';
 
 const KEYS = `
 local p = ARGV[1]
-local function acct(uid) return p .. 'acct:' .. uid end
-local function email(e) return p .. 'acct-email:' .. e end
-local function acctSessions(uid) return p .. 'acct:' .. uid .. ':sessions' end
-local function acctDevices(uid) return p .. 'acct:' .. uid .. ':devices' end
-local function sess(id) return p .. 'session:' .. id end
-local function dev(uid, id) return p .. 'device:' .. uid .. ':' .. id end
+local function acct(uid) return p .. 'acct:{' .. uid .. '}' end
+local function acctSessions(uid) return acct(uid) .. ':sessions' end
+local function acctDevices(uid) return acct(uid) .. ':devices' end
+local function sess(uid, id) return acct(uid) .. ':session:' .. id end
+local function dev(uid, id) return acct(uid) .. ':device:' .. id end
 -- A device as an array: sid, name, type, ca, cb, pk, ak, x, caps, cmds, la (its session's).
 local function readDevice(uid, id)
   local d = redis.call('HMGET', dev(uid, id), 'sid', 'name', 'type', 'ca', 'cb', 'pk', 'ak', 'x', 'caps', 'cmds')
   if not d[1] then return false end
-  d[11] = redis.call('HGET', sess(d[1]), 'la') or d[4]
+  d[11] = redis.call('HGET', sess(uid, d[1]), 'la') or d[4]
   return d
 end
+-- Delete a device and its session; returns the session id (its pointer is the caller's), or false.
 local function dropDevice(uid, id)
   local sid = redis.call('HGET', dev(uid, id), 'sid')
-  if not sid then return 0 end
+  if not sid then return false end
   redis.call('DEL', dev(uid, id))
   redis.call('SREM', acctDevices(uid), id)
-  redis.call('DEL', sess(sid))
+  redis.call('DEL', sess(uid, sid))
   redis.call('SREM', acctSessions(uid), sid)
-  return 1
+  return sid
 end
 `;
 
-/** Account scripts: ARGV[1] prefix, then each script's own arguments. */
+/** Scripts on one pointer key (KEYS[1]: an email's or a session's): ARGV[1] prefix (unused). */
+export const pointerScripts = {
+  // uid, expected ('' = absent) → 1 when the pointer was `expected` and now names uid, else 0
+  heraldPtrClaim: `
+local cur = redis.call('GET', KEYS[1]) or ''
+if cur ~= ARGV[3] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1`,
+
+  // uid → 1 when the pointer named uid and is gone, else 0
+  heraldPtrRelease: `
+if redis.call('GET', KEYS[1]) ~= ARGV[2] then return 0 end
+redis.call('DEL', KEYS[1])
+return 1`,
+} as const;
+
+/** Account scripts: KEYS[1] the account hash, ARGV[1] prefix, then each script's own arguments. */
 export const accountScripts = {
-  // uid, email, passwordHash, hasDisplayName (0/1), displayName, createdAt
+  ...pointerScripts,
+
+  // uid, email, passwordHash, hasDisplayName (0/1), displayName, createdAt. The caller holds the
+  // email's pointer.
   heraldAccCreateAccount: `${KEYS}
 local uid, e = ARGV[2], ARGV[3]
-if redis.call('EXISTS', acct(uid)) == 1 or redis.call('EXISTS', email(e)) == 1 then return 0 end
+if redis.call('EXISTS', acct(uid)) == 1 then return 0 end
 redis.call('HSET', acct(uid), 'email', e, 'ph', ARGV[4], 'ca', ARGV[7])
 if ARGV[5] == '1' then redis.call('HSET', acct(uid), 'dn', ARGV[6]) end
-redis.call('SET', email(e), uid)
 return 1`,
 
   // uid, hasPasswordHash, passwordHash, displayNameMode (0 keep, 1 null, 2 set), displayName
@@ -52,49 +72,52 @@ if ARGV[3] == '1' then redis.call('HSET', acct(uid), 'ph', ARGV[4]) end
 if ARGV[5] == '1' then redis.call('HDEL', acct(uid), 'dn') elseif ARGV[5] == '2' then redis.call('HSET', acct(uid), 'dn', ARGV[6]) end
 return 1`,
 
-  // uid
+  // uid → false, or {email, session ids…} (their pointers are the caller's to release)
   heraldAccDeleteAccount: `${KEYS}
 local uid = ARGV[2]
 local e = redis.call('HGET', acct(uid), 'email')
-if not e then return 0 end
+if not e then return false end
+local sids = redis.call('SMEMBERS', acctSessions(uid))
 for _, id in ipairs(redis.call('SMEMBERS', acctDevices(uid))) do redis.call('DEL', dev(uid, id)) end
-for _, sid in ipairs(redis.call('SMEMBERS', acctSessions(uid))) do redis.call('DEL', sess(sid)) end
+for _, sid in ipairs(sids) do redis.call('DEL', sess(uid, sid)) end
 redis.call('DEL', acctDevices(uid), acctSessions(uid), acct(uid))
-if redis.call('GET', email(e)) == uid then redis.call('DEL', email(e)) end
-return 1`,
+table.insert(sids, 1, e)
+return sids`,
 
-  // id, uid, createdAt
+  // uid, id, createdAt. The caller holds the session's pointer.
   heraldAccCreateSession: `${KEYS}
-local id, uid = ARGV[2], ARGV[3]
-if redis.call('EXISTS', acct(uid)) == 0 or redis.call('EXISTS', sess(id)) == 1 then return 0 end
-redis.call('HSET', sess(id), 'uid', uid, 'ca', ARGV[4], 'la', ARGV[4])
+local uid, id = ARGV[2], ARGV[3]
+if redis.call('EXISTS', acct(uid)) == 0 or redis.call('EXISTS', sess(uid, id)) == 1 then return 0 end
+redis.call('HSET', sess(uid, id), 'uid', uid, 'ca', ARGV[4], 'la', ARGV[4])
 redis.call('SADD', acctSessions(uid), id)
 return 1`,
 
-  // id, at
+  // uid, id, at
   heraldAccTouchSession: `${KEYS}
-local la = redis.call('HGET', sess(ARGV[2]), 'la')
-if la and tonumber(la) < tonumber(ARGV[3]) then redis.call('HSET', sess(ARGV[2]), 'la', ARGV[3]) end
+local k = sess(ARGV[2], ARGV[3])
+local la = redis.call('HGET', k, 'la')
+if la and tonumber(la) < tonumber(ARGV[4]) then redis.call('HSET', k, 'la', ARGV[4]) end
 return 0`,
 
-  // id
+  // uid, id → 1 | 0
   heraldAccDeleteSession: `${KEYS}
-local id = ARGV[2]
-local s = redis.call('HMGET', sess(id), 'uid', 'dev')
+local uid, id = ARGV[2], ARGV[3]
+local s = redis.call('HMGET', sess(uid, id), 'uid', 'dev')
 if not s[1] then return 0 end
-if s[2] then dropDevice(s[1], s[2]) end
-redis.call('DEL', sess(id))
-redis.call('SREM', acctSessions(s[1]), id)
+if s[2] then dropDevice(uid, s[2]) end
+redis.call('DEL', sess(uid, id))
+redis.call('SREM', acctSessions(uid), id)
 return 1`,
 
-  // uid, keep → sessions left. Idle (device-less) sessions go, least recently used first.
+  // uid, keep → {sessions left, deleted session ids…}. Idle (device-less) sessions go, least
+  // recently used first.
   heraldAccTrimSessions: `${KEYS}
 local uid, keep = ARGV[2], tonumber(ARGV[3])
 local ids = redis.call('SMEMBERS', acctSessions(uid))
-if #ids <= keep then return #ids end
+if #ids <= keep then return {#ids} end
 local idle = {}
 for _, id in ipairs(ids) do
-  local s = redis.call('HMGET', sess(id), 'dev', 'la', 'ca')
+  local s = redis.call('HMGET', sess(uid, id), 'dev', 'la', 'ca')
   if not s[1] then idle[#idle + 1] = { id = id, la = tonumber(s[2]) or 0, ca = tonumber(s[3]) or 0 } end
 end
 table.sort(idle, function(a, b)
@@ -102,24 +125,26 @@ table.sort(idle, function(a, b)
   if a.ca ~= b.ca then return a.ca < b.ca end
   return a.id < b.id
 end)
-local left = #ids
+local left, gone = #ids, {}
 for _, victim in ipairs(idle) do
   if left <= keep then break end
-  redis.call('DEL', sess(victim.id))
+  redis.call('DEL', sess(uid, victim.id))
   redis.call('SREM', acctSessions(uid), victim.id)
+  gone[#gone + 1] = victim.id
   left = left - 1
 end
-return left`,
+table.insert(gone, 1, left)
+return gone`,
 
   // uid, id, sessionId, name, type, createdAt, hasPush, callback, publicKey, authKey, capabilities, commands
   heraldAccCreateDevice: `${KEYS}
 local uid, id, sid = ARGV[2], ARGV[3], ARGV[4]
-local s = redis.call('HMGET', sess(sid), 'uid', 'dev')
+local s = redis.call('HMGET', sess(uid, sid), 'uid', 'dev')
 if s[1] ~= uid or s[2] or redis.call('EXISTS', dev(uid, id)) == 1 then return 0 end
 redis.call('HSET', dev(uid, id), 'sid', sid, 'name', ARGV[5], 'type', ARGV[6], 'ca', ARGV[7], 'x', '0', 'caps', ARGV[12], 'cmds', ARGV[13])
 if ARGV[8] == '1' then redis.call('HSET', dev(uid, id), 'cb', ARGV[9], 'pk', ARGV[10], 'ak', ARGV[11]) end
 redis.call('SADD', acctDevices(uid), id)
-redis.call('HSET', sess(sid), 'dev', id)
+redis.call('HSET', sess(uid, sid), 'dev', id)
 return 1`,
 
   // uid, id, hasName, name, hasType, type, pushMode (0 keep, 1 clear, 2 set), callback, publicKey,
@@ -157,7 +182,7 @@ for _, id in ipairs(redis.call('SMEMBERS', acctDevices(ARGV[2]))) do
 end
 return out`,
 
-  // uid, id
+  // uid, id → the device's session id (its pointer is the caller's to release), or false
   heraldAccDeleteDevice: `${KEYS}
 return dropDevice(ARGV[2], ARGV[3])`,
 
@@ -171,11 +196,11 @@ return 1`,
 
 const MAILBOX = `
 local p = ARGV[1]
-local function box(uid, device, b) return p .. 'mailbox:' .. uid .. ':' .. device .. ':' .. b end
+local function area(uid) return p .. 'mailbox:{' .. uid .. '}' end
+local function box(uid, device, b) return area(uid) .. ':' .. device .. ':' .. b end
 local function bodies(uid, device, b) return box(uid, device, b) .. ':data' end
-local function devices(uid) return p .. 'mailbox:' .. uid .. ':devices' end
-local expiry = p .. 'mailbox-expiry'
-local counter = p .. 'mailbox-index'
+local function devices(uid) return area(uid) .. ':devices' end
+local function expiry(uid) return area(uid) .. ':expiry' end
 local BOXES = { 'commands', 'messages' }
 -- A body is "expiresAt:data".
 local function split(v)
@@ -186,7 +211,7 @@ local function dropDevice(uid, device)
   local n = 0
   for _, b in ipairs(BOXES) do
     for _, idx in ipairs(redis.call('ZRANGE', box(uid, device, b), 0, -1)) do
-      redis.call('ZREM', expiry, uid .. ':' .. device .. ':' .. b .. ':' .. idx)
+      redis.call('ZREM', expiry(uid), device .. ':' .. b .. ':' .. idx)
       n = n + 1
     end
     redis.call('DEL', box(uid, device, b), bodies(uid, device, b))
@@ -199,16 +224,18 @@ end
 /** Batch of entries a script looks at per step. */
 const SCAN = 100;
 
-/** Mailbox scripts: ARGV[1] prefix, then uid, deviceId, box where a key is named. */
+/**
+ * Mailbox scripts: KEYS[1] the account's mailbox device set (its slot), ARGV[1] prefix, then uid,
+ * deviceId, box where a key is named.
+ */
 export const mailboxScripts = {
-  // uid, device, box, expiresAt, data → index
+  // uid, device, box, expiresAt, data, index (from the store's counter) → index
   heraldMbxAppend: `${MAILBOX}
-local uid, device, b = ARGV[2], ARGV[3], ARGV[4]
-local idx = redis.call('INCR', counter)
+local uid, device, b, idx = ARGV[2], ARGV[3], ARGV[4], ARGV[7]
 redis.call('ZADD', box(uid, device, b), idx, idx)
 redis.call('HSET', bodies(uid, device, b), idx, ARGV[5] .. ':' .. ARGV[6])
 redis.call('SADD', devices(uid), device)
-redis.call('ZADD', expiry, ARGV[5], uid .. ':' .. device .. ':' .. b .. ':' .. idx)
+redis.call('ZADD', expiry(uid), ARGV[5], device .. ':' .. b .. ':' .. idx)
 return idx`,
 
   // uid, device, box, fromIndex, now, want → flat list index, data (unexpired, ascending, at most want)
@@ -258,7 +285,7 @@ local n, b, dn, db = 0, 0, 0, 0
 for _, device in ipairs(redis.call('SMEMBERS', devices(uid))) do
   for _, bx in ipairs(BOXES) do
     for _, idx in ipairs(redis.call('ZRANGE', box(uid, device, bx), 0, -1)) do
-      local exp = redis.call('ZSCORE', expiry, uid .. ':' .. device .. ':' .. bx .. ':' .. idx)
+      local exp = redis.call('ZSCORE', expiry(uid), device .. ':' .. bx .. ':' .. idx)
       if exp and tonumber(exp) > now then
         local size = redis.call('HSTRLEN', bodies(uid, device, bx), idx) - (#exp + 1)
         n, b = n + 1, b + size
@@ -277,16 +304,18 @@ return dropDevice(ARGV[2], ARGV[3])`,
   heraldMbxDeleteAccount: `${MAILBOX}
 local n = 0
 for _, device in ipairs(redis.call('SMEMBERS', devices(ARGV[2]))) do n = n + dropDevice(ARGV[2], device) end
-redis.call('DEL', devices(ARGV[2]))
+redis.call('DEL', devices(ARGV[2]), expiry(ARGV[2]))
 return n`,
 
-  // now, batch → entries removed in this batch (the caller repeats while a full batch went)
+  // uid, now, batch → {entries removed, entries looked at} of this account (the caller repeats
+  // while a full batch went)
   heraldMbxPurge: `${MAILBOX}
-local members = redis.call('ZRANGEBYSCORE', expiry, '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+local uid = ARGV[2]
+local members = redis.call('ZRANGEBYSCORE', expiry(uid), '-inf', ARGV[3], 'LIMIT', 0, tonumber(ARGV[4]))
 local n = 0
 for _, m in ipairs(members) do
-  local uid, device, b, idx = string.match(m, '^([^:]*):([^:]*):([^:]*):(%d+)$')
-  if uid then
+  local device, b, idx = string.match(m, '^(.*):([^:]*):(%d+)$')
+  if device then
     n = n + redis.call('HDEL', bodies(uid, device, b), idx)
     redis.call('ZREM', box(uid, device, b), idx)
     if redis.call('EXISTS', box(uid, device, b)) == 0 then
@@ -297,7 +326,7 @@ for _, m in ipairs(members) do
       if empty then redis.call('SREM', devices(uid), device) end
     end
   end
-  redis.call('ZREM', expiry, m)
+  redis.call('ZREM', expiry(uid), m)
 end
 return {n, #members}`,
 } as const;
@@ -307,12 +336,12 @@ export interface RedisAccountsOptions extends RedisConnectionOptions {
   prefix?: string;
 }
 
-/** Run a defined script, mapping retryable failures to `StoreBusyError`. */
-export async function runScript(redis: Redis, name: string, prefix: string, args: (string | number)[]): Promise<unknown> {
+/** Run a defined script on `key`'s slot, mapping retryable failures to `StoreBusyError`. */
+export async function runScript(redis: RedisClient, name: string, key: string, prefix: string, args: (string | number)[]): Promise<unknown> {
   const call = (redis as unknown as Record<string, (...a: (string | number)[]) => Promise<unknown>>)[name];
   if (!call) throw new Error(`Redis script ${name} is not defined`);
   try {
-    return await call.call(redis, prefix, ...args);
+    return await call.call(redis, key, prefix, ...args);
   } catch (err) {
     throw mapError(err);
   }
