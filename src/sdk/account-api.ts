@@ -121,12 +121,19 @@ export class AccountApi {
     return this.#call('GET', `v1/account/device/commands?index=${index}&limit=${limit}`);
   }
 
-  sendMessage(to: string, data: string, ttl?: number): Promise<EnqueueResult> {
-    return this.#call('POST', 'v1/account/devices/messages', ttl === undefined ? { to, topic: 'sendtab', data } : { to, topic: 'sendtab', data, ttl });
+  /** `topic` is `sendtab` unless given (any name matching docs/device-messages.md's pattern). */
+  sendMessage(to: string, data: string, ttl?: number, topic = 'sendtab'): Promise<EnqueueResult> {
+    return this.#call('POST', 'v1/account/devices/messages', ttl === undefined ? { to, topic, data } : { to, topic, data, ttl });
   }
 
-  messages(index: number, limit = 100): Promise<MailboxPageJson<StoredMessageJson>> {
-    return this.#call('GET', `v1/account/device/messages?index=${index}&limit=${limit}`);
+  /**
+   * Messages stored strictly after `index` (the recipe's exclusive bound), only of `topic` if
+   * given. Persist the answer's `index`: it is where the reader stands, never a rewind.
+   */
+  messages(index: number, limit = 100, topic?: string): Promise<MailboxPageJson<StoredMessageJson>> {
+    const query = new URLSearchParams({ index: String(index), limit: String(limit) });
+    if (topic !== undefined) query.set('topic', topic);
+    return this.#call('GET', `v1/account/device/messages?${query.toString()}`);
   }
 
   #signedIn(r: { uid: string; sessionToken: string }) {

@@ -84,6 +84,11 @@ export type AccountDeviceEvents = {
   tab: [event: TabEvent];
   /** A device command other than Send Tab. */
   command: [event: { index: number; command: string; payload: Record<string, unknown>; sender: string | null; reason: DeliveryReason }];
+  /**
+   * Every push of the messages API as it came, `{topic, url, index}`, whatever its topic (the
+   * device itself reads only `sendtab`), for a reader of its own that fetches `url`.
+   */
+  'message-push': [event: { topic: string; url: string; index: number }];
   /** Any other push from the account (`fxaccounts:device_connected`, …); unknown ones included. */
   'account-event': [event: { command: string; data?: Record<string, unknown> }];
   /** Something failed in the background (a fetch after a push, a message that did not decrypt). */
@@ -140,7 +145,10 @@ export class AccountDevice extends EventEmitter<AccountDeviceEvents> {
     this.#messages = new MailboxReader<StoredMessageJson>({
       mode,
       state: this.#state.messages,
-      fetchPage: (index, limit) => this.api.messages(index, limit),
+      // The messages API reads after the index given (the recipe's words); the device only
+      // understands Send Tab, so it asks for that topic alone.
+      bound: 'exclusive',
+      fetchPage: (index, limit) => this.api.messages(index, limit, 'sendtab'),
       handle: (m, reason) => this.#onMessage(m.index, m.data, reason),
       save: (messages) => this.#save({ messages }),
       onHandlerError: (err) => this.#fail(err),
@@ -251,7 +259,7 @@ export class AccountDevice extends EventEmitter<AccountDeviceEvents> {
   }
 
   #onPush(text: string): void {
-    let msg: { command?: unknown; data?: { index?: unknown; id?: unknown }; topic?: unknown; url?: unknown };
+    let msg: { command?: unknown; data?: { index?: unknown; id?: unknown }; topic?: unknown; url?: unknown; index?: unknown };
     try {
       msg = JSON.parse(text) as typeof msg;
     } catch {
@@ -259,9 +267,12 @@ export class AccountDevice extends EventEmitter<AccountDeviceEvents> {
     }
     if (msg.command === 'fxaccounts:command_received' && typeof msg.data?.index === 'number') {
       this.#commands.onPush(msg.data.index).catch((err: unknown) => this.#fail(err));
-    } else if (msg.topic === 'sendtab' && typeof msg.url === 'string') {
-      const index = Number(new URL(msg.url).searchParams.get('index'));
-      if (Number.isInteger(index) && index > 0) this.#messages.onPush(index).catch((err: unknown) => this.#fail(err));
+    } else if (typeof msg.topic === 'string' && typeof msg.url === 'string') {
+      // The push names its message's index; its URL asks for what follows index - 1.
+      const index = typeof msg.index === 'number' ? msg.index : Number(new URL(msg.url).searchParams.get('index')) + 1;
+      if (!Number.isInteger(index) || index <= 0) return;
+      this.emit('message-push', { topic: msg.topic, url: msg.url, index });
+      if (msg.topic === 'sendtab') this.#messages.onPush(index).catch((err: unknown) => this.#fail(err));
     } else if (typeof msg.command === 'string') {
       this.emit('account-event', msg.data === undefined ? { command: msg.command } : { command: msg.command, data: msg.data as Record<string, unknown> });
     }

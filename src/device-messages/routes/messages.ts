@@ -1,9 +1,9 @@
-/** The messages API of the recipe (spec/device-messages.md §3.1): send `sendtab`, read one's own. */
+/** The messages API of the recipe (spec/device-messages.md §3.1): send to a device, read one's own. */
 import type { FastifyPluginCallback } from 'fastify';
 import { authenticate } from '../../accounts/authenticate.js';
 import type { AccountsContext } from '../../accounts/context.js';
 import { parseDeviceMessage } from '../edge/device-message.js';
-import { parseReadQuery } from '../edge/read-query.js';
+import { parseMessagesQuery } from '../edge/read-query.js';
 import { readMessages, sendMessage } from '../messages.js';
 
 export const messageRoutes: FastifyPluginCallback<AccountsContext> = (app, ctx, done) => {
@@ -13,7 +13,7 @@ export const messageRoutes: FastifyPluginCallback<AccountsContext> = (app, ctx, 
   });
   app.get('/v1/account/device/messages', async (req) => {
     const auth = await authenticate(ctx, req.headers.authorization);
-    return readMessages(ctx, auth, parseReadQuery(req.query));
+    return readMessages(ctx, auth, parseMessagesQuery(req.query));
   });
   done();
 };
