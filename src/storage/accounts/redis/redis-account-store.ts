@@ -2,11 +2,16 @@
  * `AccountStore` on Redis (ioredis), beside the push store on the same server. Keys, under a
  * prefix (default `herald:`):
  *
- *   herald:acct:{uid}                hash: email, ph (password hash), dn (absent = null), ca
+ *   herald:acct:{uid}                hash: email, ph (password hash), dn (absent = null), ca,
+ *                                    ev (email verified, 0/1)
+ *   herald:acct:{uid}:codes          set of the purposes the account has a one-time code for
+ *   herald:acct:{uid}:code:{purpose} hash: h (code hash), e (expires at), a (attempts), d (data)
+ *   herald:acct:{uid}:secrets        hash: secret name → value
  *   herald:acct-email:{email}        the uid of the account with that email
  *   herald:acct:{uid}:sessions       set of the account's session ids
  *   herald:acct:{uid}:devices        set of the account's device ids
- *   herald:session:{id}              hash: uid, ca, la (last access), dev (device id, absent = none)
+ *   herald:session:{id}              hash: uid, ca, la (last access), dev (device id, absent = none),
+ *                                    uv ('1' while the session owes a second step)
  *   herald:device:{uid}:{id}         hash: sid, name, type, ca, cb/pk/ak (absent = no push), x
  *                                    (push endpoint expired, 0/1), caps and cmds (JSON text)
  *   herald:service-key:{name}        one of Herald's own secrets (its VAPID key pair, JSON)
@@ -16,7 +21,7 @@
  */
 import type { Redis } from 'ioredis';
 import { closeRedis, connectRedis, mapError, redisAnswers } from '../../redis/connection.js';
-import type { AccountRecord, AccountStore, DevicePatch, DeviceRecord, NewAccount, NewDevice, SessionRecord } from '../account-store.js';
+import type { AccountCode, AccountPatch, AccountRecord, AccountStore, DevicePatch, DeviceRecord, NewAccount, NewDevice, SessionRecord } from '../account-store.js';
 import { accountScripts, runScript, type RedisAccountsOptions } from './scripts.js';
 
 type AccountScript = keyof typeof accountScripts;
@@ -41,7 +46,7 @@ export class RedisAccountStore implements AccountStore {
   }
 
   async createAccount(a: NewAccount): Promise<boolean> {
-    const args = [a.uid, a.email, a.passwordHash, a.displayName === null ? 0 : 1, a.displayName ?? '', a.createdAt];
+    const args = [a.uid, a.email, a.passwordHash, a.displayName === null ? 0 : 1, a.displayName ?? '', a.createdAt, a.emailVerified === true ? 1 : 0];
     return (await this.#script('heraldAccCreateAccount', args)) === 1;
   }
 
@@ -57,9 +62,10 @@ export class RedisAccountStore implements AccountStore {
     return account?.email === email ? account : null;
   }
 
-  async updateAccount(uid: string, patch: { passwordHash?: string; displayName?: string | null }): Promise<boolean> {
+  async updateAccount(uid: string, patch: AccountPatch): Promise<boolean> {
     const dnMode = patch.displayName === undefined ? 0 : patch.displayName === null ? 1 : 2;
-    const args = [uid, patch.passwordHash === undefined ? 0 : 1, patch.passwordHash ?? '', dnMode, patch.displayName ?? ''];
+    const ev = patch.emailVerified === undefined ? '' : patch.emailVerified ? '1' : '0';
+    const args = [uid, patch.passwordHash === undefined ? 0 : 1, patch.passwordHash ?? '', dnMode, patch.displayName ?? '', ev];
     return (await this.#script('heraldAccUpdateAccount', args)) === 1;
   }
 
@@ -67,14 +73,45 @@ export class RedisAccountStore implements AccountStore {
     return (await this.#script('heraldAccDeleteAccount', [uid])) === 1;
   }
 
-  async createSession(s: { id: string; uid: string; createdAt: number }): Promise<boolean> {
-    return (await this.#script('heraldAccCreateSession', [s.id, s.uid, s.createdAt])) === 1;
+  async createSession(s: { id: string; uid: string; createdAt: number; verified?: boolean }): Promise<boolean> {
+    return (await this.#script('heraldAccCreateSession', [s.id, s.uid, s.createdAt, s.verified === false ? 0 : 1])) === 1;
+  }
+
+  async verifySession(id: string): Promise<boolean> {
+    return (await this.#script('heraldAccVerifySession', [id])) === 1;
+  }
+
+  async deleteOtherSessions(uid: string, keepId: string | null): Promise<string[]> {
+    return (await this.#script('heraldAccDeleteOtherSessions', [uid, keepId ?? ''])) as string[];
+  }
+
+  async putCode(c: AccountCode): Promise<boolean> {
+    const args = [c.uid, c.purpose, c.codeHash, c.expiresAt, c.attempts, c.data === null ? 0 : 1, c.data ?? ''];
+    return (await this.#script('heraldAccPutCode', args)) === 1;
+  }
+
+  async attemptCode(uid: string, purpose: string): Promise<AccountCode | null> {
+    const f = (await this.#script('heraldAccAttemptCode', [uid, purpose])) as (string | null)[] | null;
+    if (!f || f[0] === null || f[0] === undefined) return null;
+    return { uid, purpose, codeHash: f[0], expiresAt: Number(f[1]), attempts: Number(f[2]), data: f[3] ?? null };
+  }
+
+  async deleteCode(uid: string, purpose: string): Promise<boolean> {
+    return Number(await this.#script('heraldAccDeleteCode', [uid, purpose])) === 1;
+  }
+
+  async getAccountSecret(uid: string, name: string): Promise<string | null> {
+    return this.#call(() => this.#redis.hget(`${this.#prefix}acct:${uid}:secrets`, name));
+  }
+
+  async setAccountSecret(uid: string, name: string, value: string | null): Promise<boolean> {
+    return (await this.#script('heraldAccSetSecret', [uid, name, value === null ? 0 : 1, value ?? ''])) === 1;
   }
 
   async getSession(id: string): Promise<SessionRecord | null> {
     const h = await this.#call(() => this.#redis.hgetall(`${this.#prefix}session:${id}`));
     if (h.uid === undefined) return null;
-    return { id, uid: h.uid, createdAt: Number(h.ca), lastAccessTime: Number(h.la), deviceId: h.dev ?? null };
+    return { id, uid: h.uid, createdAt: Number(h.ca), lastAccessTime: Number(h.la), deviceId: h.dev ?? null, verified: h.uv !== '1' };
   }
 
   async touchSession(id: string, at: number): Promise<void> {
@@ -184,7 +221,7 @@ export class RedisAccountStore implements AccountStore {
 
 function toAccount(uid: string, h: Record<string, string>): AccountRecord | null {
   if (h.email === undefined) return null;
-  return { uid, email: h.email, passwordHash: h.ph ?? '', displayName: h.dn ?? null, createdAt: Number(h.ca) };
+  return { uid, email: h.email, passwordHash: h.ph ?? '', displayName: h.dn ?? null, createdAt: Number(h.ca), emailVerified: h.ev === '1' };
 }
 
 function toDevice(uid: string, id: string, f: DeviceFields | null): DeviceRecord | null {

@@ -15,6 +15,9 @@ local function acctSessions(uid) return p .. 'acct:' .. uid .. ':sessions' end
 local function acctDevices(uid) return p .. 'acct:' .. uid .. ':devices' end
 local function sess(id) return p .. 'session:' .. id end
 local function dev(uid, id) return p .. 'device:' .. uid .. ':' .. id end
+local function acctCodes(uid) return p .. 'acct:' .. uid .. ':codes' end
+local function code(uid, purpose) return p .. 'acct:' .. uid .. ':code:' .. purpose end
+local function acctSecrets(uid) return p .. 'acct:' .. uid .. ':secrets' end
 -- A device as an array: sid, name, type, ca, cb, pk, ak, x, caps, cmds, la (its session's).
 local function readDevice(uid, id)
   local d = redis.call('HMGET', dev(uid, id), 'sid', 'name', 'type', 'ca', 'cb', 'pk', 'ak', 'x', 'caps', 'cmds')
@@ -39,17 +42,19 @@ export const accountScripts = {
   heraldAccCreateAccount: `${KEYS}
 local uid, e = ARGV[2], ARGV[3]
 if redis.call('EXISTS', acct(uid)) == 1 or redis.call('EXISTS', email(e)) == 1 then return 0 end
-redis.call('HSET', acct(uid), 'email', e, 'ph', ARGV[4], 'ca', ARGV[7])
+redis.call('HSET', acct(uid), 'email', e, 'ph', ARGV[4], 'ca', ARGV[7], 'ev', ARGV[8])
 if ARGV[5] == '1' then redis.call('HSET', acct(uid), 'dn', ARGV[6]) end
 redis.call('SET', email(e), uid)
 return 1`,
 
-  // uid, hasPasswordHash, passwordHash, displayNameMode (0 keep, 1 null, 2 set), displayName
+  // uid, hasPasswordHash, passwordHash, displayNameMode (0 keep, 1 null, 2 set), displayName,
+  // emailVerifiedMode (0 keep, else the new 'ev': '0' or '1')
   heraldAccUpdateAccount: `${KEYS}
 local uid = ARGV[2]
 if redis.call('EXISTS', acct(uid)) == 0 then return 0 end
 if ARGV[3] == '1' then redis.call('HSET', acct(uid), 'ph', ARGV[4]) end
 if ARGV[5] == '1' then redis.call('HDEL', acct(uid), 'dn') elseif ARGV[5] == '2' then redis.call('HSET', acct(uid), 'dn', ARGV[6]) end
+if ARGV[7] ~= '' then redis.call('HSET', acct(uid), 'ev', ARGV[7]) end
 return 1`,
 
   // uid
@@ -59,15 +64,69 @@ local e = redis.call('HGET', acct(uid), 'email')
 if not e then return 0 end
 for _, id in ipairs(redis.call('SMEMBERS', acctDevices(uid))) do redis.call('DEL', dev(uid, id)) end
 for _, sid in ipairs(redis.call('SMEMBERS', acctSessions(uid))) do redis.call('DEL', sess(sid)) end
-redis.call('DEL', acctDevices(uid), acctSessions(uid), acct(uid))
+for _, purpose in ipairs(redis.call('SMEMBERS', acctCodes(uid))) do redis.call('DEL', code(uid, purpose)) end
+redis.call('DEL', acctDevices(uid), acctSessions(uid), acct(uid), acctCodes(uid), acctSecrets(uid))
 if redis.call('GET', email(e)) == uid then redis.call('DEL', email(e)) end
 return 1`,
 
-  // id, uid, createdAt
+  // id → 1 when the session exists (now verified), else 0
+  heraldAccVerifySession: `${KEYS}
+if redis.call('EXISTS', sess(ARGV[2])) == 0 then return 0 end
+redis.call('HDEL', sess(ARGV[2]), 'uv')
+return 1`,
+
+  // uid, keepId → ids of the devices that went with the other sessions
+  heraldAccDeleteOtherSessions: `${KEYS}
+local uid, keep = ARGV[2], ARGV[3]
+local gone = {}
+for _, sid in ipairs(redis.call('SMEMBERS', acctSessions(uid))) do
+  if sid ~= keep then
+    local d = redis.call('HGET', sess(sid), 'dev')
+    if d then
+      dropDevice(uid, d)
+      gone[#gone + 1] = d
+    end
+    redis.call('DEL', sess(sid))
+    redis.call('SREM', acctSessions(uid), sid)
+  end
+end
+return gone`,
+
+  // uid, purpose, codeHash, expiresAt, attempts, hasData (0/1), data
+  heraldAccPutCode: `${KEYS}
+local uid, purpose = ARGV[2], ARGV[3]
+if redis.call('EXISTS', acct(uid)) == 0 then return 0 end
+redis.call('DEL', code(uid, purpose))
+redis.call('HSET', code(uid, purpose), 'h', ARGV[4], 'e', ARGV[5], 'a', ARGV[6])
+if ARGV[7] == '1' then redis.call('HSET', code(uid, purpose), 'd', ARGV[8]) end
+redis.call('SADD', acctCodes(uid), purpose)
+return 1`,
+
+  // uid, purpose → {h, e, a, d} after counting one attempt, or nil
+  heraldAccAttemptCode: `${KEYS}
+local k = code(ARGV[2], ARGV[3])
+if redis.call('EXISTS', k) == 0 then return false end
+redis.call('HINCRBY', k, 'a', 1)
+return redis.call('HMGET', k, 'h', 'e', 'a', 'd')`,
+
+  // uid, purpose → 1 when a code was deleted
+  heraldAccDeleteCode: `${KEYS}
+redis.call('SREM', acctCodes(ARGV[2]), ARGV[3])
+return redis.call('DEL', code(ARGV[2], ARGV[3]))`,
+
+  // uid, name, mode (0 delete, 1 set), value → 0 when the account does not exist
+  heraldAccSetSecret: `${KEYS}
+local uid = ARGV[2]
+if redis.call('EXISTS', acct(uid)) == 0 then return 0 end
+if ARGV[4] == '1' then redis.call('HSET', acctSecrets(uid), ARGV[3], ARGV[5]) else redis.call('HDEL', acctSecrets(uid), ARGV[3]) end
+return 1`,
+
+  // id, uid, createdAt, verified (0/1)
   heraldAccCreateSession: `${KEYS}
 local id, uid = ARGV[2], ARGV[3]
 if redis.call('EXISTS', acct(uid)) == 0 or redis.call('EXISTS', sess(id)) == 1 then return 0 end
 redis.call('HSET', sess(id), 'uid', uid, 'ca', ARGV[4], 'la', ARGV[4])
+if ARGV[5] == '0' then redis.call('HSET', sess(id), 'uv', '1') end
 redis.call('SADD', acctSessions(uid), id)
 return 1`,
 
