@@ -56,6 +56,15 @@ export interface EnqueueResult {
   notifyError?: string;
 }
 
+/** The answer of sign-up and sign-in. */
+export interface SignedInJson {
+  uid: string;
+  sessionToken: string;
+  /** False while the session owes a second step. */
+  verified: boolean;
+  emailVerified: boolean;
+}
+
 export class AccountApiError extends Error {
   readonly status: number;
   readonly errno: number | null;
@@ -78,13 +87,28 @@ export class AccountApi {
   }
 
   /** Create an account; keeps and returns the new session. */
-  async createAccount(email: string, password: string): Promise<{ uid: string; sessionToken: string }> {
-    return this.#signedIn(await this.#call<{ uid: string; sessionToken: string }>('POST', 'v1/account/create', { email, password }, false));
+  async createAccount(email: string, password: string): Promise<SignedInJson> {
+    return this.#signedIn(await this.#call<SignedInJson>('POST', 'v1/account/create', { email, password }, false));
   }
 
   /** Sign in; keeps and returns the new session. */
-  async signIn(email: string, password: string): Promise<{ uid: string; sessionToken: string }> {
-    return this.#signedIn(await this.#call<{ uid: string; sessionToken: string }>('POST', 'v1/account/login', { email, password }, false));
+  async signIn(email: string, password: string): Promise<SignedInJson> {
+    return this.#signedIn(await this.#call<SignedInJson>('POST', 'v1/account/login', { email, password }, false));
+  }
+
+  /** Whether the account's address is confirmed (docs/accounts.md "Email verification"). */
+  emailStatus(): Promise<{ email: string; verified: boolean }> {
+    return this.#call('GET', 'v1/recovery_email/status');
+  }
+
+  /** Mail a new verification code (replacing the last one). */
+  async resendVerificationCode(): Promise<void> {
+    await this.#call('POST', 'v1/recovery_email/resend_code');
+  }
+
+  /** Confirm the address with the mailed code. */
+  verifyEmail(code: string): Promise<{ email: string; verified: boolean }> {
+    return this.#call('POST', 'v1/recovery_email/verify_code', { code });
   }
 
   async signOut(): Promise<void> {
@@ -92,7 +116,7 @@ export class AccountApi {
     this.sessionToken = null;
   }
 
-  profile(): Promise<{ uid: string; email: string; displayName: string | null }> {
+  profile(): Promise<{ uid: string; email: string; displayName: string | null; emailVerified: boolean }> {
     return this.#call('GET', 'v1/account/profile');
   }
 
@@ -136,7 +160,7 @@ export class AccountApi {
     return this.#call('GET', `v1/account/device/messages?${query.toString()}`);
   }
 
-  #signedIn(r: { uid: string; sessionToken: string }) {
+  #signedIn<R extends { sessionToken: string }>(r: R): R {
     this.sessionToken = r.sessionToken;
     return r;
   }
