@@ -57,7 +57,7 @@ export async function signIn(ctx: AccountsContext, creds: Credentials, ip: strin
 }
 
 /** The account whose password this is, after the limits admitted the attempt; else `incorrect-password`. */
-async function checkPassword(ctx: AccountsContext, creds: Credentials, ip: string, find: () => Promise<AccountRecord | null>): Promise<AccountRecord> {
+export async function checkPassword(ctx: AccountsContext, creds: Credentials, ip: string, find: () => Promise<AccountRecord | null>): Promise<AccountRecord> {
   ctx.limits.admitLogin(ip, creds.email);
   const account = await find();
   const ok = await verifyPassword(creds.password, account?.passwordHash ?? (await ctx.decoyHash));

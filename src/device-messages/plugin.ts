@@ -29,6 +29,7 @@ import { requestIp } from '../accounts/routes/request-ip.js';
 import { devicesPageRoutes } from '../accounts/routes/devices-page.js';
 import { deviceRoutes } from '../accounts/routes/devices.js';
 import { emailRoutes } from '../accounts/routes/email.js';
+import { passwordRoutes } from '../accounts/routes/password.js';
 import { systemClock, type AccountsSettings, type Clock } from '../accounts/settings.js';
 import type { VapidKeyPair } from '../crypto/vapid.js';
 import { ApiError } from '../errors/api-error.js';
@@ -137,6 +138,7 @@ export const accountsPlugin: FastifyPluginAsync<AccountsPluginOptions> = async (
   await app.register(accountRoutes, ctx);
   await app.register(deviceRoutes, ctx);
   await app.register(emailRoutes, ctx);
+  await app.register(passwordRoutes, ctx);
   await app.register(commandRoutes, ctx);
   await app.register(messageRoutes, ctx);
   await app.register(devicesPageRoutes, ctx);

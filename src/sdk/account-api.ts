@@ -96,6 +96,44 @@ export class AccountApi {
     return this.#signedIn(await this.#call<SignedInJson>('POST', 'v1/account/login', { email, password }, false));
   }
 
+  /** The account's wrapped root key (docs/accounts.md "Keys"); null for an account without one. */
+  getKeys(): Promise<{ wrapKB: string | null }> {
+    return this.#call('GET', 'v1/account/keys');
+  }
+
+  /** First-time key setup: only when the account has no `wrapKB` yet. */
+  async setKeys(wrapKB: string): Promise<void> {
+    await this.#call('POST', 'v1/account/keys', { wrapKB });
+  }
+
+  /** Change the password (both as derived `authPW`s); the other sessions are signed out. */
+  async changePassword(oldPassword: string, newPassword: string, wrapKB?: string): Promise<void> {
+    await this.#call('POST', 'v1/password/change', wrapKB === undefined ? { oldPassword, newPassword } : { oldPassword, newPassword, wrapKB });
+  }
+
+  /** Mail a password-reset code (the answer is the same whether the email has an account). */
+  async sendResetCode(email: string): Promise<void> {
+    await this.#call('POST', 'v1/password/forgot/send_code', { email }, false);
+  }
+
+  /** Trade the mailed code for a reset token, and the recovery data when `recoveryKeyId` names the account's recovery key. */
+  verifyResetCode(email: string, code: string, recoveryKeyId?: string): Promise<{ resetToken: string; recoveryData: string | null }> {
+    return this.#call('POST', 'v1/password/forgot/verify_code', recoveryKeyId === undefined ? { email, code } : { email, code, recoveryKeyId }, false);
+  }
+
+  /** Set the new password with the reset token; keeps and returns the new session. */
+  async resetPassword(body: { email: string; resetToken: string; newPassword: string; wrapKB?: string; keepKeys?: boolean }): Promise<SignedInJson> {
+    return this.#signedIn(await this.#call<SignedInJson>('POST', 'v1/password/forgot/reset', body, false));
+  }
+
+  async setRecoveryKey(recoveryKeyId: string, recoveryData: string): Promise<void> {
+    await this.#call('POST', 'v1/recovery_key', { recoveryKeyId, recoveryData });
+  }
+
+  recoveryKeyExists(): Promise<{ exists: boolean }> {
+    return this.#call('GET', 'v1/recovery_key/exists');
+  }
+
   /** Whether the account's address is confirmed (docs/accounts.md "Email verification"). */
   emailStatus(): Promise<{ email: string; verified: boolean }> {
     return this.#call('GET', 'v1/recovery_email/status');

@@ -18,7 +18,7 @@ import { EventEmitter } from 'node:events';
 import { b64uDecode, b64uEncode } from '../crypto/base64url.js';
 import { decryptWebPush, encryptWebPush } from '../crypto/ece.js';
 import { AccountApi, type EnqueueResult, type RemoteDevice, type StoredCommandJson, type StoredMessageJson } from './account-api.js';
-import { deriveAccountSecrets } from './account-secrets.js';
+import { deriveAccountSecrets, keysFromKB, newKB, newRecoveryKey, openKB, recoveryKeyId, sealKB, unwrapKB, wrapKB } from './account-secrets.js';
 import { emptyRecoveryState, MailboxReader, type DeliveryReason, type RecoveryMode, type RecoveryState } from './mailbox-recovery.js';
 import { decryptTab, encryptTab, generateSendTabKeys, openSendTabKeys, sealSendTabKeys, SEND_TAB_COMMAND, type SendTabKeys, type Tab } from './send-tab.js';
 import type { UserAgentState } from './types.js';
@@ -36,7 +36,9 @@ export interface AccountDeviceState {
   sessionToken: string;
   /** Null until the first registration. */
   deviceId: string | null;
-  /** base64url; derived from the password, never sent. */
+  /** base64url; the account's root key (docs/accounts.md "Keys"); absent in states from before it was kept. */
+  kB?: string;
+  /** base64url; derived from kB, never sent. */
   kSync: string;
   kXCS: string;
   sendTabKeys: SendTabKeys;
@@ -109,7 +111,9 @@ export class AccountDevice extends EventEmitter<AccountDeviceEvents> {
     const secrets = await deriveAccountSecrets(opts.email, opts.password);
     const api = new AccountApi(opts.serverUrl);
     const { uid, sessionToken } = await api.createAccount(secrets.email, secrets.authPassword);
-    return new AccountDevice({ ...opts, state: newState(uid, secrets, sessionToken) });
+    const kB = newKB();
+    await api.setKeys(wrapKB(kB, secrets.unwrapKey));
+    return new AccountDevice({ ...opts, state: newState(uid, secrets.email, kB, sessionToken) });
   }
 
   /** Sign in to an account as a new device (not yet registered: call `start`). */
@@ -117,7 +121,38 @@ export class AccountDevice extends EventEmitter<AccountDeviceEvents> {
     const secrets = await deriveAccountSecrets(opts.email, opts.password);
     const api = new AccountApi(opts.serverUrl);
     const { uid, sessionToken } = await api.signIn(secrets.email, secrets.authPassword);
-    return new AccountDevice({ ...opts, state: newState(uid, secrets, sessionToken) });
+    const { wrapKB: wrap } = await api.getKeys();
+    const kB = wrap === null ? secrets.legacyKB : unwrapKB(wrap, secrets.unwrapKey);
+    return new AccountDevice({ ...opts, state: newState(uid, secrets.email, kB, sessionToken) });
+  }
+
+  /** Mail a password-reset code to `email` (docs/accounts.md "Password"). */
+  static async sendResetCode(serverUrl: string, email: string): Promise<void> {
+    await new AccountApi(serverUrl).sendResetCode(email);
+  }
+
+  /**
+   * Reset the password with the mailed code and sign in as a new device (not yet registered). With
+   * the account recovery key the root key is recovered, so kSync and the other devices' Send Tab
+   * keys stay valid; without it a new root key is made (every device signs in again and
+   * publishes new Send Tab keys).
+   * @throws AccountApiError for a wrong code; Error when the recovery key does not open the recovery data.
+   */
+  static async resetPassword(opts: SignInOptions & { code: string; recoveryKey?: string }): Promise<AccountDevice> {
+    const api = new AccountApi(opts.serverUrl);
+    const secrets = await deriveAccountSecrets(opts.email, opts.password);
+    const id = opts.recoveryKey === undefined ? undefined : recoveryKeyId(opts.recoveryKey);
+    const grant = await api.verifyResetCode(secrets.email, opts.code, id);
+    const recovered = opts.recoveryKey !== undefined && grant.recoveryData !== null ? openKB(grant.recoveryData, opts.recoveryKey) : null;
+    const kB = recovered ?? newKB();
+    const { uid, sessionToken } = await api.resetPassword({
+      email: secrets.email,
+      resetToken: grant.resetToken,
+      newPassword: secrets.authPassword,
+      wrapKB: wrapKB(kB, secrets.unwrapKey),
+      keepKeys: recovered !== null,
+    });
+    return new AccountDevice({ ...opts, state: newState(uid, secrets.email, kB, sessionToken) });
   }
 
   constructor(opts: AccountDeviceOptions) {
@@ -215,6 +250,30 @@ export class AccountDevice extends EventEmitter<AccountDeviceEvents> {
   async poll(): Promise<void> {
     await this.#commands.poll();
     await this.#messages.poll();
+  }
+
+  /**
+   * Change the password: the root key is re-wrapped under the new one, so kSync and Send Tab keep
+   * working; the account's other sessions are signed out.
+   */
+  async changePassword(oldPassword: string, newPassword: string): Promise<void> {
+    const old = await deriveAccountSecrets(this.#state.email, oldPassword);
+    const next = await deriveAccountSecrets(this.#state.email, newPassword);
+    const { wrapKB: wrap } = await this.api.getKeys();
+    const kB = wrap === null ? old.legacyKB : unwrapKB(wrap, old.unwrapKey);
+    await this.api.changePassword(old.authPassword, next.authPassword, wrapKB(kB, next.unwrapKey));
+    await this.#save({ kB: kB.toString('base64url') });
+  }
+
+  /**
+   * Make an account recovery key (docs/accounts.md): the server keeps only the root key sealed
+   * under it. Show the returned key to the user once; it replaces any earlier one.
+   */
+  async createRecoveryKey(): Promise<string> {
+    if (this.#state.kB === undefined) throw new Error('this device state has no root key: sign in again first');
+    const key = newRecoveryKey();
+    await this.api.setRecoveryKey(recoveryKeyId(key), sealKB(Buffer.from(this.#state.kB, 'base64url'), key));
+    return key;
   }
 
   /** Sign out: this device is removed from the account and its session ends. */
@@ -321,14 +380,16 @@ export class AccountDevice extends EventEmitter<AccountDeviceEvents> {
   }
 }
 
-function newState(uid: string, secrets: { email: string; kSync: Buffer; kXCS: Buffer }, sessionToken: string): AccountDeviceState {
+function newState(uid: string, email: string, kB: Buffer, sessionToken: string): AccountDeviceState {
+  const { kSync, kXCS } = keysFromKB(kB);
   return {
     uid,
-    email: secrets.email,
+    email,
     sessionToken,
     deviceId: null,
-    kSync: b64uEncode(secrets.kSync),
-    kXCS: b64uEncode(secrets.kXCS),
+    kB: b64uEncode(kB),
+    kSync: b64uEncode(kSync),
+    kXCS: b64uEncode(kXCS),
     sendTabKeys: generateSendTabKeys(),
     push: { uaid: null, subscriptions: {} },
     channelID: null,
