@@ -10,6 +10,7 @@
  * `dropPushes(n)` makes the next n pushes Herald sends to devices vanish after the push service
  * would have accepted them (Herald sees a 201), as a lossy push network does.
  */
+import type { Mailer } from '../../../src/mail/mailer.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -49,7 +50,7 @@ export interface HeraldWithAccounts {
 }
 
 /** `db`: the storage DSN; default a fresh SQLite file. */
-export async function startHeraldWithAccounts(over: Partial<AccountsSettings> = {}, opts: { db?: string } = {}): Promise<HeraldWithAccounts> {
+export async function startHeraldWithAccounts(over: Partial<AccountsSettings> = {}, opts: { db?: string; mailer?: Mailer } = {}): Promise<HeraldWithAccounts> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'herald-accounts-it-'));
   const url = `http://127.0.0.1:${port}`;
@@ -102,6 +103,7 @@ export async function startHeraldWithAccounts(over: Partial<AccountsSettings> = 
     vapid,
     fetch: lossyFetch,
     onStarted: (h) => (handle = h),
+    ...(opts.mailer ? { mailer: opts.mailer } : {}),
   });
   app.server.on('upgrade', connection.handleUpgrade);
   await app.listen({ host: settings.host, port });
