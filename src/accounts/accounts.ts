@@ -13,6 +13,7 @@ import type { AccountsContext } from './context.js';
 import type { Credentials } from './edge/credentials.js';
 import { destroyDevice } from './devices.js';
 import { sendVerificationCode } from './email-verification.js';
+import { totpEnabled } from './two-step.js';
 import { notifyDevicesLater } from './notify-devices.js';
 import { hashPassword, verifyPassword } from './password.js';
 import { newSessionToken } from './session-token.js';
@@ -53,7 +54,8 @@ export async function createAccount(ctx: AccountsContext, creds: Credentials, ip
  */
 export async function signIn(ctx: AccountsContext, creds: Credentials, ip: string): Promise<SignedIn> {
   const account = await checkPassword(ctx, creds, ip, async () => ctx.store.findAccountByEmail(creds.email));
-  return startSession(ctx, account.uid, account);
+  // With two-step authentication on, the session can do nothing until its second step (two-step.ts).
+  return startSession(ctx, account.uid, account, { verified: !(await totpEnabled(ctx, account.uid)) });
 }
 
 /** The account whose password this is, after the limits admitted the attempt; else `incorrect-password`. */
