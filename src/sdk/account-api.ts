@@ -134,6 +134,16 @@ export class AccountApi {
     return this.#call('GET', 'v1/recovery_key/exists');
   }
 
+  /** The second step of a sign-in with two-step authentication: a TOTP code. */
+  async verifySessionTotp(code: string): Promise<void> {
+    await this.#call('POST', 'v1/session/verify/totp', { code });
+  }
+
+  /** The second step with one of the account's recovery codes (each works once). */
+  async verifySessionRecoveryCode(code: string): Promise<{ recoveryCodesLeft: number }> {
+    return this.#call('POST', 'v1/session/verify/recovery_code', { code });
+  }
+
   /** Whether the account's address is confirmed (docs/accounts.md "Email verification"). */
   emailStatus(): Promise<{ email: string; verified: boolean }> {
     return this.#call('GET', 'v1/recovery_email/status');

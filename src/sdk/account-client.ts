@@ -68,6 +68,9 @@ export interface AccountDeviceOptions {
 export interface SignInOptions extends Omit<AccountDeviceOptions, 'state'> {
   email: string;
   password: string;
+  /** For an account with two-step authentication: the TOTP code, or else a recovery code. */
+  totpCode?: string;
+  recoveryCode?: string;
 }
 
 /** A tab received from another device. */
@@ -120,7 +123,12 @@ export class AccountDevice extends EventEmitter<AccountDeviceEvents> {
   static async signIn(opts: SignInOptions): Promise<AccountDevice> {
     const secrets = await deriveAccountSecrets(opts.email, opts.password);
     const api = new AccountApi(opts.serverUrl);
-    const { uid, sessionToken } = await api.signIn(secrets.email, secrets.authPassword);
+    const { uid, sessionToken, verified } = await api.signIn(secrets.email, secrets.authPassword);
+    if (!verified) {
+      if (opts.totpCode !== undefined) await api.verifySessionTotp(opts.totpCode);
+      else if (opts.recoveryCode !== undefined) await api.verifySessionRecoveryCode(opts.recoveryCode);
+      else throw new Error('this account has two-step authentication: pass totpCode or recoveryCode');
+    }
     const { wrapKB: wrap } = await api.getKeys();
     const kB = wrap === null ? secrets.legacyKB : unwrapKB(wrap, secrets.unwrapKey);
     return new AccountDevice({ ...opts, state: newState(uid, secrets.email, kB, sessionToken) });
