@@ -102,6 +102,16 @@ export interface DevicePatch {
   availableCommands?: Record<string, string>;
 }
 
+/** Something that happened to an account's security (docs/accounts.md "Security events"). */
+export interface SecurityEvent {
+  /** e.g. `sign-in`, `sign-in-failed`, `password-changed`. */
+  kind: string;
+  /** Epoch ms. */
+  at: number;
+  /** The client address, or null. */
+  ip: string | null;
+}
+
 export interface AccountStore {
   /** Create an account; false (and no change) when its email or uid is taken. */
   createAccount(account: NewAccount): Promise<boolean>;
@@ -175,6 +185,14 @@ export interface AccountStore {
   attemptCode(uid: string, purpose: string): Promise<AccountCode | null>;
   /** Delete the code; true for exactly one of concurrent callers, false when there was none. */
   deleteCode(uid: string, purpose: string): Promise<boolean>;
+
+  /**
+   * Record `event` for the account, keeping only its newest `keep` events (older ones are
+   * deleted in the same write). No-op for an unknown account.
+   */
+  addSecurityEvent(uid: string, event: SecurityEvent, keep: number): Promise<void>;
+  /** The account's events, newest first (ties: the later recorded first). */
+  listSecurityEvents(uid: string): Promise<SecurityEvent[]>;
 
   /** A per-account secret blob by name (recovery data, TOTP secret, …), or null. */
   getAccountSecret(uid: string, name: string): Promise<string | null>;

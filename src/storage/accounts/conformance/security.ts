@@ -87,5 +87,22 @@ export function securityCases(f: AccountFixture): void {
       assert.deepEqual(await f.store.deleteOtherSessions(uid, null), [kept.id], 'null: every session');
       assert.equal(await f.store.getSession(keep), null);
     });
+
+    it('records security events newest first, keeps only the newest, and deletes them with the account', async () => {
+      const uid = await f.account();
+      for (let i = 1; i <= 5; i++) await f.store.addSecurityEvent(uid, { kind: `k${i}`, at: i, ip: i % 2 ? '192.0.2.1' : null }, 3);
+      assert.deepEqual(await f.store.listSecurityEvents(uid), [
+        { kind: 'k5', at: 5, ip: '192.0.2.1' },
+        { kind: 'k4', at: 4, ip: null },
+        { kind: 'k3', at: 3, ip: '192.0.2.1' },
+      ]);
+      await Promise.all([6, 7, 8, 9].map((i) => f.store.addSecurityEvent(uid, { kind: `k${i}`, at: i, ip: null }, 3)));
+      assert.equal((await f.store.listSecurityEvents(uid)).length, 3, 'concurrent events trim too');
+      const nobody = newUid();
+      await f.store.addSecurityEvent(nobody, { kind: 'x', at: 1, ip: null }, 3);
+      assert.deepEqual(await f.store.listSecurityEvents(nobody), []);
+      await f.store.deleteAccount(uid);
+      assert.deepEqual(await f.store.listSecurityEvents(uid), []);
+    });
   });
 }

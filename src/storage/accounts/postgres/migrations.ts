@@ -88,6 +88,17 @@ export const accountMigrations: readonly string[] = [
     PRIMARY KEY (uid, name)
   );
   `,
+  // 4: security events per account, newest kept (docs/accounts.md "Security events").
+  `
+  CREATE TABLE account_event (
+    id   BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    uid  TEXT NOT NULL REFERENCES account (uid) ON DELETE CASCADE,
+    at   BIGINT NOT NULL,
+    kind TEXT NOT NULL,
+    ip   TEXT
+  );
+  CREATE INDEX account_event_uid ON account_event (uid, id);
+  `,
 ];
 
 /** The table these steps are counted in; the push store's is `herald_schema`. */

@@ -6,7 +6,7 @@
  * capabilities and commands. Retryable failures become `StoreBusyError`.
  */
 import type pg from 'pg';
-import type { AccountCode, AccountPatch, AccountRecord, AccountStore, DevicePatch, DeviceRecord, NewAccount, NewDevice, SessionRecord } from '../account-store.js';
+import type { SecurityEvent, AccountCode, AccountPatch, AccountRecord, AccountStore, DevicePatch, DeviceRecord, NewAccount, NewDevice, SessionRecord } from '../account-store.js';
 import { ACCOUNT_COLUMNS, toAccount, toCode, toDevice, type AccountRow, type CodeRow, type DeviceRow } from '../sql-rows.js';
 import { openAccountsPool, poolAnswers, query, transaction, type PostgresAccountsOptions } from './migrations.js';
 
@@ -150,6 +150,21 @@ export class PostgresAccountStore implements AccountStore {
   async deleteCode(uid: string, purpose: string): Promise<boolean> {
     const r = await this.#query('herald_acc_delete_code', 'DELETE FROM account_code WHERE uid = $1 AND purpose = $2', [uid, purpose]);
     return (r.rowCount ?? 0) > 0;
+  }
+
+  async addSecurityEvent(uid: string, e: SecurityEvent, keep: number): Promise<void> {
+    await transaction(this.#pool, async (client) => {
+      // Lock the account row: concurrent events of one account trim in turn.
+      const { rowCount } = await client.query('SELECT 1 FROM account WHERE uid = $1 FOR UPDATE', [uid]);
+      if ((rowCount ?? 0) === 0) return;
+      await client.query('INSERT INTO account_event (uid, at, kind, ip) VALUES ($1, $2, $3, $4)', [uid, e.at, e.kind, e.ip]);
+      await client.query('DELETE FROM account_event WHERE uid = $1 AND id NOT IN (SELECT id FROM account_event WHERE uid = $1 ORDER BY id DESC LIMIT $2)', [uid, keep]);
+    });
+  }
+
+  async listSecurityEvents(uid: string): Promise<SecurityEvent[]> {
+    const { rows } = await this.#query<{ kind: string; at: string | number; ip: string | null }>('herald_acc_list_events', 'SELECT kind, at, ip FROM account_event WHERE uid = $1 ORDER BY id DESC', [uid]);
+    return rows.map((r) => ({ kind: r.kind, at: Number(r.at), ip: r.ip }));
   }
 
   async getAccountSecret(uid: string, name: string): Promise<string | null> {

@@ -7,6 +7,7 @@
  *   herald:acct:{uid}:codes          set of the purposes the account has a one-time code for
  *   herald:acct:{uid}:code:{purpose} hash: h (code hash), e (expires at), a (attempts), d (data)
  *   herald:acct:{uid}:secrets        hash: secret name → value
+ *   herald:acct:{uid}:events         list of security events (JSON), newest first, trimmed
  *   herald:acct-email:{email}        the uid of the account with that email
  *   herald:acct:{uid}:sessions       set of the account's session ids
  *   herald:acct:{uid}:devices        set of the account's device ids
@@ -21,7 +22,7 @@
  */
 import type { Redis } from 'ioredis';
 import { closeRedis, connectRedis, mapError, redisAnswers } from '../../redis/connection.js';
-import type { AccountCode, AccountPatch, AccountRecord, AccountStore, DevicePatch, DeviceRecord, NewAccount, NewDevice, SessionRecord } from '../account-store.js';
+import type { SecurityEvent, AccountCode, AccountPatch, AccountRecord, AccountStore, DevicePatch, DeviceRecord, NewAccount, NewDevice, SessionRecord } from '../account-store.js';
 import { accountScripts, runScript, type RedisAccountsOptions } from './scripts.js';
 
 type AccountScript = keyof typeof accountScripts;
@@ -98,6 +99,15 @@ export class RedisAccountStore implements AccountStore {
 
   async deleteCode(uid: string, purpose: string): Promise<boolean> {
     return Number(await this.#script('heraldAccDeleteCode', [uid, purpose])) === 1;
+  }
+
+  async addSecurityEvent(uid: string, e: SecurityEvent, keep: number): Promise<void> {
+    await this.#script('heraldAccAddEvent', [uid, JSON.stringify({ kind: e.kind, at: e.at, ip: e.ip }), keep]);
+  }
+
+  async listSecurityEvents(uid: string): Promise<SecurityEvent[]> {
+    const raw = await this.#call(() => this.#redis.lrange(`${this.#prefix}acct:${uid}:events`, 0, -1));
+    return raw.map((r) => JSON.parse(r) as SecurityEvent);
   }
 
   async getAccountSecret(uid: string, name: string): Promise<string | null> {

@@ -18,6 +18,7 @@ local function dev(uid, id) return p .. 'device:' .. uid .. ':' .. id end
 local function acctCodes(uid) return p .. 'acct:' .. uid .. ':codes' end
 local function code(uid, purpose) return p .. 'acct:' .. uid .. ':code:' .. purpose end
 local function acctSecrets(uid) return p .. 'acct:' .. uid .. ':secrets' end
+local function acctEvents(uid) return p .. 'acct:' .. uid .. ':events' end
 -- A device as an array: sid, name, type, ca, cb, pk, ak, x, caps, cmds, la (its session's).
 local function readDevice(uid, id)
   local d = redis.call('HMGET', dev(uid, id), 'sid', 'name', 'type', 'ca', 'cb', 'pk', 'ak', 'x', 'caps', 'cmds')
@@ -65,7 +66,7 @@ if not e then return 0 end
 for _, id in ipairs(redis.call('SMEMBERS', acctDevices(uid))) do redis.call('DEL', dev(uid, id)) end
 for _, sid in ipairs(redis.call('SMEMBERS', acctSessions(uid))) do redis.call('DEL', sess(sid)) end
 for _, purpose in ipairs(redis.call('SMEMBERS', acctCodes(uid))) do redis.call('DEL', code(uid, purpose)) end
-redis.call('DEL', acctDevices(uid), acctSessions(uid), acct(uid), acctCodes(uid), acctSecrets(uid))
+redis.call('DEL', acctDevices(uid), acctSessions(uid), acct(uid), acctCodes(uid), acctSecrets(uid), acctEvents(uid))
 if redis.call('GET', email(e)) == uid then redis.call('DEL', email(e)) end
 return 1`,
 
@@ -113,6 +114,14 @@ return redis.call('HMGET', k, 'h', 'e', 'a', 'd')`,
   heraldAccDeleteCode: `${KEYS}
 redis.call('SREM', acctCodes(ARGV[2]), ARGV[3])
 return redis.call('DEL', code(ARGV[2], ARGV[3]))`,
+
+  // uid, event JSON, keep
+  heraldAccAddEvent: `${KEYS}
+local uid = ARGV[2]
+if redis.call('EXISTS', acct(uid)) == 0 then return 0 end
+redis.call('LPUSH', acctEvents(uid), ARGV[3])
+redis.call('LTRIM', acctEvents(uid), 0, tonumber(ARGV[4]) - 1)
+return 1`,
 
   // uid, name, mode (0 delete, 1 set), value → 0 when the account does not exist
   heraldAccSetSecret: `${KEYS}

@@ -88,6 +88,17 @@ export const accountMigrations: readonly string[] = [
     PRIMARY KEY (uid, name)
   );
   `,
+  // 4: security events per account, newest kept (docs/accounts.md "Security events").
+  `
+  CREATE TABLE account_event (
+    id   INTEGER PRIMARY KEY AUTOINCREMENT,
+    uid  TEXT NOT NULL REFERENCES account (uid) ON DELETE CASCADE,
+    at   INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    ip   TEXT
+  );
+  CREATE INDEX account_event_uid ON account_event (uid, id);
+  `,
 ];
 
 /**

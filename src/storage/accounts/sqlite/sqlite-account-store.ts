@@ -4,7 +4,7 @@
  * the same file never has to upgrade a read lock. JSON columns hold capabilities and commands.
  */
 import type Database from 'better-sqlite3';
-import type { AccountCode, AccountPatch, AccountRecord, AccountStore, DevicePatch, DeviceRecord, NewAccount, NewDevice, SessionRecord } from '../account-store.js';
+import type { SecurityEvent, AccountCode, AccountPatch, AccountRecord, AccountStore, DevicePatch, DeviceRecord, NewAccount, NewDevice, SessionRecord } from '../account-store.js';
 import { ACCOUNT_COLUMNS, toAccount, toCode, toDevice, type AccountRow, type CodeRow, type DeviceRow } from '../sql-rows.js';
 import { openAccountsDatabase, runSync, type SqliteConnectionOptions } from './open-database.js';
 
@@ -73,6 +73,14 @@ export class SqliteAccountStore implements AccountStore {
 
   deleteCode(uid: string, purpose: string): Promise<boolean> {
     return this.#run(() => this.#sql.deleteCode.run(uid, purpose).changes > 0);
+  }
+
+  addSecurityEvent(uid: string, e: SecurityEvent, keep: number): Promise<void> {
+    return this.#run(() => this.#tx.addEvent.immediate(uid, e, keep));
+  }
+
+  listSecurityEvents(uid: string): Promise<SecurityEvent[]> {
+    return this.#run(() => this.#sql.listEvents.all(uid) as SecurityEvent[]);
   }
 
   getAccountSecret(uid: string, name: string): Promise<string | null> {
@@ -200,6 +208,9 @@ function prepare(db: Database.Database) {
     otherSessionDevices: db.prepare('SELECT d.id FROM account_device d WHERE d.uid = ? AND d.session_id <> ?').pluck(),
     deleteOtherSessions: db.prepare('DELETE FROM account_session WHERE uid = ? AND id <> ?'),
     verifySession: db.prepare('UPDATE account_session SET verified = 1 WHERE id = ?'),
+    insertEvent: db.prepare('INSERT INTO account_event (uid, at, kind, ip) SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM account WHERE uid = ?)'),
+    trimEvents: db.prepare('DELETE FROM account_event WHERE uid = ? AND id NOT IN (SELECT id FROM account_event WHERE uid = ? ORDER BY id DESC LIMIT ?)'),
+    listEvents: db.prepare('SELECT kind, at, ip FROM account_event WHERE uid = ? ORDER BY id DESC'),
     accountExists: db.prepare('SELECT 1 FROM account WHERE uid = ?'),
     deleteAccount: db.prepare('DELETE FROM account WHERE uid = ?'),
 
@@ -257,6 +268,9 @@ function transactions(db: Database.Database, sql: ReturnType<typeof prepare>) {
       if (patch.displayName !== undefined) sql.setDisplayName.run(patch.displayName, uid);
       if (patch.emailVerified !== undefined) sql.setEmailVerified.run(patch.emailVerified ? 1 : 0, uid);
       return true;
+    }),
+    addEvent: db.transaction((uid: string, e: SecurityEvent, keep: number): void => {
+      if (sql.insertEvent.run(uid, e.at, e.kind, e.ip, uid).changes > 0) sql.trimEvents.run(uid, uid, keep);
     }),
     // Devices go with their sessions (ON DELETE CASCADE); their ids are read first.
     deleteOtherSessions: db.transaction((uid: string, keepId: string): string[] => {
