@@ -10,6 +10,7 @@ import { ApiError } from '../errors/api-error.js';
 import type { AuthContext } from './authenticate.js';
 import type { AccountsContext } from './context.js';
 import { sameId } from './session-token.js';
+import { recordEvent } from './security-events.js';
 
 export const WRAP_KB = 'wrap-kb';
 export const RECOVERY_KEY = 'recovery-key';
@@ -42,6 +43,7 @@ export async function setWrapKb(ctx: AccountsContext, auth: AuthContext, wrapKB:
 export async function setRecoveryKey(ctx: AccountsContext, auth: AuthContext, key: StoredRecoveryKey): Promise<void> {
   ctx.limits.admitWrite(auth.uid);
   if (!(await ctx.store.setAccountSecret(auth.uid, RECOVERY_KEY, JSON.stringify(key)))) throw new ApiError('invalid-session-token');
+  await recordEvent(ctx, auth.uid, 'recovery-key-created');
 }
 
 export async function recoveryKeyExists(ctx: AccountsContext, auth: AuthContext): Promise<{ exists: boolean }> {

@@ -14,6 +14,7 @@ import type { Credentials } from './edge/credentials.js';
 import { destroyDevice } from './devices.js';
 import { sendVerificationCode } from './email-verification.js';
 import { totpEnabled } from './two-step.js';
+import { recordEvent } from './security-events.js';
 import { notifyDevicesLater } from './notify-devices.js';
 import { hashPassword, verifyPassword } from './password.js';
 import { newSessionToken } from './session-token.js';
@@ -40,6 +41,7 @@ export async function createAccount(ctx: AccountsContext, creds: Credentials, ip
   const created = await ctx.store.createAccount({ uid, email: creds.email, passwordHash, displayName: null, createdAt: ctx.clock.now() });
   if (!created) throw new ApiError('account-exists');
   const signedIn = await startSession(ctx, uid, { emailVerified: false });
+  await recordEvent(ctx, uid, 'account-created', ip);
   if (ctx.settings.emailVerification) {
     // The account exists either way; a code that did not go out is asked for again (resend_code).
     await sendVerificationCode(ctx, uid).catch((err: unknown) => ctx.log.warn({ kind: (err as { kind?: unknown }).kind }, 'verification code not sent'));
@@ -55,7 +57,9 @@ export async function createAccount(ctx: AccountsContext, creds: Credentials, ip
 export async function signIn(ctx: AccountsContext, creds: Credentials, ip: string): Promise<SignedIn> {
   const account = await checkPassword(ctx, creds, ip, async () => ctx.store.findAccountByEmail(creds.email));
   // With two-step authentication on, the session can do nothing until its second step (two-step.ts).
-  return startSession(ctx, account.uid, account, { verified: !(await totpEnabled(ctx, account.uid)) });
+  const signedIn = await startSession(ctx, account.uid, account, { verified: !(await totpEnabled(ctx, account.uid)) });
+  await recordEvent(ctx, account.uid, 'sign-in', ip);
+  return signedIn;
 }
 
 /** The account whose password this is, after the limits admitted the attempt; else `incorrect-password`. */
@@ -65,6 +69,7 @@ export async function checkPassword(ctx: AccountsContext, creds: Credentials, ip
   const ok = await verifyPassword(creds.password, account?.passwordHash ?? (await ctx.decoyHash));
   if (account === null || !ok) {
     ctx.limits.loginFailed(ip);
+    if (account !== null) await recordEvent(ctx, account.uid, 'sign-in-failed', ip);
     throw new ApiError('incorrect-password');
   }
   ctx.limits.loginSucceeded(creds.email);

@@ -8,6 +8,7 @@ import { ApiError } from '../errors/api-error.js';
 import type { AuthContext } from './authenticate.js';
 import type { AccountsContext } from './context.js';
 import { issueCode, useCode } from './one-time-code.js';
+import { recordEvent } from './security-events.js';
 import { sendMailNow } from './send-mail.js';
 
 export interface EmailStatus {
@@ -42,6 +43,7 @@ export async function verifyEmail(ctx: AccountsContext, auth: AuthContext, code:
   if (found.emailVerified) return { email: found.email, verified: true };
   await useCode(ctx, auth.uid, 'verify-email', code);
   await ctx.store.updateAccount(auth.uid, { emailVerified: true });
+  await recordEvent(ctx, auth.uid, 'email-verified');
   return { email: found.email, verified: true };
 }
 

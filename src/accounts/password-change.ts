@@ -24,6 +24,7 @@ import { issueCode, useCode } from './one-time-code.js';
 import { hashPassword } from './password.js';
 import { sendMailNow, sendNoticeLater } from './send-mail.js';
 import { sameId } from './session-token.js';
+import { recordEvent } from './security-events.js';
 
 export interface PasswordChange {
   oldPassword: string;
@@ -49,6 +50,7 @@ export async function changePassword(ctx: AccountsContext, auth: AuthContext, ch
   const devices = await ctx.store.listDevices(auth.uid);
   const gone = await ctx.store.deleteOtherSessions(auth.uid, auth.sessionId);
   for (const id of gone) await ctx.mailbox.deleteDevice(auth.uid, id);
+  await recordEvent(ctx, auth.uid, 'password-changed', ip);
   notifyDevicesLater(ctx, devices, accountEvents.passwordChanged());
   sendNoticeLater(ctx, account.email, 'Your password was changed, and your other devices were signed out');
 }
@@ -142,6 +144,7 @@ export async function resetPassword(ctx: AccountsContext, reset: PasswordReset, 
     const gone = await ctx.store.deleteOtherSessions(account.uid, null);
     for (const id of gone) await ctx.mailbox.deleteDevice(account.uid, id);
   }
+  await recordEvent(ctx, account.uid, keysKept ? 'password-reset-with-recovery-key' : 'password-reset', ip);
   notifyDevicesLater(ctx, devices, accountEvents.passwordReset(keysKept));
   sendNoticeLater(
     ctx,

@@ -17,6 +17,7 @@ import { ApiError } from '../errors/api-error.js';
 import type { AuthContext } from './authenticate.js';
 import type { AccountsContext } from './context.js';
 import { requireVerifiedEmail } from './email-verification.js';
+import { recordEvent } from './security-events.js';
 import { sendNoticeLater } from './send-mail.js';
 
 const TOTP_SECRET = 'totp';
@@ -100,6 +101,7 @@ export async function confirmTotp(ctx: AccountsContext, auth: AuthContext, code:
   await ctx.store.setAccountSecret(auth.uid, TOTP_SECRET, JSON.stringify({ secret: pending.secret, lastStep: step } satisfies StoredTotp));
   await ctx.store.setAccountSecret(auth.uid, TOTP_PENDING, null);
   const recoveryCodes = await storeNewRecoveryCodes(ctx, auth.uid);
+  await recordEvent(ctx, auth.uid, 'two-step-enabled', ip);
   sendNoticeLater(ctx, account.email, 'Two-step authentication was turned on');
   return { recoveryCodes };
 }
@@ -115,6 +117,7 @@ export async function regenerateRecoveryCodes(ctx: AccountsContext, auth: AuthCo
   ctx.limits.admitWrite(auth.uid);
   if ((await ctx.store.getAccountSecret(auth.uid, TOTP_SECRET)) === null) throw new ApiError('invalid-parameter', 'Two-step authentication is off');
   const recoveryCodes = await storeNewRecoveryCodes(ctx, auth.uid);
+  await recordEvent(ctx, auth.uid, 'recovery-codes-replaced');
   sendNoticeLater(ctx, (await accountOf(ctx, auth.uid)).email, 'New two-step recovery codes were made; the old ones no longer work');
   return { recoveryCodes };
 }
@@ -127,6 +130,7 @@ export async function totpStatus(ctx: AccountsContext, auth: AuthContext): Promi
 
 export async function destroyTotp(ctx: AccountsContext, auth: AuthContext): Promise<void> {
   for (const name of [TOTP_SECRET, TOTP_PENDING, RECOVERY_CODES]) await ctx.store.setAccountSecret(auth.uid, name, null);
+  await recordEvent(ctx, auth.uid, 'two-step-disabled');
   sendNoticeLater(ctx, (await accountOf(ctx, auth.uid)).email, 'Two-step authentication was turned off');
 }
 
@@ -141,9 +145,16 @@ export async function verifySessionWithTotp(ctx: AccountsContext, auth: AuthCont
   ctx.limits.admitLogin(ip, account.email);
   const stored = await readJson<StoredTotp>(ctx, auth.uid, TOTP_SECRET);
   if (stored === null) throw new ApiError('invalid-parameter', 'Two-step authentication is off');
-  const step = checkTotp(ctx, stored, code, ip);
+  let step: number;
+  try {
+    step = checkTotp(ctx, stored, code, ip);
+  } catch (err) {
+    await recordEvent(ctx, auth.uid, 'two-step-failed', ip);
+    throw err;
+  }
   await ctx.store.setAccountSecret(auth.uid, TOTP_SECRET, JSON.stringify({ ...stored, lastStep: step }));
   await ctx.store.verifySession(auth.sessionId);
+  await recordEvent(ctx, auth.uid, 'two-step-verified', ip);
   return { verified: true };
 }
 
@@ -155,11 +166,13 @@ export async function verifySessionWithRecoveryCode(ctx: AccountsContext, auth: 
   const hash = hashRecoveryCode(auth.uid, code.toLowerCase());
   if (!hashes.includes(hash)) {
     ctx.limits.loginFailed(ip);
+    await recordEvent(ctx, auth.uid, 'two-step-failed', ip);
     throw new ApiError('invalid-code', 'Invalid or already used recovery code');
   }
   const left = hashes.filter((h) => h !== hash);
   await ctx.store.setAccountSecret(auth.uid, RECOVERY_CODES, JSON.stringify(left));
   await ctx.store.verifySession(auth.sessionId);
+  await recordEvent(ctx, auth.uid, 'recovery-code-used', ip);
   sendNoticeLater(ctx, account.email, `A two-step recovery code was used to sign in (${left.length} left)`);
   return { verified: true, recoveryCodesLeft: left.length };
 }

@@ -12,6 +12,7 @@ import { parseCredentials, parsePassword } from '../edge/credentials.js';
 import { deviceNameSchema } from '../edge/device-registration.js';
 import { parseWith } from '../edge/parse.js';
 import { requestIp } from './request-ip.js';
+import { listEvents } from '../security-events.js';
 
 const profileSchema = z.object({ displayName: deviceNameSchema.nullable() }).strict();
 
@@ -31,6 +32,8 @@ export const accountRoutes: FastifyPluginCallback<AccountsContext> = (app, ctx, 
     await updateProfile(ctx, auth, parseWith(profileSchema, req.body).displayName);
     return {};
   });
+
+  app.get('/v1/account/security_events', async (req) => listEvents(ctx, await authenticate(ctx, req.headers.authorization)));
 
   app.post('/v1/account/destroy', async (req) => {
     const auth = await authenticate(ctx, req.headers.authorization);
