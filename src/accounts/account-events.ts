@@ -20,6 +20,14 @@ export const accountEvents = {
   deviceDisconnected: (id: string): AccountEvent => ({ command: 'fxaccounts:device_disconnected', data: { id }, ttl: 5 * HOUR }),
   /** To every device when the profile (display name) changed. */
   profileUpdated: (): AccountEvent => ({ command: 'fxaccounts:profile_updated', ttl: 0 }),
+  /** To every device when the password was changed (the other sessions were signed out). */
+  passwordChanged: (): AccountEvent => ({ command: 'fxaccounts:password_changed', ttl: 6 * HOUR }),
+  /**
+   * To every device when the password was reset: every session was signed out, and unless a
+   * recovery key kept them, the account's end-to-end keys are new (devices sign in again and
+   * publish new Send Tab keys).
+   */
+  passwordReset: (keysKept: boolean): AccountEvent => ({ command: 'fxaccounts:password_reset', data: { keysKept }, ttl: 6 * HOUR }),
   /** To every device when the account is deleted. */
   accountDestroyed: (uid: string): AccountEvent => ({ command: 'fxaccounts:account_destroyed', data: { uid }, ttl: 5 * HOUR }),
   /** To the target of a device command (docs/device-messages.md#device-commands-send-tab). `sender` is always a string. */

@@ -12,6 +12,9 @@ import type { AuthContext } from './authenticate.js';
 import type { AccountsContext } from './context.js';
 import type { Credentials } from './edge/credentials.js';
 import { destroyDevice } from './devices.js';
+import { sendVerificationCode } from './email-verification.js';
+import { totpEnabled } from './two-step.js';
+import { recordEvent } from './security-events.js';
 import { notifyDevicesLater } from './notify-devices.js';
 import { hashPassword, verifyPassword } from './password.js';
 import { newSessionToken } from './session-token.js';
@@ -20,6 +23,10 @@ export interface SignedIn {
   uid: string;
   /** Shown once; the server keeps only its hash. */
   sessionToken: string;
+  /** False while the session owes a second step (docs/accounts.md). */
+  verified: boolean;
+  /** Whether the account's email address is confirmed. */
+  emailVerified: boolean;
 }
 
 /**
@@ -33,7 +40,13 @@ export async function createAccount(ctx: AccountsContext, creds: Credentials, ip
   const passwordHash = await hashPassword(creds.password, ctx.settings.passwordCost);
   const created = await ctx.store.createAccount({ uid, email: creds.email, passwordHash, displayName: null, createdAt: ctx.clock.now() });
   if (!created) throw new ApiError('account-exists');
-  return startSession(ctx, uid);
+  const signedIn = await startSession(ctx, uid, { emailVerified: false });
+  await recordEvent(ctx, uid, 'account-created', ip);
+  if (ctx.settings.emailVerification) {
+    // The account exists either way; a code that did not go out is asked for again (resend_code).
+    await sendVerificationCode(ctx, uid).catch((err: unknown) => ctx.log.warn({ kind: (err as { kind?: unknown }).kind }, 'verification code not sent'));
+  }
+  return signedIn;
 }
 
 /**
@@ -43,16 +56,20 @@ export async function createAccount(ctx: AccountsContext, creds: Credentials, ip
  */
 export async function signIn(ctx: AccountsContext, creds: Credentials, ip: string): Promise<SignedIn> {
   const account = await checkPassword(ctx, creds, ip, async () => ctx.store.findAccountByEmail(creds.email));
-  return startSession(ctx, account.uid);
+  // With two-step authentication on, the session can do nothing until its second step (two-step.ts).
+  const signedIn = await startSession(ctx, account.uid, account, { verified: !(await totpEnabled(ctx, account.uid)) });
+  await recordEvent(ctx, account.uid, 'sign-in', ip);
+  return signedIn;
 }
 
 /** The account whose password this is, after the limits admitted the attempt; else `incorrect-password`. */
-async function checkPassword(ctx: AccountsContext, creds: Credentials, ip: string, find: () => Promise<AccountRecord | null>): Promise<AccountRecord> {
+export async function checkPassword(ctx: AccountsContext, creds: Credentials, ip: string, find: () => Promise<AccountRecord | null>): Promise<AccountRecord> {
   ctx.limits.admitLogin(ip, creds.email);
   const account = await find();
   const ok = await verifyPassword(creds.password, account?.passwordHash ?? (await ctx.decoyHash));
   if (account === null || !ok) {
     ctx.limits.loginFailed(ip);
+    if (account !== null) await recordEvent(ctx, account.uid, 'sign-in-failed', ip);
     throw new ApiError('incorrect-password');
   }
   ctx.limits.loginSucceeded(creds.email);
@@ -64,15 +81,16 @@ async function checkPassword(ctx: AccountsContext, creds: Credentials, ip: strin
  * a device make room (a device's session is never signed out this way).
  * @throws ApiError `too-many-sessions` when every session has a device.
  */
-async function startSession(ctx: AccountsContext, uid: string): Promise<SignedIn> {
+export async function startSession(ctx: AccountsContext, uid: string, account: { emailVerified: boolean }, opts: { verified?: boolean } = {}): Promise<SignedIn> {
   const max = ctx.settings.maxSessionsPerAccount;
   if (max > 0 && (await ctx.store.trimSessions(uid, max - 1)) >= max) throw new ApiError('too-many-sessions');
   const { token, id } = newSessionToken();
-  if (!(await ctx.store.createSession({ id, uid, createdAt: ctx.clock.now() }))) {
+  const verified = opts.verified !== false;
+  if (!(await ctx.store.createSession({ id, uid, createdAt: ctx.clock.now(), verified }))) {
     // The account was deleted between the check and now.
     throw new ApiError('incorrect-password');
   }
-  return { uid, sessionToken: token };
+  return { uid, sessionToken: token, verified, emailVerified: account.emailVerified };
 }
 
 /** End the session; its device goes with it, as in FxA's `/session/destroy`. */
@@ -88,12 +106,13 @@ export interface Profile {
   uid: string;
   email: string;
   displayName: string | null;
+  emailVerified: boolean;
 }
 
 export async function getProfile(ctx: AccountsContext, auth: AuthContext): Promise<Profile> {
   const account = await ctx.store.getAccount(auth.uid);
   if (account === null) throw new ApiError('invalid-session-token');
-  return { uid: account.uid, email: account.email, displayName: account.displayName };
+  return { uid: account.uid, email: account.email, displayName: account.displayName, emailVerified: account.emailVerified };
 }
 
 /** Change the display name and push `profile_updated` to every device (a write: per-account limit). */

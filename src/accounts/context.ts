@@ -3,6 +3,7 @@
  * plugin starts. Passed to route plugins as their options, so routes never reach for globals.
  */
 import type { FastifyBaseLogger } from 'fastify';
+import type { Mailer } from '../mail/mailer.js';
 import type { AccountStore } from '../storage/accounts/account-store.js';
 import type { MailboxStore } from '../storage/accounts/mailbox-store.js';
 import type { AccountLimits } from './account-limits.js';
@@ -23,4 +24,6 @@ export interface AccountsContext {
   limits: AccountLimits;
   /** A hash to verify against when the email is unknown, so timing does not tell (password.ts). */
   decoyHash: Promise<string>;
+  /** Mail out (codes, security notices); null when no mail server is configured. */
+  mailer: Mailer | null;
 }

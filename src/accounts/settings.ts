@@ -40,6 +40,15 @@ export interface AccountsSettings {
   corsOrigins: string[];
   /** Rate limits and the sign-in delay (account-limits.ts). */
   limits: Readonly<AccountLimitSettings>;
+  /**
+   * New accounts stay unverified until the code mailed to their address comes back, and may do
+   * only what docs/accounts.md lists meanwhile. Needs a mailer.
+   */
+  emailVerification: boolean;
+  /** Seconds a mailed code lives. */
+  codeLifetime: number;
+  /** Tries at one mailed code, right or wrong, before it is dead. */
+  codeMaxAttempts: number;
 }
 
 export const DAY_SECONDS = 86_400;
@@ -60,6 +69,9 @@ export const defaultAccountsSettings: Readonly<Omit<AccountsSettings, 'publicUrl
   maxSessionsPerAccount: 200,
   maxJsonDepth: 32,
   corsOrigins: [],
+  emailVerification: false,
+  codeLifetime: 900,
+  codeMaxAttempts: 5,
   limits: Object.freeze({
     loginPerIp: '0.5:30',
     createPerIp: '0.01:10',

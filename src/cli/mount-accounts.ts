@@ -12,9 +12,12 @@ import type { VapidKeyPair } from '../crypto/vapid.js';
 import type { Settings } from '../config/settings.js';
 import { accountsPlugin } from '../device-messages/plugin.js';
 import { openAccountStores } from '../storage/accounts/open-account-stores.js';
+import { mailConfigured, smtpMailer } from '../mail/mailer.js';
 
 /** Register the plugin on `app` (before it listens); resolves with what to close after the app. */
 export async function mountAccounts(app: FastifyInstance, settings: Readonly<Settings>, abuse?: AccountAbuseGuard): Promise<{ close(): Promise<void> }> {
+  const smtp = { host: settings.smtpHost, port: settings.smtpPort, tls: settings.smtpTls, user: settings.smtpUser, password: settings.smtpPassword, from: settings.mailFrom };
+  const mailer = mailConfigured(smtp) ? smtpMailer(smtp) : null;
   const stores = await openAccountStores(settings.db);
   let vapid: VapidKeyPair;
   try {
@@ -37,6 +40,9 @@ export async function mountAccounts(app: FastifyInstance, settings: Readonly<Set
       maxSessionsPerAccount: settings.maxSessionsPerAccount,
       maxJsonDepth: settings.accountMaxJsonDepth,
       corsOrigins: settings.accountCorsOrigins,
+      emailVerification: settings.accountEmailVerification,
+      codeLifetime: settings.accountCodeLifetime,
+      codeMaxAttempts: settings.accountCodeMaxAttempts,
       limits: {
         loginPerIp: settings.limitAccountLoginPerIp,
         createPerIp: settings.limitAccountCreatePerIp,
@@ -51,6 +57,12 @@ export async function mountAccounts(app: FastifyInstance, settings: Readonly<Set
     mailbox: stores.mailbox,
     vapid,
     ...(abuse ? { abuse } : {}),
+    ...(mailer ? { mailer } : {}),
   });
-  return stores;
+  return {
+    close: async () => {
+      mailer?.close();
+      await stores.close();
+    },
+  };
 }

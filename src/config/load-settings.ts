@@ -76,6 +76,15 @@ const schema = z.object({
   limitAccountWritesPerAccount: rateLimit,
   loginFailuresBeforeDelay: z.coerce.number().int().nonnegative(),
   loginDelayMax: seconds,
+  accountEmailVerification: z.preprocess((v) => (typeof v === 'string' ? ({ true: true, on: true, '1': true, yes: true, false: false, off: false, '0': false, no: false } as Record<string, boolean>)[v.toLowerCase()] ?? v : v), z.boolean({ error: 'must be true or false' })),
+  accountCodeLifetime: z.coerce.number().int().min(60, 'must be at least 60 seconds').max(86_400, 'must be at most 86400 seconds (a day)'),
+  accountCodeMaxAttempts: z.coerce.number().int().min(1).max(20, 'must be from 1 to 20'),
+  smtpHost: z.string(),
+  smtpPort: z.coerce.number().int().min(1).max(65535),
+  smtpTls: z.enum(['starttls', 'tls', 'none']),
+  smtpUser: z.string(),
+  smtpPassword: z.string(),
+  mailFrom: z.string(),
   limitPushPerSubscription: rateLimit,
   limitPushPerVapidKey: rateLimit,
   limitPushPerIp: rateLimit,
@@ -215,6 +224,11 @@ export function loadSettingsWithNotes(flags: SettingsFlags, env: NodeJS.ProcessE
     throw new SettingsError(`Invalid settings:\n${lines.join('\n')}`);
   }
   const settings = result.data;
+  if (settings.accountEmailVerification && (settings.smtpHost === '' || settings.mailFrom === '')) {
+    throw new SettingsError(
+      'Invalid settings:\n  --account-email-verification needs mail: set --smtp-host and --mail-from (HERALD_SMTP_HOST, HERALD_MAIL_FROM), see docs/accounts.md, or turn it off',
+    );
+  }
   settings.endpointUrl = settings.endpointUrl.replace(/\/+$/, '');
   return { settings: Object.freeze(settings), notes };
 }

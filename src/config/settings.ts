@@ -114,6 +114,22 @@ export interface Settings {
   loginFailuresBeforeDelay: number;
   /** The longest wait, in seconds, between sign-in attempts for one email after repeated failures. */
   loginDelayMax: number;
+  /** New accounts must confirm their email with a mailed code before they do more (needs mail). */
+  accountEmailVerification: boolean;
+  /** Seconds a mailed account code (verification, reset, sign-in confirmation) lives. */
+  accountCodeLifetime: number;
+  /** Tries at one mailed account code, right or wrong, before it is dead. */
+  accountCodeMaxAttempts: number;
+  /** SMTP server for account mail; empty: no mail. */
+  smtpHost: string;
+  smtpPort: number;
+  /** `starttls` (must upgrade), `tls` (TLS from the start, port 465) or `none` (plain; loopback only). */
+  smtpTls: 'starttls' | 'tls' | 'none';
+  /** SMTP user; empty: no authentication. */
+  smtpUser: string;
+  smtpPassword: string;
+  /** The From address of account mail, e.g. `Herald <accounts@example.com>`. */
+  mailFrom: string;
   /** Pushes to one subscription (uaid + channel): `<per second>:<burst>`; `0`: no limit. */
   limitPushPerSubscription: string;
   /** Pushes signed by one VAPID key: `<per second>:<burst>`; `0`: no limit. */
@@ -247,6 +263,15 @@ export const defaultSettings: Readonly<Omit<Settings, 'endpointUrl' | 'cryptoKey
   limitAccountWritesPerAccount: '1:60',
   loginFailuresBeforeDelay: 5,
   loginDelayMax: 60,
+  accountEmailVerification: false,
+  accountCodeLifetime: 900,
+  accountCodeMaxAttempts: 5,
+  smtpHost: '',
+  smtpPort: 587,
+  smtpTls: 'starttls',
+  smtpUser: '',
+  smtpPassword: '',
+  mailFrom: '',
   // Abuse limits: far above what one browser, one subscription or one application server needs
   // in normal use (docs/operations.md "Limits and abuse controls").
   limitPushPerSubscription: '10:200',

@@ -24,7 +24,7 @@ export interface StoredRecord {
   ttl: number;
 }
 
-/** A page in the API's shape (docs/device-messages.md#device-commands-send-tab): `index` is the highest returned, 0 when none. */
+/** A page in the API's shape: commands (docs/device-messages.md#device-commands-send-tab) answer the highest index returned, 0 when none; messages see `readAfter`. */
 export interface RecordPage<T> {
   index: number;
   last: boolean;
@@ -70,4 +70,38 @@ export async function readRecords<T>(store: MailboxStore, key: MailboxKey, fromI
   const page = await store.read(key, fromIndex, limit);
   const messages = page.messages.map((m) => ({ index: m.index, data: JSON.parse(m.data) as T }));
   return { index: messages.at(-1)?.index ?? 0, last: page.last, messages };
+}
+
+/** Entries one filtered read looks at before it answers (with `last: false`, to be asked again). */
+export const MAX_SCAN = 1000;
+/** Entries read from the store at a time when filtering. */
+const SCAN_CHUNK = 100;
+
+/**
+ * The messages API's read (docs/device-messages.md "Reading messages"): unexpired entries stored
+ * strictly after `afterIndex`, at most `limit` of those `keep` accepts. The answer's `index` is
+ * where the reader stands afterwards: the last entry looked at (returned or filtered out), else
+ * `afterIndex` itself, so it never rewinds and an empty page hands back the caller's own index.
+ * A filtered read looks at no more than `MAX_SCAN` entries; if it stops there, `last` is false.
+ */
+export async function readAfter<T>(store: MailboxStore, key: MailboxKey, afterIndex: number, limit: number, keep?: (data: T) => boolean): Promise<RecordPage<T>> {
+  const messages: { index: number; data: T }[] = [];
+  let position = afterIndex;
+  let scanned = 0;
+  for (;;) {
+    const chunk = keep === undefined ? limit - messages.length : Math.min(SCAN_CHUNK, MAX_SCAN - scanned);
+    const page = await store.read(key, position + 1, chunk);
+    for (const [i, m] of page.messages.entries()) {
+      scanned += 1;
+      position = m.index;
+      const data = JSON.parse(m.data) as T;
+      if (keep !== undefined && !keep(data)) continue;
+      messages.push({ index: m.index, data });
+      if (messages.length === limit) {
+        return { index: position, last: page.last && i === page.messages.length - 1, messages };
+      }
+    }
+    if (page.last) return { index: position, last: true, messages };
+    if (scanned >= MAX_SCAN) return { index: position, last: false, messages };
+  }
 }

@@ -28,9 +28,12 @@ import { accountRoutes } from '../accounts/routes/account.js';
 import { requestIp } from '../accounts/routes/request-ip.js';
 import { devicesPageRoutes } from '../accounts/routes/devices-page.js';
 import { deviceRoutes } from '../accounts/routes/devices.js';
+import { emailRoutes } from '../accounts/routes/email.js';
+import { passwordRoutes } from '../accounts/routes/password.js';
 import { systemClock, type AccountsSettings, type Clock } from '../accounts/settings.js';
 import type { VapidKeyPair } from '../crypto/vapid.js';
 import { ApiError } from '../errors/api-error.js';
+import type { Mailer } from '../mail/mailer.js';
 import type { AccountStore } from '../storage/accounts/account-store.js';
 import type { MailboxStore } from '../storage/accounts/mailbox-store.js';
 import { commandRoutes } from './routes/commands.js';
@@ -51,6 +54,8 @@ export interface AccountsPluginOptions {
   sweep?: boolean;
   /** The node's abuse controls (client IP behind trusted proxies, blocklist, penalty box); without them the socket address is the client and nothing is blocked. */
   abuse?: AccountAbuseGuard;
+  /** Mail out; without it, routes that mail answer 503 errno 202 (and `emailVerification` is refused). */
+  mailer?: Mailer;
   /** Called once the plugin is set up, with handles for shutdown tooling and tests. */
   onStarted?: (handle: AccountsHandle) => void;
 }
@@ -66,6 +71,9 @@ export interface AccountsHandle {
 const bodyLimitFor = (maxMessageBytes: number) => Math.max(1024 * 1024, 2 * maxMessageBytes);
 
 export const accountsPlugin: FastifyPluginAsync<AccountsPluginOptions> = async (app, opts) => {
+  if (opts.settings.emailVerification && opts.mailer === undefined) {
+    throw new Error('Email verification needs mail: set --smtp-host and --mail-from (docs/accounts.md), or turn --account-email-verification off');
+  }
   const clock = opts.clock ?? systemClock;
   const log = app.log.child({ part: 'accounts' });
   const background = new BackgroundTasks();
@@ -89,6 +97,7 @@ export const accountsPlugin: FastifyPluginAsync<AccountsPluginOptions> = async (
     log,
     limits: new AccountLimits(opts.settings.limits, { guard: opts.abuse, now: clock.now }),
     decoyHash: decoy,
+    mailer: opts.mailer ?? null,
   };
 
   // JSON only, here; an empty body is no body (sign-out posts none).
@@ -121,13 +130,15 @@ export const accountsPlugin: FastifyPluginAsync<AccountsPluginOptions> = async (
     route.config = { ...(route.config as object), cors } as typeof route.config;
   });
   // Preflights of these paths would otherwise reach the endpoint app's `OPTIONS *` and be granted.
-  for (const prefix of ['/v1/account/*', '/v1/session/*']) app.options(prefix, async (_req, reply) => reply.code(204).send());
+  for (const prefix of ['/v1/account/*', '/v1/session/*', '/v1/recovery_email/*', '/v1/password/*', '/v1/totp/*', '/v1/recovery_key/*', '/v1/recovery_codes/*']) app.options(prefix, async (_req, reply) => reply.code(204).send());
   app.addHook('onRequest', async (req) => {
     ctx.limits.admitRequest(requestIp(ctx, req));
   });
 
   await app.register(accountRoutes, ctx);
   await app.register(deviceRoutes, ctx);
+  await app.register(emailRoutes, ctx);
+  await app.register(passwordRoutes, ctx);
   await app.register(commandRoutes, ctx);
   await app.register(messageRoutes, ctx);
   await app.register(devicesPageRoutes, ctx);

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { noAccountLimits, type AccountAbuseGuard } from '../accounts/account-limits.js';
 import { accountsSettings, type AccountsSettings } from '../accounts/settings.js';
+import type { Mailer } from '../mail/mailer.js';
 import { defaultSettings, type Settings } from '../config/settings.js';
 import { b64uDecode } from '../crypto/base64url.js';
 import { decryptWebPush, generateSubscriptionKeys, type SubscriptionKeys } from '../crypto/ece.js';
@@ -87,7 +88,7 @@ const unusedRouter: NodeRouter = {
  * Rate limits are off unless `over.limits` sets them (tests of other behaviour sign in many times
  * from one address); quotas keep their defaults. `abuse` stands in for the node's abuse controls.
  */
-export async function startTestApp(over: Partial<AccountsSettings> = {}, opts: { abuse?: AccountAbuseGuard } = {}): Promise<TestApp> {
+export async function startTestApp(over: Partial<AccountsSettings> = {}, opts: { abuse?: AccountAbuseGuard; mailer?: Mailer } = {}): Promise<TestApp> {
   const settings = accountsSettings(PUBLIC_URL, { passwordCost: 10, limits: noAccountLimits, ...over });
   const heraldSettings: Settings = { ...defaultSettings, endpointUrl: PUBLIC_URL, cryptoKeys: [generateFernetKey()] };
   const clock = new MovableClock();
@@ -116,6 +117,7 @@ export async function startTestApp(over: Partial<AccountsSettings> = {}, opts: {
     sweep: false,
     onStarted: (h) => (handle = h),
     ...(opts.abuse ? { abuse: opts.abuse } : {}),
+    ...(opts.mailer ? { mailer: opts.mailer } : {}),
   });
   await app.ready();
   assert.ok(handle);

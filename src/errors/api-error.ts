@@ -58,7 +58,15 @@ export type ApiErrorKind =
   | 'account-ip-blocked'
   | 'too-many-devices'
   | 'mailbox-full'
-  | 'too-many-sessions';
+  | 'too-many-sessions'
+  // Account security (docs/accounts.md): FxA's errnos where FxA has one, else Herald's 9xx.
+  | 'unverified-account'
+  | 'unverified-session'
+  | 'invalid-code'
+  | 'code-expired'
+  | 'code-attempts-exhausted'
+  | 'mail-not-configured'
+  | 'mail-failed';
 
 export interface ApiErrorRow {
   status: number;
@@ -114,6 +122,13 @@ export const apiErrorTable: Readonly<Record<ApiErrorKind, ApiErrorRow>> = {
   'account-ip-blocked': { status: 429, errno: 114, message: 'Requests from this address are blocked for a while' },
   'too-many-devices': { status: 400, errno: 901, message: 'This account has the most devices allowed: disconnect one first' },
   'mailbox-full': { status: 507, errno: 902, message: 'The target device\'s mailbox is full: messages leave it when they expire' },
+  'unverified-account': { status: 400, errno: 104, message: 'Unverified account: confirm the email address with the code mailed to it first' },
+  'unverified-session': { status: 400, errno: 138, message: 'Unverified session: give the second-step code first' },
+  'invalid-code': { status: 400, errno: 105, message: 'Invalid verification code' },
+  'code-expired': { status: 400, errno: 183, message: 'The verification code has expired: ask for a new one' },
+  'code-attempts-exhausted': { status: 400, errno: 904, message: 'Too many tries at this code: ask for a new one' },
+  'mail-not-configured': { status: 503, errno: 202, message: 'Feature not enabled: this Herald has no mail server configured' },
+  'mail-failed': { status: 503, errno: 151, message: 'Failed to send email: try again later' },
   'too-many-sessions': { status: 400, errno: 903, message: 'This account has the most sessions allowed, all in use by devices: disconnect a device first' },
 };
 

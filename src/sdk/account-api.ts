@@ -56,6 +56,15 @@ export interface EnqueueResult {
   notifyError?: string;
 }
 
+/** The answer of sign-up and sign-in. */
+export interface SignedInJson {
+  uid: string;
+  sessionToken: string;
+  /** False while the session owes a second step. */
+  verified: boolean;
+  emailVerified: boolean;
+}
+
 export class AccountApiError extends Error {
   readonly status: number;
   readonly errno: number | null;
@@ -78,13 +87,76 @@ export class AccountApi {
   }
 
   /** Create an account; keeps and returns the new session. */
-  async createAccount(email: string, password: string): Promise<{ uid: string; sessionToken: string }> {
-    return this.#signedIn(await this.#call<{ uid: string; sessionToken: string }>('POST', 'v1/account/create', { email, password }, false));
+  async createAccount(email: string, password: string): Promise<SignedInJson> {
+    return this.#signedIn(await this.#call<SignedInJson>('POST', 'v1/account/create', { email, password }, false));
   }
 
   /** Sign in; keeps and returns the new session. */
-  async signIn(email: string, password: string): Promise<{ uid: string; sessionToken: string }> {
-    return this.#signedIn(await this.#call<{ uid: string; sessionToken: string }>('POST', 'v1/account/login', { email, password }, false));
+  async signIn(email: string, password: string): Promise<SignedInJson> {
+    return this.#signedIn(await this.#call<SignedInJson>('POST', 'v1/account/login', { email, password }, false));
+  }
+
+  /** The account's wrapped root key (docs/accounts.md "Keys"); null for an account without one. */
+  getKeys(): Promise<{ wrapKB: string | null }> {
+    return this.#call('GET', 'v1/account/keys');
+  }
+
+  /** First-time key setup: only when the account has no `wrapKB` yet. */
+  async setKeys(wrapKB: string): Promise<void> {
+    await this.#call('POST', 'v1/account/keys', { wrapKB });
+  }
+
+  /** Change the password (both as derived `authPW`s); the other sessions are signed out. */
+  async changePassword(oldPassword: string, newPassword: string, wrapKB?: string): Promise<void> {
+    await this.#call('POST', 'v1/password/change', wrapKB === undefined ? { oldPassword, newPassword } : { oldPassword, newPassword, wrapKB });
+  }
+
+  /** Mail a password-reset code (the answer is the same whether the email has an account). */
+  async sendResetCode(email: string): Promise<void> {
+    await this.#call('POST', 'v1/password/forgot/send_code', { email }, false);
+  }
+
+  /** Trade the mailed code for a reset token, and the recovery data when `recoveryKeyId` names the account's recovery key. */
+  verifyResetCode(email: string, code: string, recoveryKeyId?: string): Promise<{ resetToken: string; recoveryData: string | null }> {
+    return this.#call('POST', 'v1/password/forgot/verify_code', recoveryKeyId === undefined ? { email, code } : { email, code, recoveryKeyId }, false);
+  }
+
+  /** Set the new password with the reset token; keeps and returns the new session. */
+  async resetPassword(body: { email: string; resetToken: string; newPassword: string; wrapKB?: string; keepKeys?: boolean }): Promise<SignedInJson> {
+    return this.#signedIn(await this.#call<SignedInJson>('POST', 'v1/password/forgot/reset', body, false));
+  }
+
+  async setRecoveryKey(recoveryKeyId: string, recoveryData: string): Promise<void> {
+    await this.#call('POST', 'v1/recovery_key', { recoveryKeyId, recoveryData });
+  }
+
+  recoveryKeyExists(): Promise<{ exists: boolean }> {
+    return this.#call('GET', 'v1/recovery_key/exists');
+  }
+
+  /** The second step of a sign-in with two-step authentication: a TOTP code. */
+  async verifySessionTotp(code: string): Promise<void> {
+    await this.#call('POST', 'v1/session/verify/totp', { code });
+  }
+
+  /** The second step with one of the account's recovery codes (each works once). */
+  async verifySessionRecoveryCode(code: string): Promise<{ recoveryCodesLeft: number }> {
+    return this.#call('POST', 'v1/session/verify/recovery_code', { code });
+  }
+
+  /** Whether the account's address is confirmed (docs/accounts.md "Email verification"). */
+  emailStatus(): Promise<{ email: string; verified: boolean }> {
+    return this.#call('GET', 'v1/recovery_email/status');
+  }
+
+  /** Mail a new verification code (replacing the last one). */
+  async resendVerificationCode(): Promise<void> {
+    await this.#call('POST', 'v1/recovery_email/resend_code');
+  }
+
+  /** Confirm the address with the mailed code. */
+  verifyEmail(code: string): Promise<{ email: string; verified: boolean }> {
+    return this.#call('POST', 'v1/recovery_email/verify_code', { code });
   }
 
   async signOut(): Promise<void> {
@@ -92,7 +164,7 @@ export class AccountApi {
     this.sessionToken = null;
   }
 
-  profile(): Promise<{ uid: string; email: string; displayName: string | null }> {
+  profile(): Promise<{ uid: string; email: string; displayName: string | null; emailVerified: boolean }> {
     return this.#call('GET', 'v1/account/profile');
   }
 
@@ -121,15 +193,22 @@ export class AccountApi {
     return this.#call('GET', `v1/account/device/commands?index=${index}&limit=${limit}`);
   }
 
-  sendMessage(to: string, data: string, ttl?: number): Promise<EnqueueResult> {
-    return this.#call('POST', 'v1/account/devices/messages', ttl === undefined ? { to, topic: 'sendtab', data } : { to, topic: 'sendtab', data, ttl });
+  /** `topic` is `sendtab` unless given (any name matching docs/device-messages.md's pattern). */
+  sendMessage(to: string, data: string, ttl?: number, topic = 'sendtab'): Promise<EnqueueResult> {
+    return this.#call('POST', 'v1/account/devices/messages', ttl === undefined ? { to, topic, data } : { to, topic, data, ttl });
   }
 
-  messages(index: number, limit = 100): Promise<MailboxPageJson<StoredMessageJson>> {
-    return this.#call('GET', `v1/account/device/messages?index=${index}&limit=${limit}`);
+  /**
+   * Messages stored strictly after `index` (the recipe's exclusive bound), only of `topic` if
+   * given. Persist the answer's `index`: it is where the reader stands, never a rewind.
+   */
+  messages(index: number, limit = 100, topic?: string): Promise<MailboxPageJson<StoredMessageJson>> {
+    const query = new URLSearchParams({ index: String(index), limit: String(limit) });
+    if (topic !== undefined) query.set('topic', topic);
+    return this.#call('GET', `v1/account/device/messages?${query.toString()}`);
   }
 
-  #signedIn(r: { uid: string; sessionToken: string }) {
+  #signedIn<R extends { sessionToken: string }>(r: R): R {
     this.sessionToken = r.sessionToken;
     return r;
   }

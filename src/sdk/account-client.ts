@@ -18,7 +18,7 @@ import { EventEmitter } from 'node:events';
 import { b64uDecode, b64uEncode } from '../crypto/base64url.js';
 import { decryptWebPush, encryptWebPush } from '../crypto/ece.js';
 import { AccountApi, type EnqueueResult, type RemoteDevice, type StoredCommandJson, type StoredMessageJson } from './account-api.js';
-import { deriveAccountSecrets } from './account-secrets.js';
+import { deriveAccountSecrets, keysFromKB, newKB, newRecoveryKey, openKB, recoveryKeyId, sealKB, unwrapKB, wrapKB } from './account-secrets.js';
 import { emptyRecoveryState, MailboxReader, type DeliveryReason, type RecoveryMode, type RecoveryState } from './mailbox-recovery.js';
 import { decryptTab, encryptTab, generateSendTabKeys, openSendTabKeys, sealSendTabKeys, SEND_TAB_COMMAND, type SendTabKeys, type Tab } from './send-tab.js';
 import type { UserAgentState } from './types.js';
@@ -36,7 +36,9 @@ export interface AccountDeviceState {
   sessionToken: string;
   /** Null until the first registration. */
   deviceId: string | null;
-  /** base64url; derived from the password, never sent. */
+  /** base64url; the account's root key (docs/accounts.md "Keys"); absent in states from before it was kept. */
+  kB?: string;
+  /** base64url; derived from kB, never sent. */
   kSync: string;
   kXCS: string;
   sendTabKeys: SendTabKeys;
@@ -66,6 +68,9 @@ export interface AccountDeviceOptions {
 export interface SignInOptions extends Omit<AccountDeviceOptions, 'state'> {
   email: string;
   password: string;
+  /** For an account with two-step authentication: the TOTP code, or else a recovery code. */
+  totpCode?: string;
+  recoveryCode?: string;
 }
 
 /** A tab received from another device. */
@@ -84,6 +89,11 @@ export type AccountDeviceEvents = {
   tab: [event: TabEvent];
   /** A device command other than Send Tab. */
   command: [event: { index: number; command: string; payload: Record<string, unknown>; sender: string | null; reason: DeliveryReason }];
+  /**
+   * Every push of the messages API as it came, `{topic, url, index}`, whatever its topic (the
+   * device itself reads only `sendtab`), for a reader of its own that fetches `url`.
+   */
+  'message-push': [event: { topic: string; url: string; index: number }];
   /** Any other push from the account (`fxaccounts:device_connected`, …); unknown ones included. */
   'account-event': [event: { command: string; data?: Record<string, unknown> }];
   /** Something failed in the background (a fetch after a push, a message that did not decrypt). */
@@ -104,15 +114,53 @@ export class AccountDevice extends EventEmitter<AccountDeviceEvents> {
     const secrets = await deriveAccountSecrets(opts.email, opts.password);
     const api = new AccountApi(opts.serverUrl);
     const { uid, sessionToken } = await api.createAccount(secrets.email, secrets.authPassword);
-    return new AccountDevice({ ...opts, state: newState(uid, secrets, sessionToken) });
+    const kB = newKB();
+    await api.setKeys(wrapKB(kB, secrets.unwrapKey));
+    return new AccountDevice({ ...opts, state: newState(uid, secrets.email, kB, sessionToken) });
   }
 
   /** Sign in to an account as a new device (not yet registered: call `start`). */
   static async signIn(opts: SignInOptions): Promise<AccountDevice> {
     const secrets = await deriveAccountSecrets(opts.email, opts.password);
     const api = new AccountApi(opts.serverUrl);
-    const { uid, sessionToken } = await api.signIn(secrets.email, secrets.authPassword);
-    return new AccountDevice({ ...opts, state: newState(uid, secrets, sessionToken) });
+    const { uid, sessionToken, verified } = await api.signIn(secrets.email, secrets.authPassword);
+    if (!verified) {
+      if (opts.totpCode !== undefined) await api.verifySessionTotp(opts.totpCode);
+      else if (opts.recoveryCode !== undefined) await api.verifySessionRecoveryCode(opts.recoveryCode);
+      else throw new Error('this account has two-step authentication: pass totpCode or recoveryCode');
+    }
+    const { wrapKB: wrap } = await api.getKeys();
+    const kB = wrap === null ? secrets.legacyKB : unwrapKB(wrap, secrets.unwrapKey);
+    return new AccountDevice({ ...opts, state: newState(uid, secrets.email, kB, sessionToken) });
+  }
+
+  /** Mail a password-reset code to `email` (docs/accounts.md "Password"). */
+  static async sendResetCode(serverUrl: string, email: string): Promise<void> {
+    await new AccountApi(serverUrl).sendResetCode(email);
+  }
+
+  /**
+   * Reset the password with the mailed code and sign in as a new device (not yet registered). With
+   * the account recovery key the root key is recovered, so kSync and the other devices' Send Tab
+   * keys stay valid; without it a new root key is made (every device signs in again and
+   * publishes new Send Tab keys).
+   * @throws AccountApiError for a wrong code; Error when the recovery key does not open the recovery data.
+   */
+  static async resetPassword(opts: SignInOptions & { code: string; recoveryKey?: string }): Promise<AccountDevice> {
+    const api = new AccountApi(opts.serverUrl);
+    const secrets = await deriveAccountSecrets(opts.email, opts.password);
+    const id = opts.recoveryKey === undefined ? undefined : recoveryKeyId(opts.recoveryKey);
+    const grant = await api.verifyResetCode(secrets.email, opts.code, id);
+    const recovered = opts.recoveryKey !== undefined && grant.recoveryData !== null ? openKB(grant.recoveryData, opts.recoveryKey) : null;
+    const kB = recovered ?? newKB();
+    const { uid, sessionToken } = await api.resetPassword({
+      email: secrets.email,
+      resetToken: grant.resetToken,
+      newPassword: secrets.authPassword,
+      wrapKB: wrapKB(kB, secrets.unwrapKey),
+      keepKeys: recovered !== null,
+    });
+    return new AccountDevice({ ...opts, state: newState(uid, secrets.email, kB, sessionToken) });
   }
 
   constructor(opts: AccountDeviceOptions) {
@@ -140,7 +188,10 @@ export class AccountDevice extends EventEmitter<AccountDeviceEvents> {
     this.#messages = new MailboxReader<StoredMessageJson>({
       mode,
       state: this.#state.messages,
-      fetchPage: (index, limit) => this.api.messages(index, limit),
+      // The messages API reads after the index given (the recipe's words); the device only
+      // understands Send Tab, so it asks for that topic alone.
+      bound: 'exclusive',
+      fetchPage: (index, limit) => this.api.messages(index, limit, 'sendtab'),
       handle: (m, reason) => this.#onMessage(m.index, m.data, reason),
       save: (messages) => this.#save({ messages }),
       onHandlerError: (err) => this.#fail(err),
@@ -209,6 +260,30 @@ export class AccountDevice extends EventEmitter<AccountDeviceEvents> {
     await this.#messages.poll();
   }
 
+  /**
+   * Change the password: the root key is re-wrapped under the new one, so kSync and Send Tab keep
+   * working; the account's other sessions are signed out.
+   */
+  async changePassword(oldPassword: string, newPassword: string): Promise<void> {
+    const old = await deriveAccountSecrets(this.#state.email, oldPassword);
+    const next = await deriveAccountSecrets(this.#state.email, newPassword);
+    const { wrapKB: wrap } = await this.api.getKeys();
+    const kB = wrap === null ? old.legacyKB : unwrapKB(wrap, old.unwrapKey);
+    await this.api.changePassword(old.authPassword, next.authPassword, wrapKB(kB, next.unwrapKey));
+    await this.#save({ kB: kB.toString('base64url') });
+  }
+
+  /**
+   * Make an account recovery key (docs/accounts.md): the server keeps only the root key sealed
+   * under it. Show the returned key to the user once; it replaces any earlier one.
+   */
+  async createRecoveryKey(): Promise<string> {
+    if (this.#state.kB === undefined) throw new Error('this device state has no root key: sign in again first');
+    const key = newRecoveryKey();
+    await this.api.setRecoveryKey(recoveryKeyId(key), sealKB(Buffer.from(this.#state.kB, 'base64url'), key));
+    return key;
+  }
+
   /** Sign out: this device is removed from the account and its session ends. */
   async signOut(): Promise<void> {
     await this.api.signOut();
@@ -251,7 +326,7 @@ export class AccountDevice extends EventEmitter<AccountDeviceEvents> {
   }
 
   #onPush(text: string): void {
-    let msg: { command?: unknown; data?: { index?: unknown; id?: unknown }; topic?: unknown; url?: unknown };
+    let msg: { command?: unknown; data?: { index?: unknown; id?: unknown }; topic?: unknown; url?: unknown; index?: unknown };
     try {
       msg = JSON.parse(text) as typeof msg;
     } catch {
@@ -259,9 +334,12 @@ export class AccountDevice extends EventEmitter<AccountDeviceEvents> {
     }
     if (msg.command === 'fxaccounts:command_received' && typeof msg.data?.index === 'number') {
       this.#commands.onPush(msg.data.index).catch((err: unknown) => this.#fail(err));
-    } else if (msg.topic === 'sendtab' && typeof msg.url === 'string') {
-      const index = Number(new URL(msg.url).searchParams.get('index'));
-      if (Number.isInteger(index) && index > 0) this.#messages.onPush(index).catch((err: unknown) => this.#fail(err));
+    } else if (typeof msg.topic === 'string' && typeof msg.url === 'string') {
+      // The push names its message's index; its URL asks for what follows index - 1.
+      const index = typeof msg.index === 'number' ? msg.index : Number(new URL(msg.url).searchParams.get('index')) + 1;
+      if (!Number.isInteger(index) || index <= 0) return;
+      this.emit('message-push', { topic: msg.topic, url: msg.url, index });
+      if (msg.topic === 'sendtab') this.#messages.onPush(index).catch((err: unknown) => this.#fail(err));
     } else if (typeof msg.command === 'string') {
       this.emit('account-event', msg.data === undefined ? { command: msg.command } : { command: msg.command, data: msg.data as Record<string, unknown> });
     }
@@ -310,14 +388,16 @@ export class AccountDevice extends EventEmitter<AccountDeviceEvents> {
   }
 }
 
-function newState(uid: string, secrets: { email: string; kSync: Buffer; kXCS: Buffer }, sessionToken: string): AccountDeviceState {
+function newState(uid: string, email: string, kB: Buffer, sessionToken: string): AccountDeviceState {
+  const { kSync, kXCS } = keysFromKB(kB);
   return {
     uid,
-    email: secrets.email,
+    email,
     sessionToken,
     deviceId: null,
-    kSync: b64uEncode(secrets.kSync),
-    kXCS: b64uEncode(secrets.kXCS),
+    kB: b64uEncode(kB),
+    kSync: b64uEncode(kSync),
+    kXCS: b64uEncode(kXCS),
     sendTabKeys: generateSendTabKeys(),
     push: { uaid: null, subscriptions: {} },
     channelID: null,

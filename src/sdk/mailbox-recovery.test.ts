@@ -137,3 +137,56 @@ describe('one-push recovery (one push, one payload, periodic poll)', () => {
     assert.deepEqual([errors.length, seen], [1, ['good']]);
   });
 });
+
+/** The messages API's rules: exclusive index; the answer's index is the reader's position, the caller's own on an empty page. */
+class ExclusiveMailbox extends FakeMailbox {
+  override fetchPage = async (after: number, limit: number): Promise<MailboxPageJson<string>> => {
+    this.reads.push({ from: after, limit });
+    const hits = this.entries.filter((e) => e.index > after);
+    const messages = hits.slice(0, limit);
+    return { index: messages.at(-1)?.index ?? after, last: hits.length <= limit, messages };
+  };
+}
+
+function exclusiveReader(mode: RecoveryMode, box: FakeMailbox, state: RecoveryState = emptyRecoveryState()) {
+  const handled: [string, DeliveryReason][] = [];
+  const r = new MailboxReader<string>({ mode, state, bound: 'exclusive', fetchPage: box.fetchPage, handle: (m, reason) => void handled.push([m.data, reason]), save: () => undefined });
+  return { r, handled };
+}
+
+describe('recovery on the exclusive messages API (the recipe\'s words)', () => {
+  it('fetch-all asks after the persisted index, persists the answer, and re-reads nothing across empty polls', async () => {
+    const box = new ExclusiveMailbox();
+    const ids = Array.from({ length: 120 }, (_, i) => box.add(`m${i}`));
+    const { r, handled } = exclusiveReader('fetch-all', box);
+    await r.poll();
+    assert.deepEqual(box.reads.map((x) => x.from), [0, ids[99]]);
+    assert.equal(handled.length, 120);
+    await r.poll();
+    await r.poll();
+    assert.equal(handled.length, 120, 'empty polls hand nothing over again');
+    assert.equal(r.state.lastIndex, ids[119], 'an empty page did not rewind the persisted index');
+    box.add('late');
+    await r.poll();
+    assert.deepEqual(handled.at(-1), ['late', 'poll']);
+  });
+
+  it('one-push fetches index - 1 with limit 1, and the poll follows handled_indexes and last_good_index', async () => {
+    const box = new ExclusiveMailbox();
+    const a = box.add('a');
+    const b = box.add('b');
+    const c = box.add('c');
+    const { r, handled } = exclusiveReader('one-push', box);
+    await r.onPush(a);
+    await r.onPush(c);
+    assert.deepEqual(box.reads, [{ from: a - 1, limit: 1 }, { from: c - 1, limit: 1 }]);
+    await r.poll();
+    assert.deepEqual(handled, [['a', 'push'], ['c', 'push'], ['b', 'poll']]);
+    assert.deepEqual([r.state.lastGoodIndex, r.state.handled], [c, []]);
+    await r.poll();
+    await r.poll();
+    assert.equal(handled.length, 3, 'each message exactly once across empty polls');
+    assert.equal(r.state.lastGoodIndex, c);
+    assert.equal(box.reads.at(-1)!.from, c);
+  });
+});

@@ -15,6 +15,12 @@
  *   recipe reads from `lastGoodIndex` itself; reads are inclusive, so that would hand the
  *   message at `lastGoodIndex` over twice once `handled` is cleared.)
  *
+ * The commands API reads from an inclusive index (FxA: clients send `lastIndex + 1`); the messages
+ * API follows the recipe's words, an exclusive index, and answers the index to persist (on an
+ * empty page the caller's own). With `bound: 'exclusive'` the reader does exactly what the recipe
+ * says: it asks for `?index=<lastIndex>` or `?index=<lastGoodIndex>` and persists the answer's
+ * `index`; a push for N fetches `?index=N-1&limit=1`.
+ *
  * Work is serialised, so a push that arrives during a poll waits for it; the state is saved
  * after each message, before the next one is read.
  */
@@ -40,7 +46,10 @@ export const emptyRecoveryState = (): RecoveryState => ({ lastIndex: 0, handled:
 export interface MailboxReaderOptions<T> {
   mode: RecoveryMode;
   state: RecoveryState;
-  fetchPage: (fromIndex: number, limit: number) => Promise<MailboxPageJson<T>>;
+  /** The API's `?index=&limit=`: see `bound`. */
+  fetchPage: (index: number, limit: number) => Promise<MailboxPageJson<T>>;
+  /** How the API reads `index`: `inclusive` (device commands, the default) or `exclusive` (messages). */
+  bound?: 'inclusive' | 'exclusive';
   handle: (message: { index: number; data: T }, reason: DeliveryReason) => Promise<void> | void;
   save: (state: RecoveryState) => Promise<void> | void;
   /** A message whose handler threw; reading goes on (the message counts as handled). */
@@ -79,10 +88,23 @@ export class MailboxReader<T> {
     return run;
   }
 
+  /** The query index that reads what follows `index`. */
+  #after(index: number): number {
+    return this.#o.bound === 'exclusive' ? index : index + 1;
+  }
+
+  /** Persist the answer's index (exclusive API only: there it is where the reader stands). */
+  async #advance(page: MailboxPageJson<T>, field: 'lastIndex' | 'lastGoodIndex'): Promise<void> {
+    if (this.#o.bound !== 'exclusive' || !(page.index > this.#state[field])) return;
+    this.#state[field] = page.index;
+    await this.#o.save(this.state);
+  }
+
   async #fetchAll(pushIndex: number | undefined): Promise<void> {
     if (pushIndex !== undefined && pushIndex <= this.#state.lastIndex) return; // a duplicate push
     for (;;) {
-      const page = await this.#o.fetchPage(this.#state.lastIndex + 1, PAGE);
+      const asked = this.#state.lastIndex;
+      const page = await this.#o.fetchPage(this.#after(asked), PAGE);
       const messages = page.messages ?? [];
       for (const m of messages) {
         if (m.index <= this.#state.lastIndex) continue;
@@ -91,13 +113,15 @@ export class MailboxReader<T> {
         this.#state.lastIndex = m.index;
         await this.#o.save(this.state);
       }
-      if (page.last !== false || messages.length === 0) return;
+      await this.#advance(page, 'lastIndex');
+      // A page that moved nothing forward would be asked again forever.
+      if (page.last !== false || this.#state.lastIndex <= asked) return;
     }
   }
 
   async #fetchOne(index: number): Promise<void> {
     if (index <= this.#state.lastGoodIndex || this.#state.handled.includes(index)) return; // a duplicate push
-    const page = await this.#o.fetchPage(index, 1);
+    const page = await this.#o.fetchPage(this.#o.bound === 'exclusive' ? index - 1 : index, 1);
     const m = page.messages?.[0];
     // Gone (expired) or not there: the poll settles it.
     if (m === undefined || m.index !== index) return;
@@ -107,7 +131,7 @@ export class MailboxReader<T> {
   }
 
   async #pollMissed(): Promise<void> {
-    let from = this.#state.lastGoodIndex + 1;
+    let from = this.#after(this.#state.lastGoodIndex);
     let highest = this.#state.lastGoodIndex;
     for (;;) {
       const page = await this.#o.fetchPage(from, PAGE);
@@ -120,8 +144,11 @@ export class MailboxReader<T> {
         }
         highest = Math.max(highest, m.index);
       }
-      if (page.last !== false || messages.length === 0) break;
-      from = highest + 1;
+      // Exclusive: the recipe's step 4, the answer's index is the new last_good_index.
+      if (this.#o.bound === 'exclusive') highest = Math.max(highest, page.index);
+      const asked = from;
+      from = this.#after(highest);
+      if (page.last !== false || from <= asked) break;
     }
     this.#state.lastGoodIndex = highest;
     this.#state.handled = this.#state.handled.filter((i) => i > highest);

@@ -178,6 +178,83 @@ function deviceMessageCases(backend: (typeof backends)[number]): void {
       assert.deepEqual([b.tabs[0]!.tab, b.tabs[0]!.via], [sent, 'message']);
     });
 
+    it('a recipe client (handled_indexes, last_good_index, the returned index persisted) gets every message exactly once across empty polls, and a topic=sendtab reader only tabs', async () => {
+      const account = email();
+      const a = await device({ email: account, signUp: true, name: 'Laptop' });
+      const b = await device({ email: account, name: 'iPhone', recovery: 'one-push' });
+      // Written from the recipe's words, on B's session: one push = one payload by its url; a
+      // periodic poll from last_good_index handles what handled_indexes lacks, then clears it and
+      // persists the index the server answered.
+      const token = b.d.state.sessionToken;
+      const get = async (path: string) => {
+        const res = await fetch(new URL(path, herald.url), { headers: { authorization: `Bearer ${token}` } });
+        assert.equal(res.status, 200);
+        return (await res.json()) as { index: number; last?: boolean; messages?: { index: number; data: { topic: string } }[] };
+      };
+      const recipe = { handled_indexes: new Set<number>(), last_good_index: 0, got: [] as number[] };
+      const pushFetches: Promise<void>[] = [];
+      b.d.on('message-push', (push) => {
+        const url = new URL(push.url);
+        pushFetches.push(
+          get(`${url.pathname}${url.search}`).then((page) => {
+            for (const m of page.messages ?? []) {
+              recipe.got.push(m.index);
+              recipe.handled_indexes.add(m.index);
+            }
+          }),
+        );
+      });
+      const recipePoll = async () => {
+        for (;;) {
+          const page = await get(`/v1/account/device/messages?index=${recipe.last_good_index}`);
+          for (const m of page.messages ?? []) if (!recipe.handled_indexes.has(m.index)) recipe.got.push(m.index);
+          recipe.handled_indexes.clear();
+          recipe.last_good_index = page.index;
+          if (page.last !== false) return;
+        }
+      };
+      // The desktop style of the recipe: a push is a tickle, fetch everything after the stored index.
+      const desktop = { index: 0, got: [] as number[] };
+      const desktopPoll = async () => {
+        for (;;) {
+          const page = await get(`/v1/account/device/messages?index=${desktop.index}`);
+          desktop.got.push(...(page.messages ?? []).map((m) => m.index));
+          desktop.index = page.index;
+          if (page.last !== false) return;
+        }
+      };
+
+      await a.d.sendTabMessage(b.id, tab(1));
+      await a.d.api.sendMessage(b.id, 'cGluZw', undefined, 'ping');
+      await waitFor('both pushes fetched', () => pushFetches.length >= 2);
+      await Promise.all(pushFetches);
+      herald.dropPushes(2);
+      await a.d.api.sendMessage(b.id, 'cGluZw', undefined, 'ping');
+      await a.d.sendTabMessage(b.id, tab(2));
+      for (let i = 0; i < 3; i++) {
+        await recipePoll();
+        await desktopPoll();
+      }
+      await a.d.sendTabMessage(b.id, tab(3));
+      await waitFor('the third push fetched', () => pushFetches.length >= 3);
+      await Promise.all(pushFetches);
+      for (let i = 0; i < 3; i++) {
+        await recipePoll();
+        await desktopPoll();
+      }
+      const all = (await get('/v1/account/device/messages?index=0')).messages!.map((m) => m.index);
+      assert.equal(all.length, 5);
+      assert.deepEqual([...recipe.got].sort((x, y) => x - y), all, 'the recipe client: each message once');
+      assert.deepEqual(desktop.got, all, 'the desktop style: each message once, in order');
+
+      const tabsOnly = await get('/v1/account/device/messages?index=0&topic=sendtab');
+      assert.deepEqual(tabsOnly.messages!.map((m) => m.data.topic), ['sendtab', 'sendtab', 'sendtab']);
+      await b.d.poll();
+      await b.d.poll();
+      assert.deepEqual(b.tabs.map((e) => e.tab.title).sort(), ['Tab 1', 'Tab 2', 'Tab 3'], 'the SDK\'s iOS-style reader: every tab once, no other topic');
+      assert.deepEqual(b.failures, []);
+    });
+
     it('tells the other devices about a new device and a disconnected one, and deletes the removed device\'s messages', async () => {
       const account = email();
       const a = await device({ email: account, signUp: true, name: 'Laptop' });

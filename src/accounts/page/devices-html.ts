@@ -23,10 +23,33 @@ export const devicesHtml = `<!doctype html>
     <label>Password <input id="password" name="password" type="password" autocomplete="current-password" required minlength="8"></label>
     <button type="submit">Sign in</button>
   </form>
+  <form id="second-step" hidden>
+    <h2>Two-step authentication</h2>
+    <label>Code from your authenticator app, or a recovery code <input id="second-code" name="code" autocomplete="one-time-code" required></label>
+    <button type="submit">Verify</button>
+  </form>
   <section id="devices" hidden>
     <h2>Your devices</h2>
     <ul id="device-list"></ul>
     <p id="no-devices" hidden>No device is connected to this account yet.</p>
+  </section>
+  <section id="two-step" hidden>
+    <h2>Two-step authentication</h2>
+    <p id="two-step-state"></p>
+    <button id="two-step-on" type="button" hidden>Turn on</button>
+    <div id="two-step-enrol" hidden>
+      <p>Scan this code with your authenticator app, or type the secret in.</p>
+      <img id="two-step-qr" alt="QR code of the two-step secret" width="200" height="200">
+      <p>Secret: <code id="two-step-secret"></code></p>
+      <form id="two-step-confirm">
+        <label>First code from the app <input id="two-step-code" inputmode="numeric" autocomplete="one-time-code" required></label>
+        <button type="submit">Confirm</button>
+      </form>
+    </div>
+    <div id="recovery-codes-box" hidden>
+      <p>Your recovery codes. Each works once; keep them somewhere safe. They are not shown again.</p>
+      <ol id="recovery-codes"></ol>
+    </div>
   </section>
 </main>
 </body>

@@ -84,6 +84,8 @@ export const devicesJs = `'use strict';
   function showSignIn(message, isError) {
     sessionStorage.removeItem(TOKEN_KEY);
     byId('devices').hidden = true;
+    byId('two-step').hidden = true;
+    byId('second-step').hidden = true;
     byId('sign-out').hidden = true;
     byId('who').textContent = '';
     byId('sign-in').hidden = false;
@@ -101,7 +103,60 @@ export const devicesJs = `'use strict';
     devices.forEach(function (d) { list.append(deviceItem(d)); });
     byId('no-devices').hidden = devices.length > 0;
     byId('devices').hidden = false;
+    await showTwoStep();
   }
+
+  async function showTwoStep() {
+    var state = await api('GET', '/v1/totp/exists');
+    byId('two-step-state').textContent = state.exists ? 'On: ' + state.recoveryCodesLeft + ' recovery codes left.' : 'Off.';
+    byId('two-step-on').hidden = state.exists;
+    byId('two-step').hidden = false;
+  }
+
+  function showRecoveryCodes(codes) {
+    var list = byId('recovery-codes');
+    list.replaceChildren();
+    codes.forEach(function (c) { list.append(el('li', 'recovery-code', c)); });
+    byId('recovery-codes-box').hidden = false;
+  }
+
+  byId('two-step-on').addEventListener('click', function () {
+    api('POST', '/v1/totp/create')
+      .then(function (enrol) {
+        byId('two-step-qr').src = enrol.qrCode;
+        byId('two-step-secret').textContent = enrol.secret;
+        byId('two-step-enrol').hidden = false;
+        byId('two-step-on').hidden = true;
+      })
+      .catch(report);
+  });
+
+  byId('two-step-confirm').addEventListener('submit', function (event) {
+    event.preventDefault();
+    api('POST', '/v1/totp/verify', { code: byId('two-step-code').value.trim() })
+      .then(function (done) {
+        byId('two-step-enrol').hidden = true;
+        byId('two-step-code').value = '';
+        showRecoveryCodes(done.recoveryCodes);
+        setStatus('Two-step authentication is on.');
+        return showTwoStep();
+      })
+      .catch(report);
+  });
+
+  byId('second-step').addEventListener('submit', function (event) {
+    event.preventDefault();
+    var code = byId('second-code').value.trim();
+    var path = /^[0-9]{6}$/.test(code) ? '/v1/session/verify/totp' : '/v1/session/verify/recovery_code';
+    api('POST', path, { code: code })
+      .then(function () {
+        byId('second-code').value = '';
+        byId('second-step').hidden = true;
+        setStatus('');
+        return showDevices();
+      })
+      .catch(report);
+  });
 
   function deviceItem(d) {
     var li = el('li', 'device');
@@ -166,6 +221,13 @@ export const devicesJs = `'use strict';
         sessionStorage.setItem(TOKEN_KEY, session.sessionToken);
         byId('password').value = '';
         setStatus('');
+        if (session.verified === false) {
+          // Two-step authentication: this session can do nothing until its second step.
+          byId('sign-in').hidden = true;
+          byId('sign-out').hidden = false;
+          byId('second-step').hidden = false;
+          return undefined;
+        }
         return showDevices();
       })
       .catch(report);

@@ -14,7 +14,7 @@ describe('accounts and sessions', () => {
     assert.match(res.json.sessionToken, /^[0-9a-f]{64}$/);
     assert.equal(res.headers['cache-control'], 'no-store');
     const profile = await t.call('GET', '/v1/account/profile', { token: res.json.sessionToken });
-    assert.deepEqual(profile.json, { uid: res.json.uid, email: 'ann@example.com', displayName: null });
+    assert.deepEqual(profile.json, { uid: res.json.uid, email: 'ann@example.com', displayName: null, emailVerified: false });
   });
 
   it('stores only a scrypt hash of the password and a SHA-256 of the token', async () => {

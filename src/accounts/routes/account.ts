@@ -7,11 +7,13 @@ import type { FastifyPluginCallback } from 'fastify';
 import { z } from 'zod';
 import { createAccount, destroyAccount, getProfile, signIn, signOut, updateProfile } from '../accounts.js';
 import { authenticate } from '../authenticate.js';
+import { requireVerifiedEmail } from '../email-verification.js';
 import type { AccountsContext } from '../context.js';
 import { parseCredentials, parsePassword } from '../edge/credentials.js';
 import { deviceNameSchema } from '../edge/device-registration.js';
 import { parseWith } from '../edge/parse.js';
 import { requestIp } from './request-ip.js';
+import { listEvents } from '../security-events.js';
 
 const profileSchema = z.object({ displayName: deviceNameSchema.nullable() }).strict();
 
@@ -20,16 +22,19 @@ export const accountRoutes: FastifyPluginCallback<AccountsContext> = (app, ctx, 
   app.post('/v1/account/login', async (req) => signIn(ctx, parseCredentials(req.body), requestIp(ctx, req)));
 
   app.post('/v1/session/destroy', async (req) => {
-    await signOut(ctx, await authenticate(ctx, req.headers.authorization));
+    await signOut(ctx, await authenticate(ctx, req.headers.authorization, { allowUnverified: true }));
     return {};
   });
 
   app.get('/v1/account/profile', async (req) => getProfile(ctx, await authenticate(ctx, req.headers.authorization)));
   app.post('/v1/account/profile', async (req) => {
     const auth = await authenticate(ctx, req.headers.authorization);
+    await requireVerifiedEmail(ctx, auth);
     await updateProfile(ctx, auth, parseWith(profileSchema, req.body).displayName);
     return {};
   });
+
+  app.get('/v1/account/security_events', async (req) => listEvents(ctx, await authenticate(ctx, req.headers.authorization)));
 
   app.post('/v1/account/destroy', async (req) => {
     const auth = await authenticate(ctx, req.headers.authorization);

@@ -8,7 +8,7 @@ import { devicesCss } from '../page/devices-css.js';
 import { devicesHtml, devicesIcon } from '../page/devices-html.js';
 import { devicesJs } from '../page/devices-js.js';
 
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 function serve(reply: FastifyReply, type: string, body: string): FastifyReply {
   return reply

@@ -2,6 +2,7 @@
 import type { FastifyPluginCallback } from 'fastify';
 import { z } from 'zod';
 import { authenticate } from '../authenticate.js';
+import { requireVerifiedEmail } from '../email-verification.js';
 import type { AccountsContext } from '../context.js';
 import { deviceIdSchema, parseDeviceRegistration } from '../edge/device-registration.js';
 import { parseWith } from '../edge/parse.js';
@@ -13,6 +14,7 @@ const destroyBody = z.object({ id: deviceIdSchema });
 export const deviceRoutes: FastifyPluginCallback<AccountsContext> = (app, ctx, done) => {
   app.post('/v1/account/device', async (req) => {
     const auth = await authenticate(ctx, req.headers.authorization);
+    await requireVerifiedEmail(ctx, auth);
     return registerDevice(ctx, auth, parseDeviceRegistration(req.body, ctx.settings.allowedPushOrigins));
   });
 

@@ -3,10 +3,17 @@ import { z } from 'zod';
 import { deviceIdSchema } from '../../accounts/edge/device-registration.js';
 import { parseWith } from '../../accounts/edge/parse.js';
 
+/**
+ * What a topic may be (docs/device-messages.md "The messages API"): a lowercase name such as the
+ * recipe's `sendtab`, so readers can ask for one topic with `?topic=`.
+ */
+export const TOPIC_PATTERN = /^[a-z0-9][a-z0-9._:-]{0,63}$/;
+export const topicSchema = z.string().regex(TOPIC_PATTERN, 'must match ^[a-z0-9][a-z0-9._:-]{0,63}$');
+
 export interface DeviceMessage {
   to: string;
-  /** `sendtab`, the only topic of the recipe. */
-  topic: 'sendtab';
+  /** The recipe's `sendtab`, or any other topic matching `TOPIC_PATTERN`. */
+  topic: string;
   /** base64url ciphertext: aes128gcm to the target's push keys. */
   data: string;
   ttl?: number;
@@ -14,7 +21,7 @@ export interface DeviceMessage {
 
 const schema = z.object({
   to: deviceIdSchema,
-  topic: z.literal('sendtab'),
+  topic: topicSchema,
   data: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, 'must be base64url'),
   ttl: z.number().int().min(0).max(10_000_000).optional(),
 });

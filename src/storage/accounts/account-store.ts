@@ -20,9 +20,35 @@ export interface AccountRecord {
   passwordHash: string;
   displayName: string | null;
   createdAt: number;
+  /** The email was confirmed with an emailed code (docs/accounts.md); false for a new account. */
+  emailVerified: boolean;
 }
 
-export type NewAccount = AccountRecord;
+export type NewAccount = Omit<AccountRecord, 'emailVerified'> & { emailVerified?: boolean };
+
+/** What `updateAccount` may change; absent fields stay as stored. */
+export interface AccountPatch {
+  passwordHash?: string;
+  displayName?: string | null;
+  emailVerified?: boolean;
+}
+
+/**
+ * A short-lived one-time code of an account (email verification, password reset …), one per
+ * (uid, purpose). Only a hash of the code is stored; `attempts` counts every try at it.
+ */
+export interface AccountCode {
+  uid: string;
+  /** What the code is for, e.g. `verify-email`, `reset-password`. */
+  purpose: string;
+  /** Hex hash of the code (accounts/one-time-code.ts); opaque to storage. */
+  codeHash: string;
+  /** Epoch ms after which the code is dead. */
+  expiresAt: number;
+  attempts: number;
+  /** Anything the flow needs back with the code (opaque text), or null. */
+  data: string | null;
+}
 
 export interface SessionRecord {
   /** SHA-256 of the session token, 64 lowercase hex characters; the token itself is never stored. */
@@ -31,6 +57,8 @@ export interface SessionRecord {
   createdAt: number;
   /** Last authenticated request, epoch ms (bumped at most once a minute by the caller). */
   lastAccessTime: number;
+  /** False while a second step (a TOTP code) is still owed; such a session may do next to nothing. */
+  verified: boolean;
   /** The device bound to this session, if it registered one. */
   deviceId: string | null;
 }
@@ -76,19 +104,39 @@ export interface DevicePatch {
   availableCommands?: Record<string, string>;
 }
 
+/** Something that happened to an account's security (docs/accounts.md "Security events"). */
+export interface SecurityEvent {
+  /** e.g. `sign-in`, `sign-in-failed`, `password-changed`. */
+  kind: string;
+  /** Epoch ms. */
+  at: number;
+  /** The client address, or null. */
+  ip: string | null;
+}
+
 export interface AccountStore {
   /** Create an account; false (and no change) when its email or uid is taken. */
   createAccount(account: NewAccount): Promise<boolean>;
   getAccount(uid: string): Promise<AccountRecord | null>;
   /** By the (already lowercased) email; null when there is none. */
   findAccountByEmail(email: string): Promise<AccountRecord | null>;
-  /** Change the password hash or display name; false when the account does not exist. */
-  updateAccount(uid: string, patch: { passwordHash?: string; displayName?: string | null }): Promise<boolean>;
+  /** Change the password hash, display name or email verification; false when the account does not exist. */
+  updateAccount(uid: string, patch: AccountPatch): Promise<boolean>;
   /** Delete the account with all its sessions and devices; false when it did not exist. */
   deleteAccount(uid: string): Promise<boolean>;
 
-  /** Add a session; false (and no change) when the account does not exist or the id is taken. */
-  createSession(session: { id: string; uid: string; createdAt: number }): Promise<boolean>;
+  /**
+   * Add a session (verified unless `verified` is false); false (and no change) when the account
+   * does not exist or the id is taken.
+   */
+  createSession(session: { id: string; uid: string; createdAt: number; verified?: boolean }): Promise<boolean>;
+  /** Mark a session verified; false when it does not exist. */
+  verifySession(id: string): Promise<boolean>;
+  /**
+   * Delete every session of the account but `keepId` (null: all of them), with their devices.
+   * Returns the ids of the devices that went.
+   */
+  deleteOtherSessions(uid: string, keepId: string | null): Promise<string[]>;
   /** The session, or null when it does not exist (signed out, revoked, account deleted). */
   getSession(id: string): Promise<SessionRecord | null>;
   /** Move `lastAccessTime` forward to `at` (never backwards); no-op for an unknown session. */
@@ -126,6 +174,32 @@ export interface AccountStore {
    * failure of an old endpoint never flags a newer registration. Returns whether it was set.
    */
   markPushEndpointExpired(uid: string, id: string, callback: string): Promise<boolean>;
+
+  /**
+   * Store `code` as the account's code for `code.purpose`, replacing any earlier one (its attempts
+   * start again from `code.attempts`). False (and no change) when the account does not exist.
+   */
+  putCode(code: AccountCode): Promise<boolean>;
+  /**
+   * Count one attempt at the account's code for `purpose` and return the code as stored after
+   * the count, in one atomic step (so concurrent guesses each count); null when there is none.
+   */
+  attemptCode(uid: string, purpose: string): Promise<AccountCode | null>;
+  /** Delete the code; true for exactly one of concurrent callers, false when there was none. */
+  deleteCode(uid: string, purpose: string): Promise<boolean>;
+
+  /**
+   * Record `event` for the account, keeping only its newest `keep` events (older ones are
+   * deleted in the same write). No-op for an unknown account.
+   */
+  addSecurityEvent(uid: string, event: SecurityEvent, keep: number): Promise<void>;
+  /** The account's events, newest first (ties: the later recorded first). */
+  listSecurityEvents(uid: string): Promise<SecurityEvent[]>;
+
+  /** A per-account secret blob by name (recovery data, TOTP secret, …), or null. */
+  getAccountSecret(uid: string, name: string): Promise<string | null>;
+  /** Set (value) or delete (null) a per-account secret; false when the account does not exist. */
+  setAccountSecret(uid: string, name: string, value: string | null): Promise<boolean>;
 
   /**
    * A secret of Herald's own kept with the accounts (its VAPID key pair): the stored value of

@@ -15,6 +15,7 @@ import { deviceCases } from './conformance/devices.js';
 import { makeAccountFixture, TestClock } from './conformance/fixture.js';
 import { mailboxCases, type MailboxFixture } from './conformance/mailbox.js';
 import { mailboxUsageCases, sessionQuotaCases } from './conformance/quotas.js';
+import { securityCases } from './conformance/security.js';
 import { serviceKeyCases } from './conformance/service-keys.js';
 
 export interface SuiteOptions<S> {
@@ -35,6 +36,7 @@ export function runAccountStoreConformance(opts: SuiteOptions<AccountStore>): vo
     deviceCases(fixture);
     serviceKeyCases(fixture);
     sessionQuotaCases(fixture);
+    securityCases(fixture);
   });
 }
 

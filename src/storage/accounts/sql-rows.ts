@@ -2,7 +2,7 @@
  * The rows of the `account` and `account_device` tables as both SQL backends return them, and
  * their mapping to the store's records: one schema, one mapping.
  */
-import type { AccountRecord, DeviceRecord } from './account-store.js';
+import type { AccountCode, AccountRecord, DeviceRecord } from './account-store.js';
 
 export interface AccountRow {
   uid: string;
@@ -10,6 +10,25 @@ export interface AccountRow {
   password_hash: string;
   display_name: string | null;
   created_at: number;
+  /** BOOLEAN on PostgreSQL, 0/1 on SQLite. */
+  email_verified: boolean | number;
+}
+
+/** The columns of `AccountRow`, in both SQL backends. */
+export const ACCOUNT_COLUMNS = 'uid, email, password_hash, display_name, created_at, email_verified';
+
+export interface CodeRow {
+  uid: string;
+  purpose: string;
+  code_hash: string;
+  expires_at: number;
+  attempts: number;
+  data: string | null;
+}
+
+export function toCode(row: CodeRow | undefined): AccountCode | null {
+  if (!row) return null;
+  return { uid: row.uid, purpose: row.purpose, codeHash: row.code_hash, expiresAt: Number(row.expires_at), attempts: Number(row.attempts), data: row.data };
 }
 
 /** An `account_device` row joined with its session's `last_access`. */
@@ -32,7 +51,14 @@ export interface DeviceRow {
 
 export function toAccount(row: AccountRow | undefined): AccountRecord | null {
   if (!row) return null;
-  return { uid: row.uid, email: row.email, passwordHash: row.password_hash, displayName: row.display_name, createdAt: row.created_at };
+  return {
+    uid: row.uid,
+    email: row.email,
+    passwordHash: row.password_hash,
+    displayName: row.display_name,
+    createdAt: Number(row.created_at),
+    emailVerified: row.email_verified === true || row.email_verified === 1,
+  };
 }
 
 export function toDevice(row: DeviceRow | undefined): DeviceRecord | null {

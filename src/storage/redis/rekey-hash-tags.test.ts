@@ -51,7 +51,7 @@ describe('rekey-hash-tags: the names before Redis Cluster support, moved', { ski
       const blocklist = await openRedisBlocklist(dsn);
       try {
         assert.equal((await stores.accounts.findAccountByEmail('old@example.com'))?.uid, uid);
-        assert.deepEqual(await stores.accounts.getSession(sid), { id: sid, uid, createdAt: 1, lastAccessTime: 5, deviceId: 'dev1' });
+        assert.deepEqual(await stores.accounts.getSession(sid), { id: sid, uid, createdAt: 1, lastAccessTime: 5, deviceId: 'dev1', verified: true });
         assert.deepEqual((await stores.accounts.listDevices(uid)).map((d) => [d.id, d.name, d.lastAccessTime]), [['dev1', 'phone', 5]]);
         assert.deepEqual(await stores.mailbox.read({ uid, deviceId: 'dev1', box: 'messages' }, 0, 10), { messages: [{ index: 7, data: 'hello' }], last: true });
         assert.equal((await stores.mailbox.usage(uid, 'dev1')).device.messages, 1, 'the expiry entry moved with it');

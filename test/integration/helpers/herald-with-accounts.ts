@@ -10,6 +10,7 @@
  * `dropPushes(n)` makes the next n pushes Herald sends to devices vanish after the push service
  * would have accepted them (Herald sees a 201), as a lossy push network does.
  */
+import type { Mailer } from '../../../src/mail/mailer.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -49,7 +50,7 @@ export interface HeraldWithAccounts {
 }
 
 /** `db`: the storage DSN; default a fresh SQLite file. */
-export async function startHeraldWithAccounts(over: Partial<AccountsSettings> = {}, opts: { db?: string } = {}): Promise<HeraldWithAccounts> {
+export async function startHeraldWithAccounts(over: Partial<AccountsSettings> = {}, opts: { db?: string; mailer?: Mailer } = {}): Promise<HeraldWithAccounts> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'herald-accounts-it-'));
   const url = `http://127.0.0.1:${port}`;
@@ -102,6 +103,7 @@ export async function startHeraldWithAccounts(over: Partial<AccountsSettings> = 
     vapid,
     fetch: lossyFetch,
     onStarted: (h) => (handle = h),
+    ...(opts.mailer ? { mailer: opts.mailer } : {}),
   });
   app.server.on('upgrade', connection.handleUpgrade);
   await app.listen({ host: settings.host, port });
@@ -151,11 +153,16 @@ async function storedEntries(dsn: string, deviceId: string): Promise<number> {
       await client.end();
     }
   }
-  // Redis: every live entry has one member "uid:device:box:index" in the expiry set.
+  // Redis (one server): every live entry has one member "device:box:index" in its account's
+  // expiry set, herald:mailbox:{uid}:expiry (src/storage/accounts/redis/redis-mailbox-store.ts).
   const redis = new Redis(dsn, { lazyConnect: true });
   await redis.connect();
   try {
-    return (await redis.zrange('herald:mailbox-expiry', '0', '-1')).filter((m) => m.split(':')[1] === deviceId).length;
+    let n = 0;
+    for await (const keys of redis.scanStream({ match: 'herald:mailbox:{*}:expiry', count: 1000 }) as AsyncIterable<string[]>) {
+      for (const key of keys) n += (await redis.zrange(key, '0', '-1')).filter((m) => m.split(':')[0] === deviceId).length;
+    }
+    return n;
   } finally {
     redis.disconnect();
   }

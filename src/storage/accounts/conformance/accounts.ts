@@ -10,8 +10,8 @@ export function accountCases(f: AccountFixture): void {
       const uid = newUid();
       const account = { uid, email: `${uid}@example.com`, passwordHash: 'scrypt$x', displayName: 'Ann', createdAt: f.clock.now() };
       assert.equal(await f.store.createAccount(account), true);
-      assert.deepEqual(await f.store.getAccount(uid), account);
-      assert.deepEqual(await f.store.findAccountByEmail(account.email), account);
+      assert.deepEqual(await f.store.getAccount(uid), { ...account, emailVerified: false });
+      assert.deepEqual(await f.store.findAccountByEmail(account.email), { ...account, emailVerified: false });
       assert.equal(await f.store.getAccount(newUid()), null);
       assert.equal(await f.store.findAccountByEmail('nobody@example.com'), null);
     });
@@ -57,7 +57,7 @@ export function accountCases(f: AccountFixture): void {
       const uid = await f.account();
       const id = newSessionId();
       assert.equal(await f.store.createSession({ id, uid, createdAt: f.clock.now() }), true);
-      assert.deepEqual(await f.store.getSession(id), { id, uid, createdAt: f.clock.now(), lastAccessTime: f.clock.now(), deviceId: null });
+      assert.deepEqual(await f.store.getSession(id), { id, uid, createdAt: f.clock.now(), lastAccessTime: f.clock.now(), deviceId: null, verified: true });
       assert.equal(await f.store.createSession({ id, uid, createdAt: f.clock.now() }), false, 'a taken id');
     });
 

@@ -67,6 +67,38 @@ export const accountMigrations: readonly string[] = [
     value TEXT NOT NULL
   );
   `,
+  // 3: account security (docs/accounts.md): email verification, one-time codes (hashed), per-account
+  // secrets (recovery data, TOTP), sessions that still owe a second step.
+  `
+  ALTER TABLE account ADD COLUMN email_verified BOOLEAN NOT NULL DEFAULT false;
+  ALTER TABLE account_session ADD COLUMN verified BOOLEAN NOT NULL DEFAULT true;
+  CREATE TABLE account_code (
+    uid        TEXT NOT NULL REFERENCES account (uid) ON DELETE CASCADE,
+    purpose    TEXT NOT NULL,
+    code_hash  TEXT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    attempts   INTEGER NOT NULL,
+    data       TEXT,
+    PRIMARY KEY (uid, purpose)
+  );
+  CREATE TABLE account_secret (
+    uid   TEXT NOT NULL REFERENCES account (uid) ON DELETE CASCADE,
+    name  TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (uid, name)
+  );
+  `,
+  // 4: security events per account, newest kept (docs/accounts.md "Security events").
+  `
+  CREATE TABLE account_event (
+    id   BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    uid  TEXT NOT NULL REFERENCES account (uid) ON DELETE CASCADE,
+    at   BIGINT NOT NULL,
+    kind TEXT NOT NULL,
+    ip   TEXT
+  );
+  CREATE INDEX account_event_uid ON account_event (uid, id);
+  `,
 ];
 
 /** The table these steps are counted in; the push store's is `herald_schema`. */

@@ -6,8 +6,8 @@
  * capabilities and commands. Retryable failures become `StoreBusyError`.
  */
 import type pg from 'pg';
-import type { AccountRecord, AccountStore, DevicePatch, DeviceRecord, NewAccount, NewDevice, SessionRecord } from '../account-store.js';
-import { toAccount, toDevice, type AccountRow, type DeviceRow } from '../sql-rows.js';
+import type { SecurityEvent, AccountCode, AccountPatch, AccountRecord, AccountStore, DevicePatch, DeviceRecord, NewAccount, NewDevice, SessionRecord } from '../account-store.js';
+import { ACCOUNT_COLUMNS, toAccount, toCode, toDevice, type AccountRow, type CodeRow, type DeviceRow } from '../sql-rows.js';
 import { openAccountsPool, poolAnswers, query, transaction, type PostgresAccountsOptions } from './migrations.js';
 
 /** A foreign key gone meanwhile (account or session deleted concurrently): the insert is refused. */
@@ -15,7 +15,6 @@ const FOREIGN_KEY_VIOLATION = '23503';
 
 const DEVICE_COLUMNS = `d.uid, d.id, d.session_id, d.name, d.type, d.created_at, d.push_callback, d.push_public_key,
   d.push_auth_key, d.push_expired, d.capabilities, d.available_commands, s.last_access`;
-const ACCOUNT_COLUMNS = 'uid, email, password_hash, display_name, created_at';
 
 /** Open a pool on `dsn` (postgres://…) and migrate the account tables. */
 export async function openPostgresAccountStore(dsn: string, opts: PostgresAccountsOptions = {}): Promise<PostgresAccountStore> {
@@ -34,8 +33,8 @@ export class PostgresAccountStore implements AccountStore {
   async createAccount(a: NewAccount): Promise<boolean> {
     const r = await this.#query(
       'herald_acc_insert_account',
-      `INSERT INTO account (${ACCOUNT_COLUMNS}) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-      [a.uid, a.email, a.passwordHash, a.displayName, a.createdAt],
+      `INSERT INTO account (${ACCOUNT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+      [a.uid, a.email, a.passwordHash, a.displayName, a.createdAt, a.emailVerified === true],
     );
     return (r.rowCount ?? 0) > 0;
   }
@@ -50,15 +49,24 @@ export class PostgresAccountStore implements AccountStore {
     return toAccount(rows[0]);
   }
 
-  async updateAccount(uid: string, patch: { passwordHash?: string; displayName?: string | null }): Promise<boolean> {
-    // One statement: absent fields keep their value ($2/$4 say whether a field is given).
+  async updateAccount(uid: string, patch: AccountPatch): Promise<boolean> {
+    // One statement: absent fields keep their value ($2/$4/$6 say whether a field is given).
     const r = await this.#query(
-      'herald_acc_update_account',
+      'herald_acc_update_account_v2',
       `UPDATE account SET
          password_hash = CASE WHEN $2::boolean THEN $3::text ELSE password_hash END,
-         display_name = CASE WHEN $4::boolean THEN $5::text ELSE display_name END
+         display_name = CASE WHEN $4::boolean THEN $5::text ELSE display_name END,
+         email_verified = CASE WHEN $6::boolean THEN $7::boolean ELSE email_verified END
        WHERE uid = $1`,
-      [uid, patch.passwordHash !== undefined, patch.passwordHash ?? null, patch.displayName !== undefined, patch.displayName ?? null],
+      [
+        uid,
+        patch.passwordHash !== undefined,
+        patch.passwordHash ?? null,
+        patch.displayName !== undefined,
+        patch.displayName ?? null,
+        patch.emailVerified !== undefined,
+        patch.emailVerified ?? false,
+      ],
     );
     return (r.rowCount ?? 0) > 0;
   }
@@ -69,14 +77,14 @@ export class PostgresAccountStore implements AccountStore {
     return (r.rowCount ?? 0) > 0;
   }
 
-  async createSession(s: { id: string; uid: string; createdAt: number }): Promise<boolean> {
+  async createSession(s: { id: string; uid: string; createdAt: number; verified?: boolean }): Promise<boolean> {
     try {
       const r = await this.#query(
-        'herald_acc_insert_session',
-        `INSERT INTO account_session (id, uid, created_at, last_access)
-         SELECT $1, $2, $3, $3 WHERE EXISTS (SELECT 1 FROM account WHERE uid = $2)
+        'herald_acc_insert_session_v2',
+        `INSERT INTO account_session (id, uid, created_at, last_access, verified)
+         SELECT $1, $2, $3, $3, $4 WHERE EXISTS (SELECT 1 FROM account WHERE uid = $2)
          ON CONFLICT DO NOTHING`,
-        [s.id, s.uid, s.createdAt],
+        [s.id, s.uid, s.createdAt, s.verified !== false],
       );
       return (r.rowCount ?? 0) > 0;
     } catch (err) {
@@ -86,15 +94,101 @@ export class PostgresAccountStore implements AccountStore {
   }
 
   async getSession(id: string): Promise<SessionRecord | null> {
-    const { rows } = await this.#query<{ id: string; uid: string; created_at: number; last_access: number; device_id: string | null }>(
-      'herald_acc_get_session',
-      `SELECT s.id, s.uid, s.created_at, s.last_access, d.id AS device_id
+    const { rows } = await this.#query<{ id: string; uid: string; created_at: number; last_access: number; device_id: string | null; verified: boolean }>(
+      'herald_acc_get_session_v2',
+      `SELECT s.id, s.uid, s.created_at, s.last_access, s.verified, d.id AS device_id
        FROM account_session s LEFT JOIN account_device d ON d.session_id = s.id WHERE s.id = $1`,
       [id],
     );
     const row = rows[0];
     if (!row) return null;
-    return { id: row.id, uid: row.uid, createdAt: row.created_at, lastAccessTime: row.last_access, deviceId: row.device_id };
+    return { id: row.id, uid: row.uid, createdAt: row.created_at, lastAccessTime: row.last_access, deviceId: row.device_id, verified: row.verified };
+  }
+
+  async verifySession(id: string): Promise<boolean> {
+    const r = await this.#query('herald_acc_verify_session', 'UPDATE account_session SET verified = true WHERE id = $1', [id]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async deleteOtherSessions(uid: string, keepId: string | null): Promise<string[]> {
+    // One statement: the devices are read in the same snapshot the sessions are deleted from.
+    const { rows } = await this.#query<{ id: string }>(
+      'herald_acc_delete_other_sessions',
+      `WITH gone AS (DELETE FROM account_session WHERE uid = $1 AND id <> $2 RETURNING id)
+       SELECT d.id FROM account_device d WHERE d.session_id IN (SELECT id FROM gone)`,
+      [uid, keepId ?? ''],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async putCode(c: AccountCode): Promise<boolean> {
+    try {
+      const r = await this.#query(
+        'herald_acc_put_code',
+        `INSERT INTO account_code (uid, purpose, code_hash, expires_at, attempts, data)
+         SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM account WHERE uid = $1)
+         ON CONFLICT (uid, purpose) DO UPDATE SET code_hash = excluded.code_hash, expires_at = excluded.expires_at,
+           attempts = excluded.attempts, data = excluded.data`,
+        [c.uid, c.purpose, c.codeHash, c.expiresAt, c.attempts, c.data],
+      );
+      return (r.rowCount ?? 0) > 0;
+    } catch (err) {
+      if ((err as { code?: unknown }).code === FOREIGN_KEY_VIOLATION) return false;
+      throw err;
+    }
+  }
+
+  async attemptCode(uid: string, purpose: string): Promise<AccountCode | null> {
+    const { rows } = await this.#query<CodeRow>(
+      'herald_acc_attempt_code',
+      'UPDATE account_code SET attempts = attempts + 1 WHERE uid = $1 AND purpose = $2 RETURNING uid, purpose, code_hash, expires_at, attempts, data',
+      [uid, purpose],
+    );
+    return toCode(rows[0]);
+  }
+
+  async deleteCode(uid: string, purpose: string): Promise<boolean> {
+    const r = await this.#query('herald_acc_delete_code', 'DELETE FROM account_code WHERE uid = $1 AND purpose = $2', [uid, purpose]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async addSecurityEvent(uid: string, e: SecurityEvent, keep: number): Promise<void> {
+    await transaction(this.#pool, async (client) => {
+      // Lock the account row: concurrent events of one account trim in turn.
+      const { rowCount } = await client.query('SELECT 1 FROM account WHERE uid = $1 FOR UPDATE', [uid]);
+      if ((rowCount ?? 0) === 0) return;
+      await client.query('INSERT INTO account_event (uid, at, kind, ip) VALUES ($1, $2, $3, $4)', [uid, e.at, e.kind, e.ip]);
+      await client.query('DELETE FROM account_event WHERE uid = $1 AND id NOT IN (SELECT id FROM account_event WHERE uid = $1 ORDER BY id DESC LIMIT $2)', [uid, keep]);
+    });
+  }
+
+  async listSecurityEvents(uid: string): Promise<SecurityEvent[]> {
+    const { rows } = await this.#query<{ kind: string; at: string | number; ip: string | null }>('herald_acc_list_events', 'SELECT kind, at, ip FROM account_event WHERE uid = $1 ORDER BY id DESC', [uid]);
+    return rows.map((r) => ({ kind: r.kind, at: Number(r.at), ip: r.ip }));
+  }
+
+  async getAccountSecret(uid: string, name: string): Promise<string | null> {
+    const { rows } = await this.#query<{ value: string }>('herald_acc_get_secret', 'SELECT value FROM account_secret WHERE uid = $1 AND name = $2', [uid, name]);
+    return rows[0]?.value ?? null;
+  }
+
+  async setAccountSecret(uid: string, name: string, value: string | null): Promise<boolean> {
+    if (value === null) {
+      await this.#query('herald_acc_delete_secret', 'DELETE FROM account_secret WHERE uid = $1 AND name = $2', [uid, name]);
+      return (await this.getAccount(uid)) !== null;
+    }
+    try {
+      const r = await this.#query(
+        'herald_acc_put_secret',
+        `INSERT INTO account_secret (uid, name, value) SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM account WHERE uid = $1)
+         ON CONFLICT (uid, name) DO UPDATE SET value = excluded.value`,
+        [uid, name, value],
+      );
+      return (r.rowCount ?? 0) > 0;
+    } catch (err) {
+      if ((err as { code?: unknown }).code === FOREIGN_KEY_VIOLATION) return false;
+      throw err;
+    }
   }
 
   async touchSession(id: string, at: number): Promise<void> {

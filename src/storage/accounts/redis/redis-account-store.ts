@@ -3,12 +3,18 @@
  * under a prefix (default `herald:`); `{…}` are literal braces, Redis Cluster hash tags, so that
  * every key of one account lives in one slot:
  *
- *   herald:acct:{uid}                     hash: email, ph (password hash), dn (absent = null), ca
+ *   herald:acct:{uid}                     hash: email, ph (password hash), dn (absent = null), ca,
+ *                                         ev (email verified, 0/1)
  *   herald:acct:{uid}:sessions            set of the account's session ids
  *   herald:acct:{uid}:devices             set of the account's device ids
- *   herald:acct:{uid}:session:ID          hash: uid, ca, la (last access), dev (device id, absent = none)
+ *   herald:acct:{uid}:session:ID          hash: uid, ca, la (last access), dev (device id, absent = none),
+ *                                         uv ('1' while the session owes a second step)
  *   herald:acct:{uid}:device:ID           hash: sid, name, type, ca, cb/pk/ak (absent = no push), x
  *                                         (push endpoint expired, 0/1), caps and cmds (JSON text)
+ *   herald:acct:{uid}:codes               set of the purposes the account has a one-time code for
+ *   herald:acct:{uid}:code:PURPOSE        hash: h (code hash), e (expires at), a (attempts), d (data)
+ *   herald:acct:{uid}:secrets             hash: secret name → value
+ *   herald:acct:{uid}:events              list of security events (JSON), newest first, trimmed
  *   herald:acct-email:{email}             pointer: the uid of the account with that email
  *   herald:session:{id}                   pointer: the uid of the account holding session id
  *   herald:service-key:NAME               one of Herald's own secrets (its VAPID key pair, JSON)
@@ -21,7 +27,18 @@
  * next claim (its target does not exist). Nothing here expires by itself.
  */
 import { closeRedis, connectRedis, mapError, redisAnswers, type RedisClient } from '../../redis/connection.js';
-import type { AccountRecord, AccountStore, DevicePatch, DeviceRecord, NewAccount, NewDevice, SessionRecord } from '../account-store.js';
+import type {
+  AccountCode,
+  AccountPatch,
+  AccountRecord,
+  AccountStore,
+  DevicePatch,
+  DeviceRecord,
+  NewAccount,
+  NewDevice,
+  SecurityEvent,
+  SessionRecord,
+} from '../account-store.js';
 import { accountScripts, runScript, type RedisAccountsOptions } from './scripts.js';
 
 type AccountScript = keyof typeof accountScripts;
@@ -49,7 +66,7 @@ export class RedisAccountStore implements AccountStore {
     const emailKey = this.#emailKey(a.email);
     const claim = await this.#claim(emailKey, a.uid, async (owner) => (await this.getAccount(owner))?.email === a.email);
     if (claim === 'taken') return false;
-    const args = [a.uid, a.email, a.passwordHash, a.displayName === null ? 0 : 1, a.displayName ?? '', a.createdAt];
+    const args = [a.uid, a.email, a.passwordHash, a.displayName === null ? 0 : 1, a.displayName ?? '', a.createdAt, a.emailVerified === true ? 1 : 0];
     if ((await this.#script('heraldAccCreateAccount', a.uid, args)) !== 1) {
       if (claim === 'claimed') await this.#release(emailKey, a.uid);
       return false;
@@ -74,9 +91,10 @@ export class RedisAccountStore implements AccountStore {
     return account?.email === email ? account : null;
   }
 
-  async updateAccount(uid: string, patch: { passwordHash?: string; displayName?: string | null }): Promise<boolean> {
+  async updateAccount(uid: string, patch: AccountPatch): Promise<boolean> {
     const dnMode = patch.displayName === undefined ? 0 : patch.displayName === null ? 1 : 2;
-    const args = [uid, patch.passwordHash === undefined ? 0 : 1, patch.passwordHash ?? '', dnMode, patch.displayName ?? ''];
+    const ev = patch.emailVerified === undefined ? '' : patch.emailVerified ? '1' : '0';
+    const args = [uid, patch.passwordHash === undefined ? 0 : 1, patch.passwordHash ?? '', dnMode, patch.displayName ?? '', ev];
     return (await this.#script('heraldAccUpdateAccount', uid, args)) === 1;
   }
 
@@ -88,13 +106,25 @@ export class RedisAccountStore implements AccountStore {
     return true;
   }
 
-  async createSession(s: { id: string; uid: string; createdAt: number }): Promise<boolean> {
+  async createSession(s: { id: string; uid: string; createdAt: number; verified?: boolean }): Promise<boolean> {
     const pointer = this.#sessionKey(s.id);
     const claim = await this.#claim(pointer, s.uid, async (owner) => (await this.#call(() => this.#redis.exists(this.#sessKey(owner, s.id)))) === 1);
     if (claim === 'taken') return false;
-    if ((await this.#script('heraldAccCreateSession', s.uid, [s.uid, s.id, s.createdAt])) === 1) return true;
+    if ((await this.#script('heraldAccCreateSession', s.uid, [s.uid, s.id, s.createdAt, s.verified === false ? 0 : 1])) === 1) return true;
     if (claim === 'claimed') await this.#release(pointer, s.uid);
     return false;
+  }
+
+  async verifySession(id: string): Promise<boolean> {
+    const uid = await this.#sessionOwner(id);
+    if (uid === null) return false;
+    return (await this.#script('heraldAccVerifySession', uid, [uid, id])) === 1;
+  }
+
+  async deleteOtherSessions(uid: string, keepId: string | null): Promise<string[]> {
+    const [devices, sessionIds] = (await this.#script('heraldAccDeleteOtherSessions', uid, [uid, keepId ?? ''])) as [string[], string[]];
+    await Promise.all(sessionIds.map((id) => this.#release(this.#sessionKey(id), uid)));
+    return devices;
   }
 
   async getSession(id: string): Promise<SessionRecord | null> {
@@ -102,7 +132,7 @@ export class RedisAccountStore implements AccountStore {
     if (uid === null) return null;
     const h = await this.#call(() => this.#redis.hgetall(this.#sessKey(uid, id)));
     if (h.uid === undefined) return null;
-    return { id, uid: h.uid, createdAt: Number(h.ca), lastAccessTime: Number(h.la), deviceId: h.dev ?? null };
+    return { id, uid: h.uid, createdAt: Number(h.ca), lastAccessTime: Number(h.la), deviceId: h.dev ?? null, verified: h.uv !== '1' };
   }
 
   async touchSession(id: string, at: number): Promise<void> {
@@ -189,6 +219,38 @@ export class RedisAccountStore implements AccountStore {
     return (await this.#script('heraldAccMarkExpired', uid, [uid, id, callback])) === 1;
   }
 
+  async putCode(c: AccountCode): Promise<boolean> {
+    const args = [c.uid, c.purpose, c.codeHash, c.expiresAt, c.attempts, c.data === null ? 0 : 1, c.data ?? ''];
+    return (await this.#script('heraldAccPutCode', c.uid, args)) === 1;
+  }
+
+  async attemptCode(uid: string, purpose: string): Promise<AccountCode | null> {
+    const f = (await this.#script('heraldAccAttemptCode', uid, [uid, purpose])) as (string | null)[] | null;
+    if (!f || f[0] === null || f[0] === undefined) return null;
+    return { uid, purpose, codeHash: f[0], expiresAt: Number(f[1]), attempts: Number(f[2]), data: f[3] ?? null };
+  }
+
+  async deleteCode(uid: string, purpose: string): Promise<boolean> {
+    return Number(await this.#script('heraldAccDeleteCode', uid, [uid, purpose])) === 1;
+  }
+
+  async addSecurityEvent(uid: string, e: SecurityEvent, keep: number): Promise<void> {
+    await this.#script('heraldAccAddEvent', uid, [uid, JSON.stringify({ kind: e.kind, at: e.at, ip: e.ip }), keep]);
+  }
+
+  async listSecurityEvents(uid: string): Promise<SecurityEvent[]> {
+    const raw = await this.#call(() => this.#redis.lrange(`${this.#acctKey(uid)}:events`, 0, -1));
+    return raw.map((r) => JSON.parse(r) as SecurityEvent);
+  }
+
+  async getAccountSecret(uid: string, name: string): Promise<string | null> {
+    return this.#call(() => this.#redis.hget(`${this.#acctKey(uid)}:secrets`, name));
+  }
+
+  async setAccountSecret(uid: string, name: string, value: string | null): Promise<boolean> {
+    return (await this.#script('heraldAccSetSecret', uid, [uid, name, value === null ? 0 : 1, value ?? ''])) === 1;
+  }
+
   async serviceKey(name: string, create: () => string): Promise<string> {
     const key = `${this.#prefix}service-key:${name}`;
     await this.#call(() => this.#redis.set(key, create(), 'NX'));
@@ -266,7 +328,7 @@ export class RedisAccountStore implements AccountStore {
 
 function toAccount(uid: string, h: Record<string, string>): AccountRecord | null {
   if (h.email === undefined) return null;
-  return { uid, email: h.email, passwordHash: h.ph ?? '', displayName: h.dn ?? null, createdAt: Number(h.ca) };
+  return { uid, email: h.email, passwordHash: h.ph ?? '', displayName: h.dn ?? null, createdAt: Number(h.ca), emailVerified: h.ev === '1' };
 }
 
 function toDevice(uid: string, id: string, f: DeviceFields | null): DeviceRecord | null {

@@ -29,7 +29,7 @@ runAccountStoreConformance({ name: 'Redis Cluster', skip: unavailable, open: () 
 runMailboxStoreConformance({ name: 'Redis Cluster', skip: unavailable, open: (o) => openRedisMailboxStore(dsn, o) });
 
 describe('Redis account stores on a Redis Cluster', { skip: unavailable }, () => {
-  it('keep one account\'s keys, its devices\' and sessions\' and its mailboxes, in one slot', async () => {
+  it('keep one account\'s keys, its devices\', sessions\', codes, secrets, events and its mailboxes, in one slot', async () => {
     const stores = await openAccountStores(dsn);
     const redis = new Cluster((cluster as RedisCluster).ports.map((port) => ({ host: '127.0.0.1', port })), { scaleReads: 'master', lazyConnect: true });
     try {
@@ -42,9 +42,13 @@ describe('Redis account stores on a Redis Cluster', { skip: unavailable }, () =>
         true,
       );
       await stores.mailbox.append({ uid, deviceId: 'd1', box: 'messages' }, 'hello', 60);
+      // The account-security keys (codes, secrets, events) too.
+      assert.equal(await stores.accounts.putCode({ uid, purpose: 'verify-email', codeHash: 'h', expiresAt: 9, attempts: 0, data: null }), true);
+      assert.equal(await stores.accounts.setAccountSecret(uid, 'totp', 's'), true);
+      await stores.accounts.addSecurityEvent(uid, { kind: 'sign-in', at: 1, ip: null }, 10);
       const keys: string[] = [];
       for (const node of redis.nodes('master')) keys.push(...(await node.keys(`*{${uid}}*`)));
-      assert.ok(keys.length >= 7, keys.join(', '));
+      assert.ok(keys.length >= 11, keys.join(', '));
       const slots = new Set(await Promise.all(keys.map((k) => redis.cluster('KEYSLOT', k))));
       assert.equal(slots.size, 1, keys.join(', '));
       assert.equal((await stores.accounts.getSession('f'.repeat(64)))?.deviceId, 'd1');

@@ -16,6 +16,10 @@ local function acctSessions(uid) return acct(uid) .. ':sessions' end
 local function acctDevices(uid) return acct(uid) .. ':devices' end
 local function sess(uid, id) return acct(uid) .. ':session:' .. id end
 local function dev(uid, id) return acct(uid) .. ':device:' .. id end
+local function acctCodes(uid) return acct(uid) .. ':codes' end
+local function code(uid, purpose) return acct(uid) .. ':code:' .. purpose end
+local function acctSecrets(uid) return acct(uid) .. ':secrets' end
+local function acctEvents(uid) return acct(uid) .. ':events' end
 -- A device as an array: sid, name, type, ca, cb, pk, ak, x, caps, cmds, la (its session's).
 local function readDevice(uid, id)
   local d = redis.call('HMGET', dev(uid, id), 'sid', 'name', 'type', 'ca', 'cb', 'pk', 'ak', 'x', 'caps', 'cmds')
@@ -55,21 +59,23 @@ return 1`,
 export const accountScripts = {
   ...pointerScripts,
 
-  // uid, email, passwordHash, hasDisplayName (0/1), displayName, createdAt. The caller holds the
-  // email's pointer.
+  // uid, email, passwordHash, hasDisplayName (0/1), displayName, createdAt, emailVerified (0/1).
+  // The caller holds the email's pointer.
   heraldAccCreateAccount: `${KEYS}
 local uid, e = ARGV[2], ARGV[3]
 if redis.call('EXISTS', acct(uid)) == 1 then return 0 end
-redis.call('HSET', acct(uid), 'email', e, 'ph', ARGV[4], 'ca', ARGV[7])
+redis.call('HSET', acct(uid), 'email', e, 'ph', ARGV[4], 'ca', ARGV[7], 'ev', ARGV[8])
 if ARGV[5] == '1' then redis.call('HSET', acct(uid), 'dn', ARGV[6]) end
 return 1`,
 
-  // uid, hasPasswordHash, passwordHash, displayNameMode (0 keep, 1 null, 2 set), displayName
+  // uid, hasPasswordHash, passwordHash, displayNameMode (0 keep, 1 null, 2 set), displayName,
+  // emailVerified ('' keep, else the new 'ev': '0' or '1')
   heraldAccUpdateAccount: `${KEYS}
 local uid = ARGV[2]
 if redis.call('EXISTS', acct(uid)) == 0 then return 0 end
 if ARGV[3] == '1' then redis.call('HSET', acct(uid), 'ph', ARGV[4]) end
 if ARGV[5] == '1' then redis.call('HDEL', acct(uid), 'dn') elseif ARGV[5] == '2' then redis.call('HSET', acct(uid), 'dn', ARGV[6]) end
+if ARGV[7] ~= '' then redis.call('HSET', acct(uid), 'ev', ARGV[7]) end
 return 1`,
 
   // uid → false, or {email, session ids…} (their pointers are the caller's to release)
@@ -80,17 +86,45 @@ if not e then return false end
 local sids = redis.call('SMEMBERS', acctSessions(uid))
 for _, id in ipairs(redis.call('SMEMBERS', acctDevices(uid))) do redis.call('DEL', dev(uid, id)) end
 for _, sid in ipairs(sids) do redis.call('DEL', sess(uid, sid)) end
-redis.call('DEL', acctDevices(uid), acctSessions(uid), acct(uid))
+for _, purpose in ipairs(redis.call('SMEMBERS', acctCodes(uid))) do redis.call('DEL', code(uid, purpose)) end
+redis.call('DEL', acctDevices(uid), acctSessions(uid), acct(uid), acctCodes(uid), acctSecrets(uid), acctEvents(uid))
 table.insert(sids, 1, e)
 return sids`,
 
-  // uid, id, createdAt. The caller holds the session's pointer.
+  // uid, id, createdAt, verified (0/1). The caller holds the session's pointer.
   heraldAccCreateSession: `${KEYS}
 local uid, id = ARGV[2], ARGV[3]
 if redis.call('EXISTS', acct(uid)) == 0 or redis.call('EXISTS', sess(uid, id)) == 1 then return 0 end
 redis.call('HSET', sess(uid, id), 'uid', uid, 'ca', ARGV[4], 'la', ARGV[4])
+if ARGV[5] == '0' then redis.call('HSET', sess(uid, id), 'uv', '1') end
 redis.call('SADD', acctSessions(uid), id)
 return 1`,
+
+  // uid, id → 1 when the session exists (now verified), else 0
+  heraldAccVerifySession: `${KEYS}
+local k = sess(ARGV[2], ARGV[3])
+if redis.call('EXISTS', k) == 0 then return 0 end
+redis.call('HDEL', k, 'uv')
+return 1`,
+
+  // uid, keepId ('' = none) → {ids of the devices that went with the other sessions, ids of those
+  // sessions} (their pointers are the caller's to release)
+  heraldAccDeleteOtherSessions: `${KEYS}
+local uid, keep = ARGV[2], ARGV[3]
+local devices, sids = {}, {}
+for _, sid in ipairs(redis.call('SMEMBERS', acctSessions(uid))) do
+  if sid ~= keep then
+    local d = redis.call('HGET', sess(uid, sid), 'dev')
+    if d then
+      dropDevice(uid, d)
+      devices[#devices + 1] = d
+    end
+    redis.call('DEL', sess(uid, sid))
+    redis.call('SREM', acctSessions(uid), sid)
+    sids[#sids + 1] = sid
+  end
+end
+return {devices, sids}`,
 
   // uid, id, at
   heraldAccTouchSession: `${KEYS}
@@ -191,6 +225,43 @@ return dropDevice(ARGV[2], ARGV[3])`,
 local k = dev(ARGV[2], ARGV[3])
 if redis.call('HGET', k, 'cb') ~= ARGV[4] then return 0 end
 redis.call('HSET', k, 'x', '1')
+return 1`,
+
+  // uid, purpose, codeHash, expiresAt, attempts, hasData (0/1), data
+  heraldAccPutCode: `${KEYS}
+local uid, purpose = ARGV[2], ARGV[3]
+if redis.call('EXISTS', acct(uid)) == 0 then return 0 end
+redis.call('DEL', code(uid, purpose))
+redis.call('HSET', code(uid, purpose), 'h', ARGV[4], 'e', ARGV[5], 'a', ARGV[6])
+if ARGV[7] == '1' then redis.call('HSET', code(uid, purpose), 'd', ARGV[8]) end
+redis.call('SADD', acctCodes(uid), purpose)
+return 1`,
+
+  // uid, purpose → {h, e, a, d} after counting one attempt, or nil
+  heraldAccAttemptCode: `${KEYS}
+local k = code(ARGV[2], ARGV[3])
+if redis.call('EXISTS', k) == 0 then return false end
+redis.call('HINCRBY', k, 'a', 1)
+return redis.call('HMGET', k, 'h', 'e', 'a', 'd')`,
+
+  // uid, purpose → 1 when a code was deleted
+  heraldAccDeleteCode: `${KEYS}
+redis.call('SREM', acctCodes(ARGV[2]), ARGV[3])
+return redis.call('DEL', code(ARGV[2], ARGV[3]))`,
+
+  // uid, event JSON, keep
+  heraldAccAddEvent: `${KEYS}
+local uid = ARGV[2]
+if redis.call('EXISTS', acct(uid)) == 0 then return 0 end
+redis.call('LPUSH', acctEvents(uid), ARGV[3])
+redis.call('LTRIM', acctEvents(uid), 0, tonumber(ARGV[4]) - 1)
+return 1`,
+
+  // uid, name, mode (0 delete, 1 set), value → 0 when the account does not exist
+  heraldAccSetSecret: `${KEYS}
+local uid = ARGV[2]
+if redis.call('EXISTS', acct(uid)) == 0 then return 0 end
+if ARGV[4] == '1' then redis.call('HSET', acctSecrets(uid), ARGV[3], ARGV[5]) else redis.call('HDEL', acctSecrets(uid), ARGV[3]) end
 return 1`,
 } as const;
 

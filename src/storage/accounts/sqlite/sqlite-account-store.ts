@@ -4,8 +4,8 @@
  * the same file never has to upgrade a read lock. JSON columns hold capabilities and commands.
  */
 import type Database from 'better-sqlite3';
-import type { AccountRecord, AccountStore, DevicePatch, DeviceRecord, NewAccount, NewDevice, SessionRecord } from '../account-store.js';
-import { toAccount, toDevice, type AccountRow, type DeviceRow } from '../sql-rows.js';
+import type { SecurityEvent, AccountCode, AccountPatch, AccountRecord, AccountStore, DevicePatch, DeviceRecord, NewAccount, NewDevice, SessionRecord } from '../account-store.js';
+import { ACCOUNT_COLUMNS, toAccount, toCode, toDevice, type AccountRow, type CodeRow, type DeviceRow } from '../sql-rows.js';
 import { openAccountsDatabase, runSync, type SqliteConnectionOptions } from './open-database.js';
 
 /** Open (creating and migrating if needed) the accounts tables in the database at `path`. */
@@ -31,7 +31,7 @@ export class SqliteAccountStore implements AccountStore {
   }
 
   createAccount(a: NewAccount): Promise<boolean> {
-    return this.#run(() => this.#sql.insertAccount.run(a.uid, a.email, a.passwordHash, a.displayName, a.createdAt).changes > 0);
+    return this.#run(() => this.#sql.insertAccount.run(a.uid, a.email, a.passwordHash, a.displayName, a.createdAt, a.emailVerified === true ? 1 : 0).changes > 0);
   }
 
   getAccount(uid: string): Promise<AccountRecord | null> {
@@ -42,7 +42,7 @@ export class SqliteAccountStore implements AccountStore {
     return this.#run(() => toAccount(this.#sql.getAccountByEmail.get(email) as AccountRow | undefined));
   }
 
-  updateAccount(uid: string, patch: { passwordHash?: string; displayName?: string | null }): Promise<boolean> {
+  updateAccount(uid: string, patch: AccountPatch): Promise<boolean> {
     return this.#run(() => this.#tx.updateAccount.immediate(uid, patch));
   }
 
@@ -51,17 +51,59 @@ export class SqliteAccountStore implements AccountStore {
     return this.#run(() => this.#sql.deleteAccount.run(uid).changes > 0);
   }
 
-  createSession(s: { id: string; uid: string; createdAt: number }): Promise<boolean> {
-    return this.#run(() => this.#sql.insertSession.run(s.id, s.uid, s.createdAt, s.createdAt, s.uid).changes > 0);
+  createSession(s: { id: string; uid: string; createdAt: number; verified?: boolean }): Promise<boolean> {
+    return this.#run(() => this.#sql.insertSession.run(s.id, s.uid, s.createdAt, s.createdAt, s.verified === false ? 0 : 1, s.uid).changes > 0);
+  }
+
+  verifySession(id: string): Promise<boolean> {
+    return this.#run(() => this.#sql.verifySession.run(id).changes > 0);
+  }
+
+  deleteOtherSessions(uid: string, keepId: string | null): Promise<string[]> {
+    return this.#run(() => this.#tx.deleteOtherSessions.immediate(uid, keepId ?? ''));
+  }
+
+  putCode(c: AccountCode): Promise<boolean> {
+    return this.#run(() => this.#sql.putCode.run(c.uid, c.purpose, c.codeHash, c.expiresAt, c.attempts, c.data, c.uid).changes > 0);
+  }
+
+  attemptCode(uid: string, purpose: string): Promise<AccountCode | null> {
+    return this.#run(() => toCode(this.#sql.attemptCode.get(uid, purpose) as CodeRow | undefined));
+  }
+
+  deleteCode(uid: string, purpose: string): Promise<boolean> {
+    return this.#run(() => this.#sql.deleteCode.run(uid, purpose).changes > 0);
+  }
+
+  addSecurityEvent(uid: string, e: SecurityEvent, keep: number): Promise<void> {
+    return this.#run(() => this.#tx.addEvent.immediate(uid, e, keep));
+  }
+
+  listSecurityEvents(uid: string): Promise<SecurityEvent[]> {
+    return this.#run(() => this.#sql.listEvents.all(uid) as SecurityEvent[]);
+  }
+
+  getAccountSecret(uid: string, name: string): Promise<string | null> {
+    return this.#run(() => (this.#sql.getSecret.get(uid, name) as string | undefined) ?? null);
+  }
+
+  setAccountSecret(uid: string, name: string, value: string | null): Promise<boolean> {
+    return this.#run(() => {
+      if (value === null) {
+        this.#sql.deleteSecret.run(uid, name);
+        return this.#sql.accountExists.get(uid) !== undefined;
+      }
+      return this.#sql.putSecret.run(uid, name, value, uid).changes > 0;
+    });
   }
 
   getSession(id: string): Promise<SessionRecord | null> {
     return this.#run(() => {
       const row = this.#sql.getSession.get(id) as
-        | { id: string; uid: string; created_at: number; last_access: number; device_id: string | null }
+        | { id: string; uid: string; created_at: number; last_access: number; device_id: string | null; verified: number }
         | undefined;
       if (!row) return null;
-      return { id: row.id, uid: row.uid, createdAt: row.created_at, lastAccessTime: row.last_access, deviceId: row.device_id };
+      return { id: row.id, uid: row.uid, createdAt: row.created_at, lastAccessTime: row.last_access, deviceId: row.device_id, verified: row.verified === 1 };
     });
   }
 
@@ -140,21 +182,44 @@ function prepare(db: Database.Database) {
     insertServiceKey: db.prepare('INSERT INTO service_key (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING'),
     getServiceKey: db.prepare('SELECT value FROM service_key WHERE name = ?').pluck(),
     insertAccount: db.prepare(
-      'INSERT OR IGNORE INTO account (uid, email, password_hash, display_name, created_at) VALUES (?, ?, ?, ?, ?)',
+      `INSERT OR IGNORE INTO account (${ACCOUNT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`,
     ),
-    getAccount: db.prepare('SELECT uid, email, password_hash, display_name, created_at FROM account WHERE uid = ?'),
-    getAccountByEmail: db.prepare('SELECT uid, email, password_hash, display_name, created_at FROM account WHERE email = ?'),
+    getAccount: db.prepare(`SELECT ${ACCOUNT_COLUMNS} FROM account WHERE uid = ?`),
+    getAccountByEmail: db.prepare(`SELECT ${ACCOUNT_COLUMNS} FROM account WHERE email = ?`),
     setPasswordHash: db.prepare('UPDATE account SET password_hash = ? WHERE uid = ?'),
     setDisplayName: db.prepare('UPDATE account SET display_name = ? WHERE uid = ?'),
+    setEmailVerified: db.prepare('UPDATE account SET email_verified = ? WHERE uid = ?'),
+    putCode: db.prepare(
+      `INSERT INTO account_code (uid, purpose, code_hash, expires_at, attempts, data)
+       SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM account WHERE uid = ?)
+       ON CONFLICT (uid, purpose) DO UPDATE SET code_hash = excluded.code_hash, expires_at = excluded.expires_at,
+         attempts = excluded.attempts, data = excluded.data`,
+    ),
+    attemptCode: db.prepare(
+      'UPDATE account_code SET attempts = attempts + 1 WHERE uid = ? AND purpose = ? RETURNING uid, purpose, code_hash, expires_at, attempts, data',
+    ),
+    deleteCode: db.prepare('DELETE FROM account_code WHERE uid = ? AND purpose = ?'),
+    getSecret: db.prepare('SELECT value FROM account_secret WHERE uid = ? AND name = ?').pluck(),
+    putSecret: db.prepare(
+      `INSERT INTO account_secret (uid, name, value) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM account WHERE uid = ?)
+       ON CONFLICT (uid, name) DO UPDATE SET value = excluded.value`,
+    ),
+    deleteSecret: db.prepare('DELETE FROM account_secret WHERE uid = ? AND name = ?'),
+    otherSessionDevices: db.prepare('SELECT d.id FROM account_device d WHERE d.uid = ? AND d.session_id <> ?').pluck(),
+    deleteOtherSessions: db.prepare('DELETE FROM account_session WHERE uid = ? AND id <> ?'),
+    verifySession: db.prepare('UPDATE account_session SET verified = 1 WHERE id = ?'),
+    insertEvent: db.prepare('INSERT INTO account_event (uid, at, kind, ip) SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM account WHERE uid = ?)'),
+    trimEvents: db.prepare('DELETE FROM account_event WHERE uid = ? AND id NOT IN (SELECT id FROM account_event WHERE uid = ? ORDER BY id DESC LIMIT ?)'),
+    listEvents: db.prepare('SELECT kind, at, ip FROM account_event WHERE uid = ? ORDER BY id DESC'),
     accountExists: db.prepare('SELECT 1 FROM account WHERE uid = ?'),
     deleteAccount: db.prepare('DELETE FROM account WHERE uid = ?'),
 
     insertSession: db.prepare(
-      `INSERT OR IGNORE INTO account_session (id, uid, created_at, last_access)
-       SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM account WHERE uid = ?)`,
+      `INSERT OR IGNORE INTO account_session (id, uid, created_at, last_access, verified)
+       SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM account WHERE uid = ?)`,
     ),
     getSession: db.prepare(
-      `SELECT s.id, s.uid, s.created_at, s.last_access, d.id AS device_id
+      `SELECT s.id, s.uid, s.created_at, s.last_access, s.verified, d.id AS device_id
        FROM account_session s LEFT JOIN account_device d ON d.session_id = s.id WHERE s.id = ?`,
     ),
     touchSession: db.prepare('UPDATE account_session SET last_access = max(last_access, ?) WHERE id = ?'),
@@ -197,11 +262,21 @@ function prepare(db: Database.Database) {
 
 function transactions(db: Database.Database, sql: ReturnType<typeof prepare>) {
   return {
-    updateAccount: db.transaction((uid: string, patch: { passwordHash?: string; displayName?: string | null }): boolean => {
+    updateAccount: db.transaction((uid: string, patch: AccountPatch): boolean => {
       if (sql.accountExists.get(uid) === undefined) return false;
       if (patch.passwordHash !== undefined) sql.setPasswordHash.run(patch.passwordHash, uid);
       if (patch.displayName !== undefined) sql.setDisplayName.run(patch.displayName, uid);
+      if (patch.emailVerified !== undefined) sql.setEmailVerified.run(patch.emailVerified ? 1 : 0, uid);
       return true;
+    }),
+    addEvent: db.transaction((uid: string, e: SecurityEvent, keep: number): void => {
+      if (sql.insertEvent.run(uid, e.at, e.kind, e.ip, uid).changes > 0) sql.trimEvents.run(uid, uid, keep);
+    }),
+    // Devices go with their sessions (ON DELETE CASCADE); their ids are read first.
+    deleteOtherSessions: db.transaction((uid: string, keepId: string): string[] => {
+      const ids = sql.otherSessionDevices.all(uid, keepId) as string[];
+      sql.deleteOtherSessions.run(uid, keepId);
+      return ids;
     }),
 
     trimSessions: db.transaction((uid: string, keep: number): number => {

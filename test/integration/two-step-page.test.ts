@@ -1,0 +1,100 @@
+/**
+ * Two-step authentication on the account page in a real headless Chromium (playwright-core, as
+ * devices-page.test.ts): turn it on by reading the secret the page shows next to its QR code,
+ * sign out, sign in with a TOTP code, then with a recovery code. Screenshots in .test-artifacts/.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Secret, TOTP } from 'otpauth';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { AccountDevice } from '../../src/sdk/index.js';
+import { startHeraldWithAccounts, type HeraldWithAccounts } from './helpers/herald-with-accounts.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = new URL('../../.test-artifacts/', import.meta.url).pathname;
+const PASSWORD = 'page test passphrase';
+
+describe('two-step authentication on the account page in Chromium', () => {
+  let herald: HeraldWithAccounts;
+  let context: BrowserContext;
+  let page: Page;
+  let profileDir: string;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y --no-install-recommends chromium`);
+    herald = await startHeraldWithAccounts();
+    profileDir = mkdtempSync(join(tmpdir(), 'herald-chromium-'));
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      timeout: 30_000,
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(15_000);
+    page.on('pageerror', (err) => pageErrors.push(String(err)));
+    page.on('console', (msg) => msg.type() === 'error' && pageErrors.push(msg.text()));
+  });
+
+  after(async () => {
+    await context?.close();
+    await herald?.close();
+    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+  });
+
+  async function signIn(email: string) {
+    await page.goto(`${herald.url}/devices`);
+    await page.fill('#email', email);
+    await page.fill('#password', PASSWORD);
+    await page.click('#sign-in button[type=submit]');
+  }
+
+  it('enrols from the page, then signs in with a TOTP code and with a recovery code', { timeout: 120_000 }, async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const email = `totp-page-${randomBytes(5).toString('hex')}@example.com`;
+    await AccountDevice.signUp({ serverUrl: herald.url, email, password: PASSWORD, name: 'Laptop', reconnect: false });
+
+    await signIn(email);
+    await page.waitForSelector('#two-step:not([hidden]) #two-step-state:text-is("Off.")');
+    await page.click('#two-step-on');
+    await page.waitForSelector('#two-step-enrol:not([hidden])');
+    const secret = (await page.textContent('#two-step-secret'))!.trim();
+    assert.match(secret, /^[A-Z2-7]{32}$/);
+    assert.match((await page.getAttribute('#two-step-qr', 'src'))!, /^data:image\/png;base64,/);
+    assert.ok(await page.evaluate(() => (document.getElementById('two-step-qr') as HTMLImageElement).naturalWidth > 0), 'the QR code renders under the CSP');
+    await page.screenshot({ path: join(ARTIFACTS, 'two-step-enrol.png'), fullPage: true });
+    const totp = new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' });
+    await page.fill('#two-step-code', totp.generate());
+    await page.click('#two-step-confirm button[type=submit]');
+    await page.waitForSelector('#recovery-codes-box:not([hidden]) li.recovery-code >> nth=9');
+    const codes = await page.$$eval('li.recovery-code', (lis) => lis.map((li) => li.textContent ?? ''));
+    assert.equal(codes.length, 10);
+    await page.waitForSelector('#two-step-state:text-is("On: 10 recovery codes left.")');
+    await page.screenshot({ path: join(ARTIFACTS, 'two-step-recovery-codes.png'), fullPage: true });
+
+    await page.click('#sign-out');
+    await page.waitForSelector('#sign-in:not([hidden])');
+    await signIn(email);
+    await page.waitForSelector('#second-step:not([hidden])');
+    assert.equal(await page.isHidden('#devices'), true, 'nothing shows before the second step');
+    // The next step's code: the enrolment code's step is spent (no replay), and one step ahead is accepted.
+    await page.fill('#second-code', totp.generate({ timestamp: Date.now() + 30_000 }));
+    await page.click('#second-step button[type=submit]');
+    await page.waitForSelector('#devices:not([hidden])');
+    await page.screenshot({ path: join(ARTIFACTS, 'two-step-signed-in.png'), fullPage: true });
+
+    await page.click('#sign-out');
+    await page.waitForSelector('#sign-in:not([hidden])');
+    await signIn(email);
+    await page.waitForSelector('#second-step:not([hidden])');
+    await page.fill('#second-code', codes[0]!);
+    await page.click('#second-step button[type=submit]');
+    await page.waitForSelector('#two-step-state:text-is("On: 9 recovery codes left.")');
+    assert.deepEqual(pageErrors, []);
+  });
+});
