@@ -95,6 +95,10 @@ describe('two-step authentication on the account page in Chromium', () => {
     await page.fill('#second-code', codes[0]!);
     await page.click('#second-step button[type=submit]');
     await page.waitForSelector('#two-step-state:text-is("On: 9 recovery codes left.")');
+    await page.waitForSelector('#security-events:not([hidden]) li.security-event:has-text("recovery code used")');
+    const events = await page.$$eval('li.security-event', (lis) => lis.map((li) => li.textContent ?? ''));
+    assert.ok(events.some((e) => e.startsWith('two step enabled')), events.join('\n'));
+    await page.screenshot({ path: join(ARTIFACTS, 'security-events.png'), fullPage: true });
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -51,6 +51,10 @@ export const devicesHtml = `<!doctype html>
       <ol id="recovery-codes"></ol>
     </div>
   </section>
+  <section id="security-events" hidden>
+    <h2>Recent security events</h2>
+    <ul id="event-list"></ul>
+  </section>
 </main>
 </body>
 </html>

@@ -85,6 +85,7 @@ export const devicesJs = `'use strict';
     sessionStorage.removeItem(TOKEN_KEY);
     byId('devices').hidden = true;
     byId('two-step').hidden = true;
+    byId('security-events').hidden = true;
     byId('second-step').hidden = true;
     byId('sign-out').hidden = true;
     byId('who').textContent = '';
@@ -103,7 +104,8 @@ export const devicesJs = `'use strict';
     devices.forEach(function (d) { list.append(deviceItem(d)); });
     byId('no-devices').hidden = devices.length > 0;
     byId('devices').hidden = false;
-    await showTwoStep();
+    // The security sections load after the devices; callers do not wait for them.
+    showTwoStep().catch(report);
   }
 
   async function showTwoStep() {
@@ -111,6 +113,17 @@ export const devicesJs = `'use strict';
     byId('two-step-state').textContent = state.exists ? 'On: ' + state.recoveryCodesLeft + ' recovery codes left.' : 'Off.';
     byId('two-step-on').hidden = state.exists;
     byId('two-step').hidden = false;
+    await showEvents();
+  }
+
+  async function showEvents() {
+    var events = await api('GET', '/v1/account/security_events');
+    var list = byId('event-list');
+    list.replaceChildren();
+    events.slice(0, 20).forEach(function (e) {
+      list.append(el('li', 'security-event', e.kind.replace(/-/g, ' ') + ' · ' + new Date(e.at).toLocaleString() + (e.ip ? ' · ' + e.ip : '')));
+    });
+    byId('security-events').hidden = false;
   }
 
   function showRecoveryCodes(codes) {
