@@ -83,6 +83,10 @@ describe('two-step authentication on the account page in Chromium', () => {
     await signIn(email);
     await page.waitForSelector('#second-step:not([hidden])');
     assert.equal(await page.isHidden('#devices'), true, 'nothing shows before the second step');
+    await page.reload();
+    await page.waitForSelector('#second-step:not([hidden])');
+    // The reloaded page asked for the profile first and was told (400, errno 138) to do the second step.
+    assert.ok(pageErrors.splice(0).every((e) => /status of 400/.test(e)));
     // The next step's code: the enrolment code's step is spent (no replay), and one step ahead is accepted.
     await page.fill('#second-code', totp.generate({ timestamp: Date.now() + 30_000 }));
     await page.click('#second-step button[type=submit]');

@@ -85,8 +85,20 @@ export const devicesJs = `'use strict';
       showSignIn('Your session has ended. Please sign in again.', true);
       throw new SessionEnded();
     }
+    if (data.errno === 138 && token) {
+      // The session still owes its second step (a reload in the middle of a sign-in).
+      showSecondStep();
+      throw new SessionEnded();
+    }
     if (!res.ok) throw new Error(data.message || ('The server answered ' + res.status));
     return data;
+  }
+
+  function showSecondStep() {
+    byId('sign-in').hidden = true;
+    byId('devices').hidden = true;
+    byId('sign-out').hidden = false;
+    byId('second-step').hidden = false;
   }
 
   function report(err) {
@@ -276,9 +288,7 @@ export const devicesJs = `'use strict';
         setStatus('');
         if (session.verified === false) {
           // Two-step authentication: this session can do nothing until its second step.
-          byId('sign-in').hidden = true;
-          byId('sign-out').hidden = false;
-          byId('second-step').hidden = false;
+          showSecondStep();
           return undefined;
         }
         return showDevices();
