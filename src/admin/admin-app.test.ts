@@ -30,6 +30,21 @@ function app(overrides: Partial<AdminDeps> = {}) {
 
 const bearer = { authorization: `Bearer ${TOKEN}` };
 
+describe('admin account security events', () => {
+  it('looks an account\'s events up by email, with the token only', async () => {
+    const events = [{ kind: 'sign-in', at: 5, ip: '192.0.2.1' }];
+    const { app: a } = app({ accountEvents: async (email) => (email === 'ann@example.com' ? events : null) });
+    const get = (url: string, headers: Record<string, string> = bearer) => a.inject({ method: 'GET', url, headers });
+    const ok = await get('/admin/api/account-events?email=Ann@Example.com');
+    assert.deepEqual([ok.statusCode, ok.json()], [200, { email: 'ann@example.com', events }]);
+    assert.equal((await get('/admin/api/account-events?email=nobody@example.com')).statusCode, 404);
+    assert.equal((await get('/admin/api/account-events')).statusCode, 400);
+    assert.equal((await get('/admin/api/account-events?email=ann@example.com', {})).statusCode, 401);
+    const { app: none } = app();
+    assert.equal((await none.inject({ method: 'GET', url: '/admin/api/account-events?email=a@b', headers: bearer })).statusCode, 404);
+  });
+});
+
 describe('admin app', () => {
   it('answers 401 without the token, with a wrong one, or without the Bearer scheme', async () => {
     const { app: a } = app();
@@ -98,6 +113,7 @@ const ROUTES: Array<{ method: string; path: string; query?: string; body?: strin
   { method: 'POST', path: '/admin/api/blocks', body: JSON.stringify({ ip: '127.0.0.9', seconds: 600 }), kind: 'api' },
   { method: 'DELETE', path: '/admin/api/blocks/127.0.0.8', kind: 'api' },
   { method: 'GET', path: '/admin/api/subscription', query: '?endpoint=http%3A%2F%2Fx%2Fwpush%2Fv1%2Fabc', kind: 'api' },
+  { method: 'GET', path: '/admin/api/account-events', query: '?email=ann%40example.com', kind: 'api' },
   { method: 'GET', path: '/admin/', kind: 'page' },
 ];
 

@@ -22,6 +22,7 @@ import { dashboardJs } from './dashboard/dashboard-js.js';
 import type { HeraldMetrics } from './metrics.js';
 import type { RateHistory } from './rate-history.js';
 import { LookupError, type SubscriptionState } from './subscription-lookup.js';
+import type { SecurityEvent } from '../storage/accounts/account-store.js';
 
 export interface AdminNodeInfo {
   role: string;
@@ -43,6 +44,8 @@ export interface AdminDeps {
   abuse?: { counters(): object; sizes(): object };
   /** Subscription lookup by push endpoint URL. */
   lookup?: (endpoint: string) => Promise<SubscriptionState>;
+  /** An account's security events by its (lowercased) email; null when there is no such account. */
+  accountEvents?: (email: string) => Promise<SecurityEvent[] | null>;
   logger?: FastifyBaseLogger | false;
   /** Epoch ms clock (tests). */
   now?: () => number;
@@ -151,6 +154,15 @@ function apiRoutes(app: FastifyInstance, deps: AdminDeps): void {
     // The penalty box blocks an IPv6 client by its /64 (`2001:db8:1:2::/64`, slash percent-encoded).
     if (isIP(req.params.ip) === 0 && !isPrefixKey(req.params.ip)) return problem(reply, 400, 'not an IP address or an IPv6 /64 block');
     return (await deps.blocks.lift(req.params.ip)) ? reply.code(204).send() : problem(reply, 404, 'that IP is not blocked');
+  });
+
+  // docs/accounts.md "Security events": the admin looks an account's events up by its email.
+  app.get<{ Querystring: { email?: string } }>('/admin/api/account-events', async (req, reply) => {
+    if (!deps.accountEvents) return problem(reply, 404, 'no accounts on this node');
+    const email = typeof req.query.email === 'string' ? req.query.email.trim().toLowerCase() : '';
+    if (email === '' || email.length > 255) return problem(reply, 400, 'give ?email=<account email>');
+    const events = await deps.accountEvents(email);
+    return events === null ? problem(reply, 404, 'no account with that email') : { email, events };
   });
 
   app.get<{ Querystring: { endpoint?: string } }>('/admin/api/subscription', async (req, reply) => {

@@ -3,6 +3,7 @@
  * metrics, the admin API and the dashboard, wired to this node's metrics, abuse controls, crypto
  * keys and store. Warns when the API is off or `/metrics` is exposed beyond loopback unprotected.
  */
+import { openAccountStores } from '../storage/accounts/open-account-stores.js';
 import type { AddressInfo } from 'node:net';
 import { isIP } from 'node:net';
 import { buildAdminApp } from '../admin/admin-app.js';
@@ -30,6 +31,8 @@ export async function startAdmin(res: NodeResources, metrics: HeraldMetrics, nod
     totals: () => ({ received: t.received, delivered: t.delivered, acked: t.acked, rejected: t.rejected, stored: t.storageWrites }),
     gauges: () => ({ connections: metrics.connections() }),
   });
+  // The account store of this node's DSN, for the security-event lookup (not on connection-only nodes).
+  const accountStores = node.role === 'connect' ? null : await openAccountStores(settings.db);
   const app = buildAdminApp({
     token: settings.adminToken,
     metrics,
@@ -38,6 +41,14 @@ export async function startAdmin(res: NodeResources, metrics: HeraldMetrics, nod
     blocks: abuseBlocklistAdmin(res.abuse),
     abuse: res.abuse,
     lookup: (endpoint) => lookupSubscription(res, endpoint),
+    ...(accountStores
+      ? {
+          accountEvents: async (email: string) => {
+            const account = await accountStores.accounts.findAccountByEmail(email);
+            return account === null ? null : accountStores.accounts.listSecurityEvents(account.uid);
+          },
+        }
+      : {}),
     logger,
   });
   try {
@@ -45,6 +56,7 @@ export async function startAdmin(res: NodeResources, metrics: HeraldMetrics, nod
   } catch (err) {
     rates.stop();
     await app.close();
+    await accountStores?.close();
     throw err;
   }
   if (settings.adminToken === '') {
@@ -56,6 +68,7 @@ export async function startAdmin(res: NodeResources, metrics: HeraldMetrics, nod
     async close() {
       rates.stop();
       await app.close();
+      await accountStores?.close();
     },
   };
 }

@@ -30,6 +30,7 @@ import { devicesPageRoutes } from '../accounts/routes/devices-page.js';
 import { deviceRoutes } from '../accounts/routes/devices.js';
 import { emailRoutes } from '../accounts/routes/email.js';
 import { passwordRoutes } from '../accounts/routes/password.js';
+import { twoStepRoutes } from '../accounts/routes/two-step.js';
 import { systemClock, type AccountsSettings, type Clock } from '../accounts/settings.js';
 import type { VapidKeyPair } from '../crypto/vapid.js';
 import { ApiError } from '../errors/api-error.js';
@@ -130,7 +131,7 @@ export const accountsPlugin: FastifyPluginAsync<AccountsPluginOptions> = async (
     route.config = { ...(route.config as object), cors } as typeof route.config;
   });
   // Preflights of these paths would otherwise reach the endpoint app's `OPTIONS *` and be granted.
-  for (const prefix of ['/v1/account/*', '/v1/session/*', '/v1/recovery_email/*', '/v1/password/*', '/v1/totp/*', '/v1/recovery_key/*', '/v1/recovery_codes/*']) app.options(prefix, async (_req, reply) => reply.code(204).send());
+  for (const prefix of ['/v1/account/*', '/v1/session/*', '/v1/recovery_email/*', '/v1/password/*', '/v1/totp/*', '/v1/recovery_key', '/v1/recovery_key/*', '/v1/recovery_codes']) app.options(prefix, async (_req, reply) => reply.code(204).send());
   app.addHook('onRequest', async (req) => {
     ctx.limits.admitRequest(requestIp(ctx, req));
   });
@@ -139,6 +140,7 @@ export const accountsPlugin: FastifyPluginAsync<AccountsPluginOptions> = async (
   await app.register(deviceRoutes, ctx);
   await app.register(emailRoutes, ctx);
   await app.register(passwordRoutes, ctx);
+  await app.register(twoStepRoutes, ctx);
   await app.register(commandRoutes, ctx);
   await app.register(messageRoutes, ctx);
   await app.register(devicesPageRoutes, ctx);

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { webcrypto } from 'node:crypto';
-import { PAGE_AUTH_INFO, PAGE_STRETCH_ITERATIONS, PAGE_STRETCH_SALT_PREFIX } from '../accounts/page/devices-js.js';
-import { AUTH_INFO, deriveAccountSecrets, STRETCH_ITERATIONS, STRETCH_SALT_PREFIX } from './account-secrets.js';
+import { PAGE_AUTH_INFO, PAGE_STRETCH_ITERATIONS, PAGE_STRETCH_SALT_PREFIX, PAGE_UNWRAP_INFO } from '../accounts/page/devices-js.js';
+import { AUTH_INFO, deriveAccountSecrets, STRETCH_ITERATIONS, STRETCH_SALT_PREFIX, UNWRAP_INFO } from './account-secrets.js';
 
 describe('account secrets', () => {
   it('are derived from the normalised email and the NFC password, the same every time', async () => {
@@ -25,7 +25,7 @@ describe('account secrets', () => {
   });
 
   it('match what the device page computes with WebCrypto (same constants, same steps)', async () => {
-    assert.deepEqual([PAGE_STRETCH_SALT_PREFIX, PAGE_STRETCH_ITERATIONS, PAGE_AUTH_INFO], [STRETCH_SALT_PREFIX, STRETCH_ITERATIONS, AUTH_INFO]);
+    assert.deepEqual([PAGE_STRETCH_SALT_PREFIX, PAGE_STRETCH_ITERATIONS, PAGE_AUTH_INFO, PAGE_UNWRAP_INFO], [STRETCH_SALT_PREFIX, STRETCH_ITERATIONS, AUTH_INFO, UNWRAP_INFO]);
     const subtle = webcrypto.subtle;
     const enc = new TextEncoder();
     const base = await subtle.importKey('raw', enc.encode('hunter2 hunter2'), 'PBKDF2', false, ['deriveBits']);

@@ -29,7 +29,7 @@ export const STRETCH_ITERATIONS = 100_000;
 export const AUTH_INFO = 'identity.herald-push/v1/authPW';
 const KSYNC_INFO = 'identity.herald-push/v1/kSync';
 const KXCS_INFO = 'identity.herald-push/v1/kXCS';
-const UNWRAP_INFO = 'identity.herald-push/v1/unwrapKB';
+export const UNWRAP_INFO = 'identity.herald-push/v1/unwrapKB';
 const RECOVERY_ID_INFO = 'identity.herald-push/v1/recoveryKeyId';
 const RECOVERY_ENC_INFO = 'identity.herald-push/v1/recoveryKeyEncrypt';
 

@@ -51,6 +51,18 @@ export const devicesHtml = `<!doctype html>
       <ol id="recovery-codes"></ol>
     </div>
   </section>
+  <section id="password-box" hidden>
+    <h2>Password</h2>
+    <form id="change-password">
+      <label>Current password <input id="old-password" type="password" autocomplete="current-password" required minlength="8"></label>
+      <label>New password <input id="new-password" type="password" autocomplete="new-password" required minlength="8"></label>
+      <button type="submit">Change password</button>
+    </form>
+  </section>
+  <section id="security-events" hidden>
+    <h2>Recent security events</h2>
+    <ul id="event-list"></ul>
+  </section>
 </main>
 </body>
 </html>

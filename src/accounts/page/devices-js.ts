@@ -11,6 +11,7 @@
 export const PAGE_STRETCH_SALT_PREFIX = 'identity.herald-push/v1/quickStretch:';
 export const PAGE_STRETCH_ITERATIONS = 100_000;
 export const PAGE_AUTH_INFO = 'identity.herald-push/v1/authPW';
+export const PAGE_UNWRAP_INFO = 'identity.herald-push/v1/unwrapKB';
 
 export const devicesJs = `'use strict';
 (function () {
@@ -18,6 +19,8 @@ export const devicesJs = `'use strict';
   var SALT_PREFIX = ${JSON.stringify(PAGE_STRETCH_SALT_PREFIX)};
   var ITERATIONS = ${PAGE_STRETCH_ITERATIONS};
   var AUTH_INFO = ${JSON.stringify(PAGE_AUTH_INFO)};
+  var UNWRAP_INFO = ${JSON.stringify(PAGE_UNWRAP_INFO)};
+  var accountEmail = '';
   var enc = new TextEncoder();
   var byId = function (id) { return document.getElementById(id); };
 
@@ -45,14 +48,28 @@ export const devicesJs = `'use strict';
     return Array.from(new Uint8Array(buffer), function (b) { return b.toString(16).padStart(2, '0'); }).join('');
   }
 
-  async function authPassword(email, password) {
+  /** What the SDK derives from a password (src/sdk/account-secrets.ts): authPW, the unwrap key, the stretch. */
+  async function passwordKeys(email, password) {
     var base = await crypto.subtle.importKey('raw', enc.encode(password.normalize('NFC')), 'PBKDF2', false, ['deriveBits']);
     var stretched = await crypto.subtle.deriveBits(
       { name: 'PBKDF2', hash: 'SHA-256', salt: enc.encode(SALT_PREFIX + email), iterations: ITERATIONS }, base, 256);
     var ikm = await crypto.subtle.importKey('raw', stretched, 'HKDF', false, ['deriveBits']);
-    var auth = await crypto.subtle.deriveBits(
-      { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: enc.encode(AUTH_INFO) }, ikm, 256);
-    return hex(auth);
+    var derive = function (info) {
+      return crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: enc.encode(info) }, ikm, 256);
+    };
+    return { auth: hex(await derive(AUTH_INFO)), unwrap: new Uint8Array(await derive(UNWRAP_INFO)), stretched: new Uint8Array(stretched) };
+  }
+
+  async function authPassword(email, password) {
+    return (await passwordKeys(email, password)).auth;
+  }
+
+  function xor(a, b) {
+    return a.map(function (x, i) { return x ^ b[i]; });
+  }
+
+  function fromHex(text) {
+    return new Uint8Array(text.match(/../g).map(function (h) { return parseInt(h, 16); }));
   }
 
   function SessionEnded() {}
@@ -68,8 +85,20 @@ export const devicesJs = `'use strict';
       showSignIn('Your session has ended. Please sign in again.', true);
       throw new SessionEnded();
     }
+    if (data.errno === 138 && token) {
+      // The session still owes its second step (a reload in the middle of a sign-in).
+      showSecondStep();
+      throw new SessionEnded();
+    }
     if (!res.ok) throw new Error(data.message || ('The server answered ' + res.status));
     return data;
+  }
+
+  function showSecondStep() {
+    byId('sign-in').hidden = true;
+    byId('devices').hidden = true;
+    byId('sign-out').hidden = false;
+    byId('second-step').hidden = false;
   }
 
   function report(err) {
@@ -85,6 +114,8 @@ export const devicesJs = `'use strict';
     sessionStorage.removeItem(TOKEN_KEY);
     byId('devices').hidden = true;
     byId('two-step').hidden = true;
+    byId('security-events').hidden = true;
+    byId('password-box').hidden = true;
     byId('second-step').hidden = true;
     byId('sign-out').hidden = true;
     byId('who').textContent = '';
@@ -96,6 +127,7 @@ export const devicesJs = `'use strict';
     byId('sign-in').hidden = true;
     byId('sign-out').hidden = false;
     var profile = await api('GET', '/v1/account/profile');
+    accountEmail = profile.email;
     byId('who').textContent = 'Signed in as ' + profile.email;
     var devices = await api('GET', '/v1/account/devices');
     var list = byId('device-list');
@@ -103,7 +135,8 @@ export const devicesJs = `'use strict';
     devices.forEach(function (d) { list.append(deviceItem(d)); });
     byId('no-devices').hidden = devices.length > 0;
     byId('devices').hidden = false;
-    await showTwoStep();
+    // The security sections load after the devices; callers do not wait for them.
+    showTwoStep().catch(report);
   }
 
   async function showTwoStep() {
@@ -111,6 +144,38 @@ export const devicesJs = `'use strict';
     byId('two-step-state').textContent = state.exists ? 'On: ' + state.recoveryCodesLeft + ' recovery codes left.' : 'Off.';
     byId('two-step-on').hidden = state.exists;
     byId('two-step').hidden = false;
+    await showEvents();
+  }
+
+  byId('change-password').addEventListener('submit', function (event) {
+    event.preventDefault();
+    var oldPassword = byId('old-password').value;
+    var newPassword = byId('new-password').value;
+    setStatus('Changing the password…');
+    // The root key is re-wrapped under the new password, so the end-to-end keys stay (docs/accounts.md "Keys").
+    Promise.all([passwordKeys(accountEmail, oldPassword), passwordKeys(accountEmail, newPassword), api('GET', '/v1/account/keys')])
+      .then(function (r) {
+        var kB = r[2].wrapKB === null ? r[0].stretched : xor(fromHex(r[2].wrapKB), r[0].unwrap);
+        return api('POST', '/v1/password/change', { oldPassword: r[0].auth, newPassword: r[1].auth, wrapKB: hex(xor(kB, r[1].unwrap)) });
+      })
+      .then(function () {
+        byId('old-password').value = '';
+        byId('new-password').value = '';
+        setStatus('Password changed. Your other devices were signed out.');
+        return showDevices();
+      })
+      .catch(report);
+  });
+
+  async function showEvents() {
+    var events = await api('GET', '/v1/account/security_events');
+    var list = byId('event-list');
+    list.replaceChildren();
+    events.slice(0, 20).forEach(function (e) {
+      list.append(el('li', 'security-event', e.kind.replace(/-/g, ' ') + ' · ' + new Date(e.at).toLocaleString() + (e.ip ? ' · ' + e.ip : '')));
+    });
+    byId('security-events').hidden = false;
+    byId('password-box').hidden = false;
   }
 
   function showRecoveryCodes(codes) {
@@ -223,9 +288,7 @@ export const devicesJs = `'use strict';
         setStatus('');
         if (session.verified === false) {
           // Two-step authentication: this session can do nothing until its second step.
-          byId('sign-in').hidden = true;
-          byId('sign-out').hidden = false;
-          byId('second-step').hidden = false;
+          showSecondStep();
           return undefined;
         }
         return showDevices();
