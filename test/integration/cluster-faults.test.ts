@@ -89,8 +89,9 @@ describe('cluster faults', { timeout: 120_000 }, () => {
   });
 
   it('stores and clears the stale node id when a node does not answer on its router port', async () => {
+    // The user agent stays connected: closing it makes A clear its node id, and a SIGSTOP landing
+    // inside that write would freeze A holding the SQLite write lock (503 for everyone).
     const sub = await subscribeOn(a);
-    sub.client.close();
     // Freeze node A: its sockets stay open but nothing answers (a hung or partitioned node).
     const user = await waitFor('the router record of A', async () => {
       const u = await store.getUser(sub.uaid);
@@ -109,6 +110,7 @@ describe('cluster faults', { timeout: 120_000 }, () => {
       assert.ok(seen.has(version), 'the message arrives on reconnect to another node');
     } finally {
       a.signal('SIGCONT');
+      sub.client.close();
     }
   });
 });
