@@ -73,10 +73,10 @@ export interface StartOptions {
 
 export async function startHerald(opts: StartOptions = {}): Promise<HeraldProcess> {
   const role = opts.role ?? 'serve';
-  const port = opts.port ?? (await freePort());
+  let port = opts.port ?? (await freePort());
   const dataDir = mkdtempSync(join(tmpdir(), 'herald-it-'));
-  const publicUrl = `http://127.0.0.1:${port}`;
-  const endpointUrl = opts.endpointUrl ?? publicUrl;
+  let publicUrl = `http://127.0.0.1:${port}`;
+  let endpointUrl = opts.endpointUrl ?? publicUrl;
   let child: ChildProcess | undefined;
   let out = '';
   let nodeId: string | null = null;
@@ -127,7 +127,21 @@ export async function startHerald(opts: StartOptions = {}): Promise<HeraldProces
     return code;
   };
 
-  await launch();
+  // The free port was released before Herald binds it, and the OS may hand it out again meanwhile
+  // (even to this Herald's own router port, which binds first): pick another and start again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await launch();
+      break;
+    } catch (err) {
+      const portTaken = opts.port === undefined && !opts.bare && out.includes(`address already in use 127.0.0.1:${port}`);
+      if (!portTaken || attempt === 3) throw err;
+      out = '';
+      port = await freePort();
+      publicUrl = `http://127.0.0.1:${port}`;
+      endpointUrl = opts.endpointUrl ?? publicUrl;
+    }
+  }
   return {
     role,
     port,
