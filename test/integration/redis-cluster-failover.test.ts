@@ -138,6 +138,7 @@ describe('Redis Cluster failover while pushes flow', { timeout: 300_000 }, () =>
     const duplicates = deliveries.length - new Set(deliveries).size;
 
     const notRetryable = refused.filter((r) => r.status !== 503 || r.retryAfter === null);
+    if (notRetryable.length > 0) console.log('# ENDPOINT', endpoint.output().slice(-6000));
     assert.deepEqual(notRetryable, [], 'every refused push is a 503 with Retry-After');
     assert.ok(refused.length > 0, 'the failover was seen by some pushes (503)');
     assert.ok(onVictim.size > 0 && onVictim.size < agents.length, `some user agents live on the crashed master (${onVictim.size})`);

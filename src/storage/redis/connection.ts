@@ -101,8 +101,12 @@ export async function closeRedis(redis: RedisClient): Promise<void> {
  * errors and the rest are bugs and are rethrown as they are.
  */
 const BUSY_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTCONN']);
+// Anywhere in the message: inside a script or a pipeline the server's error code comes after a
+// prefix ("ERR Error running script ...: -READONLY ..."), and during a failover any of them, a
+// redirect (MOVED, ASK) that outlived the client's retries or a WAIT cut short (UNBLOCKED) is
+// transient: the sender should retry, not see a 500.
 const BUSY_MESSAGES =
-  /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY|NOREPLICAS)\b|Connection is closed|Command timed out|Stream isn't writeable|connect ETIMEDOUT|Reached the max retries|None of startup nodes is available|Failed to refresh slots cache|Cluster isn't ready|Too many Cluster redirections|replicas acknowledged/;
+  /\b(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY|NOREPLICAS|MOVED|ASK|UNBLOCKED)\b|Connection is closed|Command timed out|Stream isn't writeable|connect ETIMEDOUT|Reached the max retries|None of startup nodes is available|Failed to refresh slots cache|Cluster isn't ready|Too many Cluster redirections|replicas acknowledged/;
 
 export function mapError(err: unknown): unknown {
   if (!(err instanceof Error) || err instanceof UnknownUserError || err instanceof StoreBusyError) return err;

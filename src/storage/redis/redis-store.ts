@@ -116,7 +116,7 @@ export class RedisStore implements Store {
     // unregister may go either way, as with two separate reads).
     const [hash, member] = await this.#call(async () => {
       const replies = await this.#redis.pipeline().hgetall(routerKey).sismember(channelsKey, channelId).exec();
-      if (replies === null) throw new Error('redis pipeline was discarded');
+      if (replies === null) throw new StoreBusyError('Redis discarded the pipeline; retry');
       for (const [err] of replies) if (err) throw err;
       return [replies[0]![1] as Record<string, string>, replies[1]![1] as number] as const;
     });
@@ -285,7 +285,7 @@ export class RedisStore implements Store {
       (pipeline as unknown as Record<ScriptName, (...a: (string | number)[]) => unknown>)[name](...this.#keys(uaid), ...args);
       pipeline.wait(this.#waitReplicas, this.#waitTimeoutMs);
       const replies = await pipeline.exec();
-      if (replies === null) throw new Error('redis pipeline was discarded');
+      if (replies === null) throw new StoreBusyError('Redis discarded the pipeline; retry');
       const [[scriptErr, result], [waitErr, acked]] = replies as [[Error | null, unknown], [Error | null, unknown]];
       if (scriptErr) throw scriptErr;
       if (waitErr) throw waitErr;
