@@ -2,7 +2,8 @@
  * Summarise a V8 `.cpuprofile` (what `node --cpu-prof` writes): self time and inclusive time per
  * function, and self time per area (a src/ folder, an npm package, Node internals, GC).
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 
 interface ProfileNode {
   id: number;
@@ -90,4 +91,25 @@ export function summariseProfile(path: string, root: string, top = 25): ProfileS
       .slice(0, top)
       .map(([name, us]) => ({ name, ms: Math.round(us / 100) / 10, pct: Math.round((us / total) * 1000) / 10 }));
   return { totalMs: Math.round(total / 1000), self: list(self), inclusive: list(incl), byArea: list(areas) };
+}
+
+/**
+ * The `.cpuprofile` a Herald run started now will write into `dir`: remembers what is there
+ * already, and `collect` summarises the one new file (null, and a log line, when none appeared).
+ */
+export function watchForProfile(dir: string, root: string): { collect(log: (line: string) => void): Promise<{ profile: ProfileSummary; path: string } | null> } {
+  mkdirSync(dir, { recursive: true });
+  const before = new Set(readdirSync(dir));
+  return {
+    async collect(log) {
+      await new Promise((r) => setTimeout(r, 500)); // the process writes it as it exits
+      const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile') && !before.has(f));
+      if (file === undefined) {
+        log('no .cpuprofile was written');
+        return null;
+      }
+      const path = join(dir, file);
+      return { profile: summariseProfile(path, root), path };
+    },
+  };
 }

@@ -7,8 +7,6 @@
  * fresh SQLite file per run by default. `--profile` runs the last run's Herald under `--cpu-prof`
  * (fill and drain both show in it) and summarises the profile.
  */
-import { mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { BODY_BYTES, connectAll, vapidAuthorization, type Scenario, type ScenarioContext } from '../lib/scenario.js';
 import { benchDatabase } from '../lib/databases.js';
 import { startHerald } from '../lib/servers.js';
@@ -16,7 +14,7 @@ import { median, sleep } from '../lib/stats.js';
 import { lineChart } from '../lib/svg.js';
 import type { Cell } from '../lib/table.js';
 import { Workers } from '../lib/workers.js';
-import { summariseProfile, type ProfileSummary } from '../lib/cpuprofile.js';
+import { watchForProfile, type ProfileSummary } from '../lib/cpuprofile.js';
 import { profileTables } from './throughput.js';
 import { rootDir } from '../lib/build.js';
 
@@ -61,11 +59,7 @@ export const storage: Scenario = async (ctx) => {
   let profile: ProfileSummary | null = null;
   let profilePath: string | null = null;
   const profileDir = ctx.opts.out;
-  const profilesBefore = new Set<string>();
-  if (ctx.opts.profile) {
-    mkdirSync(profileDir, { recursive: true });
-    for (const f of readdirSync(profileDir)) profilesBefore.add(f);
-  }
+  const watch = ctx.opts.profile ? watchForProfile(profileDir, rootDir) : null;
   try {
     for (let run = 1; run <= repeats; run++) {
       const cpuProfileDir = ctx.opts.profile && run === repeats ? profileDir : undefined;
@@ -130,14 +124,8 @@ export const storage: Scenario = async (ctx) => {
         await server.stop();
       }
     }
-    if (ctx.opts.profile) {
-      await sleep(500);
-      const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile') && !profilesBefore.has(f));
-      if (file) {
-        profilePath = join(profileDir, file);
-        profile = summariseProfile(profilePath, rootDir);
-      } else ctx.log('no .cpuprofile was written');
-    }
+    const found = await watch?.collect(ctx.log);
+    if (found) ({ profile, path: profilePath } = found);
   } finally {
     await workers.stop();
     await database.stop();

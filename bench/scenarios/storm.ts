@@ -7,10 +7,8 @@
  * `--db` picks the backend: a DSN, or `postgres` / `redis` for a throw-away server; SQLite by default.
  * `--profile` (one process only) runs the last run's Herald under `--cpu-prof`: registration and storm.
  */
-import { mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { rootDir } from '../lib/build.js';
-import { summariseProfile, type ProfileSummary } from '../lib/cpuprofile.js';
+import { watchForProfile, type ProfileSummary } from '../lib/cpuprofile.js';
 import { benchDatabase } from '../lib/databases.js';
 import { fdLimit } from '../lib/proc.js';
 import { type Scenario, type ScenarioContext } from '../lib/scenario.js';
@@ -88,11 +86,7 @@ export const storm: Scenario = async (ctx) => {
   const profiling = ctx.opts.profile && processes === 1;
   if (ctx.opts.profile && !profiling) ctx.log('--profile needs one Herald process (--n up to ~19,900); not profiling');
   const profileDir = ctx.opts.out;
-  const before = new Set<string>();
-  if (profiling) {
-    mkdirSync(profileDir, { recursive: true });
-    for (const f of readdirSync(profileDir)) before.add(f);
-  }
+  const watch = profiling ? watchForProfile(profileDir, rootDir) : null;
   let profile: ProfileSummary | null = null;
   let profilePath: string | null = null;
   try {
@@ -131,14 +125,8 @@ export const storm: Scenario = async (ctx) => {
         await server.stop();
       }
     }
-    if (profiling) {
-      await sleep(500);
-      const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile') && !before.has(f));
-      if (file) {
-        profilePath = join(profileDir, file);
-        profile = summariseProfile(profilePath, rootDir);
-      } else ctx.log('no .cpuprofile was written');
-    }
+    const found = await watch?.collect(ctx.log);
+    if (found) ({ profile, path: profilePath } = found);
   } finally {
     await workers.stop();
     await database.stop();
