@@ -141,10 +141,19 @@ export function verifyVapidToken(
   if (typeof aud !== 'string') throw new ApiError('vapid', 'The VAPID token has no aud claim');
   const origin = new URL(opts.audience).origin;
   if (aud !== origin) throw new ApiError('vapid', `The VAPID aud ${JSON.stringify(aud)} does not match ${JSON.stringify(origin)}`);
-  const now = opts.nowSeconds ?? Math.floor(Date.now() / 1000);
-  if (exp < now - EXP_LEEWAY_SECONDS) throw new ApiError('vapid', 'The VAPID token has expired');
-  if (exp > now + MAX_EXP_AHEAD_SECONDS) throw new ApiError('vapid', 'The VAPID token expiration is too long');
+  checkVapidExpiry(claims as VapidClaims, opts.nowSeconds);
   return claims as VapidClaims;
+}
+
+/**
+ * The time checks of verified claims, alone: a sender's token verified earlier is still checked
+ * against the clock on every use.
+ * @throws ApiError `vapid` when `exp` has passed (beyond a minute's leeway) or is over 24 h ahead.
+ */
+export function checkVapidExpiry(claims: Pick<VapidClaims, 'exp'>, nowSeconds?: number): void {
+  const now = nowSeconds ?? Math.floor(Date.now() / 1000);
+  if (claims.exp < now - EXP_LEEWAY_SECONDS) throw new ApiError('vapid', 'The VAPID token has expired');
+  if (claims.exp > now + MAX_EXP_AHEAD_SECONDS) throw new ApiError('vapid', 'The VAPID token expiration is too long');
 }
 
 /**

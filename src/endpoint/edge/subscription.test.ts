@@ -70,4 +70,34 @@ describe('parseSubscription', () => {
     rejects({ ...endpoint(), authorization: sign({ exp: NOW + 25 * 3600 }).authorization }, 'vapid', 401, 109, /too long/));
   it('rejects the WebPush scheme without Crypto-Key with 400 and errno 110', () =>
     rejects({ ...endpoint(), authorization: `WebPush ${sign().token}` }, 'invalid-encryption', 400, 110));
+
+  describe('a sender verified once (the header cache)', () => {
+    it('checks the clock again on every use: a header that verified is refused once it expires', () => {
+      const { authorization } = sign({ exp: NOW + 10 });
+      assert.equal(parseSubscription({ ...endpoint(), authorization }, ctx).vapid?.claims.exp, NOW + 10);
+      assert.throws(
+        () => parseSubscription({ ...endpoint(), authorization }, { ...ctx, nowSeconds: NOW + 10 + 61 }),
+        (e: unknown) => e instanceof ApiError && e.errno === 109 && /expired/.test(e.message),
+      );
+    });
+    it('is kept per audience: a header verified for one endpoint URL is refused by another', () => {
+      const { authorization } = sign();
+      assert.ok(parseSubscription({ ...endpoint(), authorization }, ctx).vapid);
+      assert.throws(
+        () => parseSubscription({ ...endpoint(), authorization }, { ...ctx, endpointUrl: 'https://other.example.com' }),
+        (e: unknown) => e instanceof ApiError && e.errno === 109 && /aud/.test(e.message),
+      );
+    });
+    it('still holds a v2 endpoint to its own key', () => {
+      const other = generateVapidKeys();
+      const { authorization } = sign({ pair: other });
+      assert.ok(parseSubscription({ ...endpoint(), authorization }, ctx).vapid, 'verified (and cached) on a v1 endpoint');
+      rejects({ ...endpoint(keys.publicKey), authorization }, 'vapid', 401, 109, /mismatch/);
+    });
+    it('names the sender by its key, and hashes it as v2 tokens do', () => {
+      const vapid = parseSubscription({ ...endpoint(keys.publicKey), authorization: sign().authorization }, ctx).vapid!;
+      assert.equal(vapid.keyId, keys.publicKey);
+      assert.ok(Object.isFrozen(vapid) && Object.isFrozen(vapid.claims));
+    });
+  });
 });

@@ -11,7 +11,9 @@ import { createHash } from 'node:crypto';
 import { ApiError } from '../../errors/api-error.js';
 import type { MultiFernet } from '../../crypto/fernet.js';
 import { parseEndpointToken } from '../../crypto/endpoint-token.js';
-import { parseVapidAuthorization, verifyVapidToken, type VapidClaims } from '../../crypto/vapid.js';
+import { BoundedMap } from '../../common/bounded-map.js';
+import { b64uEncode } from '../../crypto/base64url.js';
+import { checkVapidExpiry, parseVapidAuthorization, verifyVapidToken, type VapidClaims } from '../../crypto/vapid.js';
 
 /** The raw path parameters and headers this value is built from. */
 export interface RawSubscription {
@@ -33,7 +35,11 @@ export interface SubscriptionContext {
 export interface VapidSender {
   /** Raw 65-byte P-256 point. */
   publicKey: Buffer;
-  claims: VapidClaims;
+  /** The key as base64url: the sender's name in the abuse controls and the metrics. */
+  keyId: string;
+  /** SHA-256 of the key, what a v2 endpoint token carries. */
+  keyHash: Buffer;
+  claims: Readonly<VapidClaims>;
 }
 
 export interface Subscription {
@@ -53,21 +59,46 @@ export interface Subscription {
  */
 export function parseSubscription(raw: RawSubscription, ctx: SubscriptionContext): Subscription {
   const info = parseEndpointToken(ctx.cipher, raw.apiVersion, raw.token);
-
-  let vapid: VapidSender | null = null;
-  const credentials = parseVapidAuthorization(raw.authorization, raw.cryptoKey);
-  if (credentials !== null) {
-    const claims = verifyVapidToken(credentials.token, credentials.publicKey, {
-      audience: ctx.endpointUrl,
-      nowSeconds: ctx.nowSeconds,
-    });
-    vapid = { publicKey: credentials.publicKey, claims };
-  }
-
+  const vapid = vapidSender(raw, ctx);
   if (info.vapidKeyHash !== null) {
     if (vapid === null) throw new ApiError('vapid', 'This endpoint requires VAPID authorization');
-    const hash = createHash('sha256').update(vapid.publicKey).digest();
-    if (!hash.equals(info.vapidKeyHash)) throw new ApiError('vapid', 'VAPID public key mismatch');
+    if (!vapid.keyHash.equals(info.vapidKeyHash)) throw new ApiError('vapid', 'VAPID public key mismatch');
   }
   return { uaid: info.uaid, channelID: info.channelID, vapid };
+}
+
+/**
+ * Senders whose `vapid t=…, k=…` header verified, per audience (our endpoint URL). Senders reuse
+ * one header for hours (`web-push` signs for 12 h), so a repeat costs a look-up and the clock
+ * check instead of parsing, decoding and a signature check: the largest share of a push's CPU
+ * before (docs/benchmarks.md). Only that scheme is kept: its header alone names the key, where
+ * the older `WebPush`/`Bearer` forms take it from `Crypto-Key`, which changes per message.
+ */
+const verifiedSenders = new BoundedMap<string, BoundedMap<string, VapidSender>>(16);
+const VERIFIED_SENDERS = 4096;
+const VAPID_SCHEME = /^vapid\s/i;
+
+function vapidSender(raw: RawSubscription, ctx: SubscriptionContext): VapidSender | null {
+  const { authorization } = raw;
+  if (authorization === undefined) return null;
+  let senders: BoundedMap<string, VapidSender> | undefined;
+  if (VAPID_SCHEME.test(authorization)) {
+    senders = verifiedSenders.get(ctx.endpointUrl);
+    if (senders === undefined) verifiedSenders.set(ctx.endpointUrl, (senders = new BoundedMap(VERIFIED_SENDERS)));
+    const known = senders.get(authorization);
+    if (known !== undefined) {
+      checkVapidExpiry(known.claims, ctx.nowSeconds);
+      return known;
+    }
+  }
+  const { token, publicKey } = parseVapidAuthorization(authorization, raw.cryptoKey)!;
+  const claims = verifyVapidToken(token, publicKey, { audience: ctx.endpointUrl, nowSeconds: ctx.nowSeconds });
+  const sender: VapidSender = Object.freeze({
+    publicKey,
+    keyId: b64uEncode(publicKey),
+    keyHash: createHash('sha256').update(publicKey).digest(),
+    claims: Object.freeze(claims),
+  });
+  senders?.set(authorization, sender);
+  return sender;
 }

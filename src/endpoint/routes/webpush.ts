@@ -7,7 +7,6 @@
  */
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import { parseEndpointToken } from '../../crypto/endpoint-token.js';
-import { b64uEncode } from '../../crypto/base64url.js';
 import { refusalError } from '../abuse-hooks.js';
 import type { EndpointContext } from '../context.js';
 import { deliver } from '../deliver.js';
@@ -15,9 +14,9 @@ import { parseNotification, pushHeadersFrom } from '../edge/notification.js';
 
 type PushParams = { Params: { version?: string; token: string } };
 
-/** `{endpointUrl}/m/{id}`, URL-joined like push endpoints are, so both share one base path. */
-export function messageUrl(endpointUrl: string, messageId: string): string {
-  return new URL('m/', endpointUrl).href + messageId;
+/** `{endpointUrl}/m/`, URL-joined like push endpoints are, so both share one base path. */
+export function messageUrlBase(endpointUrl: string): string {
+  return new URL('m/', endpointUrl).href;
 }
 
 /** A `connectedAt` later than any session's: every session of a reset uaid is stale (the largest the router port takes). */
@@ -46,11 +45,13 @@ export const webpushRoutes: FastifyPluginCallback<EndpointContext> = (app, ctx, 
     next();
   });
 
+  const messageBase = messageUrlBase(ctx.settings.endpointUrl);
+
   const send = async (req: FastifyRequest<PushParams>, reply: FastifyReply) => {
     const { version = 'v1', token } = req.params;
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const { uaid, notification, subscription } = parseNotification({ apiVersion: version, token, headers: pushHeadersFrom(req.headers), body }, ctx);
-    const refused = ctx.abuse?.admitPush(uaid, notification.channelID, subscription.vapid && b64uEncode(subscription.vapid.publicKey));
+    const refused = ctx.abuse?.admitPush(uaid, notification.channelID, subscription.vapid && subscription.vapid.keyId);
     if (refused) throw refusalError(refused);
     const outcome = await deliver(
       { store: ctx.store, router: ctx.router, ackWindowMs: ctx.settings.ackWindowMs, log: req.log, ...(ctx.bridges ? { bridges: ctx.bridges } : {}) },
@@ -58,9 +59,9 @@ export const webpushRoutes: FastifyPluginCallback<EndpointContext> = (app, ctx, 
       notification,
     );
     if (outcome === 'direct' || outcome === 'stored') await applyStoredLimit(ctx, uaid, req.log);
-    ctx.metrics?.pushAccepted(outcome, subscription.vapid ? b64uEncode(subscription.vapid.publicKey) : null, reply.elapsedTime / 1000);
+    ctx.metrics?.pushAccepted(outcome, subscription.vapid?.keyId ?? null, reply.elapsedTime / 1000);
     req.log.debug({ outcome, ttl: notification.ttl, bytes: body.length }, 'push accepted');
-    return reply.code(201).header('location', messageUrl(ctx.settings.endpointUrl, notification.version)).header('ttl', String(notification.ttl)).send();
+    return reply.code(201).header('location', messageBase + notification.version).header('ttl', String(notification.ttl)).send();
   };
 
   const discover = async (req: FastifyRequest<PushParams>) => {
