@@ -54,7 +54,7 @@ export const USAGE = `usage: npm run bench -- <idle|throughput|latency|two-sende
   --senders 2           two-senders: sender processes (--sockets each, a VAPID key each)
   --order same|shuffled two-senders: target order of the senders (default same)
   --ttl 60              two-senders: TTL of every push
-  --profile             throughput: one extra Herald run under --cpu-prof, summarised;
+  --profile             throughput: one extra Herald and bare relay run each under --cpu-prof, summarised;
                         storage, storm: the last run's Herald under --cpu-prof
   --out DIR             where results go (default bench/results)
   --timeout 900         give up (and kill everything) after this many seconds`;

@@ -166,15 +166,17 @@ export async function startHeraldWorkers(ctx: ServerContext, workers: number, op
   };
 }
 
-async function startNodeChild(name: string, script: string): Promise<ServerHandle> {
+async function startNodeChild(name: string, script: string, cpuProfileDir?: string): Promise<ServerHandle> {
   buildChildren();
-  const child = new Child(name, process.execPath, [...NODE_FLAGS, join(buildDir, script)], { cwd: rootDir });
+  const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
+  const child = new Child(name, process.execPath, [...NODE_FLAGS, ...profile, join(buildDir, script)], { cwd: rootDir });
   const { port } = await child.ready<{ port: number }>(30_000);
   return nodeHandle(name, child, port);
 }
 
 export const startBareWs = () => startNodeChild('bare-ws', 'servers/bare-ws.js');
-export const startBareRelay = () => startNodeChild('bare-relay', 'bare-relay.js');
+/** The throughput baseline; `cpuProfileDir`: run it under `--cpu-prof`, as Herald can be. */
+export const startBareRelay = (cpuProfileDir?: string) => startNodeChild('bare-relay', 'bare-relay.js', cpuProfileDir);
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -4,7 +4,8 @@
  * acked. Reported: delivered-and-acked messages/s, server CPU per message, and the same for the
  * bare relay (HTTP in, WebSocket out, nothing else) in the same run, runs interleaved.
  *
- * `--profile` adds one more Herald run under `--cpu-prof` (not counted in the medians).
+ * `--profile` adds one more Herald run and one more bare relay run under `--cpu-prof` (not counted
+ * in the medians).
  */
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -57,7 +58,7 @@ export function loadShape(ctx: ScenarioContext): LoadShape {
 
 /** Start the server, connect the user agents, and hand back both (the caller stops them). */
 export async function startRelay(ctx: ScenarioContext, workers: Workers, target: RelayTarget, uas: number, cpuProfileDir?: string) {
-  const server: ServerHandle = target === 'herald' ? await startHerald(ctx.servers, { db: ctx.opts.db, cpuProfileDir }) : await startBareRelay();
+  const server: ServerHandle = target === 'herald' ? await startHerald(ctx.servers, { db: ctx.opts.db, cpuProfileDir }) : await startBareRelay(cpuProfileDir);
   try {
     const c = await connectAll(ctx, workers, { url: server.wsUrl, mode: 'push', total: uas, concurrency: ctx.opts.smoke ? 8 : 50, label: `${target} connect` });
     if (c.connected < uas) throw new Error(`only ${c.connected} of ${uas} user agents connected (last error: ${c.lastError})`);
@@ -103,6 +104,14 @@ export async function saturate(ctx: ScenarioContext, workers: Workers, server: S
   }
 }
 
+/** The baseline's self time, to set beside Herald's: what both pay is not Herald's to save. */
+function relayProfileTable(p: ProfileSummary): { title: string; table: Table } {
+  return {
+    title: `CPU profile of the bare relay (${p.totalMs} ms sampled): top functions by self time`,
+    table: { columns: ['function (file:line name)', 'ms', '%'], rows: p.self.slice(0, 15).map((e) => [e.name, e.ms, e.pct]) },
+  };
+}
+
 async function oneRun(ctx: ScenarioContext, workers: Workers, shape: LoadShape, target: RelayTarget, run: number, cpuProfileDir?: string): Promise<ThroughputRun> {
   const server = await startRelay(ctx, workers, target, shape.uas, cpuProfileDir);
   try {
@@ -129,23 +138,35 @@ export const throughput: Scenario = async (ctx) => {
   const runs: ThroughputRun[] = [];
   let profile: ProfileSummary | null = null;
   let profilePath: string | null = null;
+  let relayProfile: ProfileSummary | null = null;
+  let relayProfilePath: string | null = null;
   try {
     for (let r = 1; r <= repeats; r++) {
       // Interleaved, so drift (thermal, page cache) hits both alike.
       for (const target of ['herald', 'bare-relay'] as const) runs.push(await oneRun(ctx, workers, shape, target, r));
     }
     if (ctx.opts.profile) {
-      // Kept beside the results (git-ignored): open it in Chrome DevTools or speedscope.
+      // Kept beside the results (git-ignored): open them in Chrome DevTools or speedscope. The
+      // relay's profile shows what any HTTP-in/WebSocket-out server pays (syscalls, HTTP parsing).
       const dir = ctx.opts.out;
       mkdirSync(dir, { recursive: true });
-      const before = new Set(readdirSync(dir));
-      await oneRun(ctx, workers, shape, 'herald', 0, dir);
-      await sleep(500);
-      const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile') && !before.has(f));
-      if (file) {
-        profilePath = join(dir, file);
-        profile = summariseProfile(profilePath, rootDir);
-      } else ctx.log('no .cpuprofile was written');
+      for (const target of ['herald', 'bare-relay'] as const) {
+        const before = new Set(readdirSync(dir));
+        await oneRun(ctx, workers, shape, target, 0, dir);
+        await sleep(500);
+        const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile') && !before.has(f));
+        if (!file) {
+          ctx.log(`no .cpuprofile was written for ${target}`);
+          continue;
+        }
+        if (target === 'herald') {
+          profilePath = join(dir, file);
+          profile = summariseProfile(profilePath, rootDir);
+        } else {
+          relayProfilePath = join(dir, file);
+          relayProfile = summariseProfile(relayProfilePath, rootDir);
+        }
+      }
     }
   } finally {
     await workers.stop();
@@ -176,7 +197,10 @@ export const throughput: Scenario = async (ctx) => {
     `Target: at least 15,000 delivered msg/s. Median ${Math.round(medians.herald).toLocaleString('en-US')} msg/s = ${((medians.herald / 15000) * 100).toFixed(0)}% of it.`,
     'Server, generators and kernel share the machine: generator CPU is shown so a saturated generator is visible. Latency columns are POST-to-receipt at saturation (ms).',
   ];
-  const extraTables = profile ? profileTables(profile) : [];
+  const extraTables = [
+    ...(profile ? profileTables(profile) : []),
+    ...(relayProfile ? [relayProfileTable(relayProfile)] : []),
+  ];
   const plotCats = [...Array.from({ length: repeats }, (_, i) => `run ${i + 1}`), 'median'];
   const values = (t: RelayTarget) => [...runs.filter((r) => r.target === t).map((r) => r.msgsPerSec), medians[t]];
   const plot = barChart({
@@ -195,7 +219,7 @@ export const throughput: Scenario = async (ctx) => {
     table: { columns: ['server', 'run', 'msg/s', 'POST/s', 'server CPU %', 'CPU µs/msg', 'gen CPU %', 'errors', 'p50 ms', 'p99 ms'], rows },
     extraTables,
     notes,
-    data: { shape, repeats, runs, medians, ratio, profile, profilePath },
+    data: { shape, repeats, runs, medians, ratio, profile, profilePath, relayProfile, relayProfilePath },
     plot,
   };
 };
