@@ -97,7 +97,10 @@ function registerChannelId(v: unknown): string {
 }
 
 function anyUuid(v: unknown, field: string): string {
-  const hex = uuidHexOrNull(requiredString(v, field));
+  const s = requiredString(v, field);
+  // What Herald sends and every user agent echoes in acks: nothing to normalise.
+  if (LOWER_DASHED.test(s)) return s;
+  const hex = uuidHexOrNull(s);
   if (hex === null) throw invalid(`${field} is not a UUID`);
   return dashed(hex);
 }
