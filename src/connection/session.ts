@@ -247,9 +247,34 @@ export class Session implements RegisteredSession, LivenessOwner, Outbox {
     if (this.#stallTimer === undefined && this.#pendingClient <= MAX_PENDING_CLIENT_FRAMES && this.#ws.isPaused) this.#ws.resume();
   }
 
+  /**
+   * Run `job` after every job queued before it. With none queued it starts at once: most events
+   * (a push, an ack) find the session idle, and waiting a turn of the promise queue for nothing
+   * cost two promises and two hops each. Jobs queued from inside a starting job's synchronous
+   * part (an `end()`, say) are held until its promise exists, then queued behind it.
+   */
   #run(job: () => Promise<void>): void {
     this.#queued++;
-    this.#chain = this.#chain.then(job).then(
+    const held = heldWhileStarting(this);
+    if (held !== undefined) return void held.push(job);
+    if (this.#queued > 1) return void this.#then(this.#chain.then(job));
+    const start = { session: this, held: [] as Array<() => Promise<void>> };
+    starting.push(start);
+    let started: Promise<void>;
+    try {
+      started = job();
+    } catch (err) {
+      started = Promise.reject(err);
+    } finally {
+      starting.pop();
+    }
+    this.#then(started);
+    for (const next of start.held) this.#then(this.#chain.then(next));
+  }
+
+  /** Make `job` the chain's tail: settle the count when it ends, end the session if it failed. */
+  #then(job: Promise<void>): void {
+    this.#chain = job.then(
       () => this.#settled(),
       (err: unknown) => {
         this.#fail(err);
@@ -327,4 +352,16 @@ function onSocketError(this: WebSocket, err: Error): void {
 
 function onSocketClose(this: WebSocket): void {
   (this as SessionSocket)[SESSION].onSocketClose();
+}
+
+/**
+ * Sessions whose job is starting synchronously right now (innermost last), with what was queued
+ * for them meanwhile. Module-wide rather than a field: a session must stay small (idle memory,
+ * docs/benchmarks.md), and a job of one session may start another's (a hello ghosts the old one).
+ */
+const starting: Array<{ session: Session; held: Array<() => Promise<void>> }> = [];
+
+function heldWhileStarting(session: Session): Array<() => Promise<void>> | undefined {
+  for (const s of starting) if (s.session === session) return s.held;
+  return undefined;
 }
