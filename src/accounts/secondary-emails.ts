@@ -10,6 +10,9 @@
 import { ApiError } from '../errors/api-error.js';
 import type { SecondaryEmail } from '../storage/accounts/account-store.js';
 import { accountEvents } from './account-events.js';
+import { WRAP_KB } from './account-keys.js';
+import { checkPassword } from './accounts.js';
+import { hashPassword } from './password.js';
 import type { AuthContext } from './authenticate.js';
 import type { AccountsContext } from './context.js';
 import { requireVerifiedEmail } from './email-verification.js';
@@ -106,18 +109,44 @@ export async function removeEmail(ctx: AccountsContext, auth: AuthContext, email
 }
 
 /**
- * Make a verified secondary address the primary one (the one that signs in); the old primary
- * becomes a secondary. Both addresses are told by mail, and the devices hear `profile_updated`.
- * @throws ApiError `unknown-email`, `email-unverified`.
+ * The password re-stretched with the new address, for clients that derive the password they
+ * send from the address (the SDK and the account page: src/sdk/account-secrets.ts): without it
+ * such a client could not sign in with the new primary.
  */
-export async function makePrimary(ctx: AccountsContext, auth: AuthContext, email: string, ip: string): Promise<void> {
+export interface Rekey {
+  /** What the client sends as the password today (derived from the old primary). */
+  oldPassword: string;
+  /** The same password derived from the new primary. */
+  newPassword: string;
+  /** kB wrapped under the new password; required when the account keeps a `wrapKB`. */
+  wrapKB?: string;
+}
+
+/**
+ * Make a verified secondary address the primary one (the one that signs in); the old primary
+ * becomes a secondary. With `rekey`, the password hash (and `wrapKB`) change in the same request,
+ * after the old password was checked with the sign-in limits. Both addresses are told by mail,
+ * and the devices hear `profile_updated`.
+ * @throws ApiError `unknown-email`, `email-unverified`, `incorrect-password`, `invalid-parameter`.
+ */
+export async function makePrimary(ctx: AccountsContext, auth: AuthContext, email: string, ip: string, rekey?: Rekey): Promise<void> {
   ctx.limits.admitWrite(auth.uid);
   await requireVerifiedEmail(ctx, auth);
   const account = await accountOf(ctx, auth.uid);
   if (account.email === email) return;
   const found = await secondaryOf(ctx, auth.uid, email);
   if (!found.verified) throw new ApiError('email-unverified');
+  let newHash: string | null = null;
+  if (rekey !== undefined) {
+    await checkPassword(ctx, { email: account.email, password: rekey.oldPassword }, ip, async () => account);
+    if (rekey.wrapKB === undefined && (await ctx.store.getAccountSecret(auth.uid, WRAP_KB)) !== null) {
+      throw new ApiError('invalid-parameter', 'wrapKB is required: this account keeps keys wrapped under the password');
+    }
+    newHash = await hashPassword(rekey.newPassword, ctx.settings.passwordCost);
+  }
   if (!(await ctx.store.makeEmailPrimary(auth.uid, email, ctx.clock.now()))) throw new ApiError('unknown-email');
+  if (newHash !== null) await ctx.store.updateAccount(auth.uid, { passwordHash: newHash });
+  if (rekey?.wrapKB !== undefined) await ctx.store.setAccountSecret(auth.uid, WRAP_KB, rekey.wrapKB);
   await recordEvent(ctx, auth.uid, 'primary-email-changed', ip);
   const what = `The primary address of your account changed from ${account.email} to ${email}; sign in with ${email} from now on`;
   sendNoticeLater(ctx, account.email, what);

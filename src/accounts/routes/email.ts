@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { authenticate } from '../authenticate.js';
 import type { AccountsContext } from '../context.js';
 import { emailStatus, resendVerificationCode, verifyEmail } from '../email-verification.js';
+import { wrapKbSchema } from '../account-keys.js';
 import { emailSchema } from '../edge/credentials.js';
 import { parseWith } from '../edge/parse.js';
 import { addEmail, listEmails, makePrimary, removeEmail, resendEmailCode, verifyEmailCode } from '../secondary-emails.js';
@@ -23,6 +24,15 @@ export const codeSchema = z
 const verifyBody = z.object({ code: codeSchema });
 const emailBody = z.object({ email: emailSchema });
 const secondaryCodeBody = z.object({ email: emailSchema, code: codeSchema });
+const setPrimaryBody = z
+  .object({
+    email: emailSchema,
+    oldPassword: z.string().min(1).max(1024).optional(),
+    newPassword: z.string().min(8, 'must be at least 8 characters').max(1024).optional(),
+    wrapKB: wrapKbSchema.optional(),
+  })
+  .refine((b) => (b.oldPassword === undefined) === (b.newPassword === undefined), 'oldPassword and newPassword come together')
+  .refine((b) => b.wrapKB === undefined || b.newPassword !== undefined, 'wrapKB comes with newPassword');
 
 export const emailRoutes: FastifyPluginCallback<AccountsContext> = (app, ctx, done) => {
   app.get('/v1/recovery_email/status', async (req) => emailStatus(ctx, await authenticate(ctx, req.headers.authorization)));
@@ -59,7 +69,12 @@ export const emailRoutes: FastifyPluginCallback<AccountsContext> = (app, ctx, do
   });
   app.post('/v1/recovery_email/set_primary', async (req) => {
     const auth = await authenticate(ctx, req.headers.authorization);
-    await makePrimary(ctx, auth, parseWith(emailBody, req.body).email, requestIp(ctx, req));
+    const body = parseWith(setPrimaryBody, req.body);
+    const rekey =
+      body.oldPassword !== undefined && body.newPassword !== undefined
+        ? { oldPassword: body.oldPassword, newPassword: body.newPassword, ...(body.wrapKB !== undefined ? { wrapKB: body.wrapKB } : {}) }
+        : undefined;
+    await makePrimary(ctx, auth, body.email, requestIp(ctx, req), rekey);
     return {};
   });
   done();

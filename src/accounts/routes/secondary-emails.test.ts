@@ -128,6 +128,23 @@ describe('secondary emails', () => {
     assert.ok((await events(a.token)).includes('primary-email-changed'));
   });
 
+  it('re-keys the password with the change of primary when asked, after checking the old one', async () => {
+    const a = await t.signUp();
+    const next = address('rekey');
+    const code = await add(a.token, next);
+    await post('/v1/recovery_email/secondary/verify_code', a.token, { email: next, code });
+    const half = await post('/v1/recovery_email/set_primary', a.token, { email: next, newPassword: 'stretched with next' });
+    assert.equal(half.json.errno, 107, 'both passwords or neither');
+    const wrong = await post('/v1/recovery_email/set_primary', a.token, { email: next, oldPassword: 'not the password', newPassword: 'stretched with next' });
+    assert.equal(wrong.json.errno, 103);
+    assert.equal((await list(a.token))[0]?.email, a.email, 'nothing changed');
+    const ok = await post('/v1/recovery_email/set_primary', a.token, { email: next, oldPassword: a.password, newPassword: 'stretched with next' });
+    assert.equal(ok.status, 200, ok.body);
+    const login = (password: string) => t.call('POST', '/v1/account/login', { body: { email: next, password } });
+    assert.equal((await login('stretched with next')).status, 200);
+    assert.equal((await login(a.password)).json.errno, 103);
+  });
+
   it('removes a secondary address, never the primary, and frees it for others', async () => {
     const a = await t.signUp();
     const b = await t.signUp();
