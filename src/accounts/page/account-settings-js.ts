@@ -38,10 +38,10 @@ export const accountSettingsJs = `
   }
 
   function emailItem(e) {
-    var li = el('li', 'device email');
+    var li = el('li', 'email');
     li.dataset.email = e.email;
     var title = el('div');
-    title.append(el('span', 'device-name email-address', e.email));
+    title.append(el('span', 'email-address', e.email));
     if (e.isPrimary) title.append(el('span', 'badge', 'primary'));
     title.append(el('span', e.verified ? 'badge' : 'badge warn', e.verified ? 'verified' : 'not verified'));
     var actions = el('div', 'actions');
