@@ -274,12 +274,15 @@ export class AccountDevice extends EventEmitter<AccountDeviceEvents> {
    * working; the account's other sessions are signed out.
    */
   async changePassword(oldPassword: string, newPassword: string): Promise<void> {
-    const old = await deriveAccountSecrets(this.#state.email, oldPassword);
-    const next = await deriveAccountSecrets(this.#state.email, newPassword);
+    // The password is stretched with the primary address, which may have changed since this
+    // device signed in (docs/accounts.md "Secondary emails"): ask the server for it.
+    const { email } = await this.api.emailStatus();
+    const old = await deriveAccountSecrets(email, oldPassword);
+    const next = await deriveAccountSecrets(email, newPassword);
     const { wrapKB: wrap } = await this.api.getKeys();
     const kB = wrap === null ? old.legacyKB : unwrapKB(wrap, old.unwrapKey);
     await this.api.changePassword(old.authPassword, next.authPassword, wrapKB(kB, next.unwrapKey));
-    await this.#save({ kB: kB.toString('base64url') });
+    await this.#save({ kB: kB.toString('base64url'), email });
   }
 
   /**

@@ -115,6 +115,11 @@ describe('email addresses and the recovery key on the account page in Chromium',
     await page.click(`${item(first)} button.remove-email`);
     await page.waitForSelector(item(first), { state: 'detached' });
     assert.deepEqual(pageErrors, []);
+
+    // A device signed in before the change stretches the password with the new primary too.
+    await laptop.changePassword(PASSWORD, 'changed after the switch');
+    const tablet = await AccountDevice.signIn({ serverUrl: herald.url, email: second, password: 'changed after the switch', name: 'Tablet', reconnect: false });
+    assert.equal(tablet.state.kSync, laptop.state.kSync);
   });
 
   it('creates a recovery key that a password reset then uses, and removes it', { timeout: 180_000 }, async () => {
