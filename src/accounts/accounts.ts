@@ -17,7 +17,8 @@ import { totpEnabled } from './two-step.js';
 import { recordEvent } from './security-events.js';
 import { notifyDevicesLater } from './notify-devices.js';
 import { hashPassword, verifyPassword } from './password.js';
-import { newSessionToken } from './session-token.js';
+import { newSessionToken, sessionIdOfToken } from './session-token.js';
+import { needsConfirmation, placeOf, rememberPlace, sendConfirmation } from './sign-in-confirmation.js';
 
 export interface SignedIn {
   uid: string;
@@ -25,6 +26,8 @@ export interface SignedIn {
   sessionToken: string;
   /** False while the session owes a second step (docs/accounts.md). */
   verified: boolean;
+  /** What an unverified session owes: a TOTP (or recovery) code, or the code mailed to confirm the sign-in. */
+  verificationMethod?: 'totp-2fa' | 'email-otp';
   /** Whether the account's email address is confirmed. */
   emailVerified: boolean;
 }
@@ -33,7 +36,7 @@ export interface SignedIn {
  * @param ip the client address, for the per-IP creation limit.
  * @throws ApiError `account-exists` when the email has an account; `account-throttled`.
  */
-export async function createAccount(ctx: AccountsContext, creds: Credentials, ip: string): Promise<SignedIn> {
+export async function createAccount(ctx: AccountsContext, creds: Credentials, ip: string, userAgent = ''): Promise<SignedIn> {
   ctx.limits.admitCreate(ip);
   if ((await ctx.store.findAccountByEmail(creds.email)) !== null) throw new ApiError('account-exists');
   const uid = randomBytes(16).toString('hex');
@@ -42,6 +45,7 @@ export async function createAccount(ctx: AccountsContext, creds: Credentials, ip
   if (!created) throw new ApiError('account-exists');
   const signedIn = await startSession(ctx, uid, { emailVerified: false });
   await recordEvent(ctx, uid, 'account-created', ip);
+  await rememberPlace(ctx, uid, placeOf(uid, ip, userAgent));
   if (ctx.settings.emailVerification) {
     // The account exists either way; a code that did not go out is asked for again (resend_code).
     await sendVerificationCode(ctx, uid).catch((err: unknown) => ctx.log.warn({ kind: (err as { kind?: unknown }).kind }, 'verification code not sent'));
@@ -51,15 +55,40 @@ export async function createAccount(ctx: AccountsContext, creds: Credentials, ip
 
 /**
  * @param ip the client address: the per-IP limit, and failures count in its penalty box.
+ * @param userAgent with `ip`, the place the sign-in comes from (sign-in-confirmation.ts).
  * @throws ApiError `incorrect-password`, the same for an unknown email; `account-throttled` before
- *   any password check when the IP or the email is over its limit.
+ *   any password check when the IP or the email is over its limit; `sign-in-with-secondary-email`
+ *   for a secondary address, only once the password matched (so it tells nothing without it).
  */
-export async function signIn(ctx: AccountsContext, creds: Credentials, ip: string): Promise<SignedIn> {
-  const account = await checkPassword(ctx, creds, ip, async () => ctx.store.findAccountByEmail(creds.email));
-  // With two-step authentication on, the session can do nothing until its second step (two-step.ts).
-  const signedIn = await startSession(ctx, account.uid, account, { verified: !(await totpEnabled(ctx, account.uid)) });
+export async function signIn(ctx: AccountsContext, creds: Credentials, ip: string, userAgent = ''): Promise<SignedIn> {
+  const account = await checkPassword(ctx, creds, ip, async () => {
+    const primary = await ctx.store.findAccountByEmail(creds.email);
+    if (primary !== null) return primary;
+    const owner = await ctx.store.findSecondaryEmailOwner(creds.email);
+    return owner === null ? null : ctx.store.getAccount(owner);
+  });
+  if (account.email !== creds.email) throw new ApiError('sign-in-with-secondary-email');
+  const place = placeOf(account.uid, ip, userAgent);
+  // With two-step authentication on, the session can do nothing until its second step
+  // (two-step.ts); else a sign-in from a place not seen lately waits for a mailed code.
+  const method = (await totpEnabled(ctx, account.uid)) ? 'totp-2fa' : (await needsConfirmation(ctx, account.uid, place)) ? 'email-otp' : null;
+  const signedIn = await startSession(ctx, account.uid, account, { verified: method === null });
+  const session = sessionIdOfToken(signedIn.sessionToken) as string;
   await recordEvent(ctx, account.uid, 'sign-in', ip);
-  return signedIn;
+  if (method === null) {
+    await rememberPlace(ctx, account.uid, place);
+    return signedIn;
+  }
+  if (method === 'email-otp') {
+    try {
+      await sendConfirmation(ctx, account.uid, account.email, session, place, ip);
+    } catch (err) {
+      // No code went out: the session would be stuck, so it goes.
+      await ctx.store.deleteSession(session);
+      throw err;
+    }
+  }
+  return { ...signedIn, verificationMethod: method };
 }
 
 /** The account whose password this is, after the limits admitted the attempt; else `incorrect-password`. */

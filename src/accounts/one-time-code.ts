@@ -9,7 +9,7 @@ import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import { ApiError } from '../errors/api-error.js';
 import type { AccountsContext } from './context.js';
 
-export type CodePurpose = 'verify-email' | 'reset-password' | 'confirm-sign-in';
+export type CodePurpose = 'verify-email' | 'reset-password' | 'confirm-sign-in' | 'verify-secondary-email';
 
 const DIGITS = 8;
 

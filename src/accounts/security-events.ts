@@ -23,7 +23,13 @@ export type SecurityEventKind =
   | 'two-step-verified'
   | 'two-step-failed'
   | 'recovery-code-used'
-  | 'recovery-codes-replaced';
+  | 'recovery-codes-replaced'
+  | 'secondary-email-added'
+  | 'secondary-email-verified'
+  | 'secondary-email-removed'
+  | 'primary-email-changed'
+  | 'sign-in-confirmation-sent'
+  | 'sign-in-confirmed';
 
 export async function recordEvent(ctx: AccountsContext, uid: string, kind: SecurityEventKind, ip: string | null = null): Promise<void> {
   try {

@@ -49,6 +49,13 @@ export interface AccountsSettings {
   codeLifetime: number;
   /** Tries at one mailed code, right or wrong, before it is dead. */
   codeMaxAttempts: number;
+  /** Secondary email addresses per account (docs/accounts.md "Secondary emails"); 0: none. */
+  maxSecondaryEmails: number;
+  /**
+   * Seconds after which a sign-in from a place not seen since must be confirmed with a mailed
+   * code (sign-in-confirmation.ts); 0: off. Needs a mailer.
+   */
+  signInConfirmation: number;
 }
 
 export const DAY_SECONDS = 86_400;
@@ -72,6 +79,8 @@ export const defaultAccountsSettings: Readonly<Omit<AccountsSettings, 'publicUrl
   emailVerification: false,
   codeLifetime: 900,
   codeMaxAttempts: 5,
+  maxSecondaryEmails: 3,
+  signInConfirmation: 0,
   limits: Object.freeze({
     loginPerIp: '0.5:30',
     createPerIp: '0.01:10',

@@ -8,7 +8,9 @@
  *   (authenticate.ts); a TOTP code or one recovery code verifies it.
  * - A code is refused once its time step, or a later one, was used (no replay); every failure
  *   counts in the sign-in limits, so guessing is bounded like passwords.
- * Recovery codes are kept as SHA-256 hashes and each works once.
+ * Recovery codes are kept as SHA-256 hashes and each works once. Using a code (moving `lastStep`,
+ * striking a recovery code) is a compare-and-set on the stored value, so of two requests with the
+ * same code at the same moment, on one node or two, exactly one succeeds.
  */
 import { createHash } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
@@ -51,8 +53,31 @@ async function accountOf(ctx: AccountsContext, uid: string) {
 }
 
 async function readJson<T>(ctx: AccountsContext, uid: string, name: string): Promise<T | null> {
+  return (await readStored<T>(ctx, uid, name))?.value ?? null;
+}
+
+/** The secret parsed, with the raw text a compare-and-set expects. */
+async function readStored<T>(ctx: AccountsContext, uid: string, name: string): Promise<{ raw: string; value: T } | null> {
   const raw = await ctx.store.getAccountSecret(uid, name);
-  return raw === null ? null : (JSON.parse(raw) as T);
+  return raw === null ? null : { raw, value: JSON.parse(raw) as T };
+}
+
+/**
+ * Replace a stored secret with `next(current)` by compare-and-set. When another request changed it
+ * first, read it again and retry: `next` then sees the other's change (its code now used, so a
+ * replay throws) and a different code still goes through.
+ * @throws whatever `next` throws; `invalid-code` (a failed sign-in from `ip`) when the secret is
+ *   gone or keeps changing.
+ */
+async function consume<T>(ctx: AccountsContext, uid: string, name: string, ip: string, next: (current: T) => T | null): Promise<T | null> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const stored = await readStored<T>(ctx, uid, name);
+    if (stored === null) break;
+    const value = next(stored.value);
+    if (await ctx.store.compareAndSetAccountSecret(uid, name, stored.raw, value === null ? null : JSON.stringify(value))) return value;
+  }
+  ctx.limits.loginFailed(ip);
+  throw new ApiError('invalid-code', 'This code was already used');
 }
 
 export interface TotpEnrolment {
@@ -98,8 +123,12 @@ export async function confirmTotp(ctx: AccountsContext, auth: AuthContext, code:
   const pending = await readJson<StoredTotp>(ctx, auth.uid, TOTP_PENDING);
   if (pending === null) throw new ApiError('invalid-parameter', 'No two-step enrolment to confirm: start with POST /v1/totp/create');
   const step = checkTotp(ctx, pending, code, ip);
+  // Taking the pending secret is the claim: a concurrent confirmation loses.
+  await consume<StoredTotp>(ctx, auth.uid, TOTP_PENDING, ip, (current) => {
+    if (current.secret !== pending.secret) throw new ApiError('invalid-code', 'The enrolment was restarted: use the new secret');
+    return null;
+  });
   await ctx.store.setAccountSecret(auth.uid, TOTP_SECRET, JSON.stringify({ secret: pending.secret, lastStep: step } satisfies StoredTotp));
-  await ctx.store.setAccountSecret(auth.uid, TOTP_PENDING, null);
   const recoveryCodes = await storeNewRecoveryCodes(ctx, auth.uid);
   await recordEvent(ctx, auth.uid, 'two-step-enabled', ip);
   sendNoticeLater(ctx, account.email, 'Two-step authentication was turned on');
@@ -143,16 +172,14 @@ export async function totpEnabled(ctx: AccountsContext, uid: string): Promise<bo
 export async function verifySessionWithTotp(ctx: AccountsContext, auth: AuthContext, code: string, ip: string): Promise<{ verified: true }> {
   const account = await accountOf(ctx, auth.uid);
   ctx.limits.admitLogin(ip, account.email);
-  const stored = await readJson<StoredTotp>(ctx, auth.uid, TOTP_SECRET);
-  if (stored === null) throw new ApiError('invalid-parameter', 'Two-step authentication is off');
-  let step: number;
+  if (!(await totpEnabled(ctx, auth.uid))) throw new ApiError('invalid-parameter', 'Two-step authentication is off');
   try {
-    step = checkTotp(ctx, stored, code, ip);
+    // checkTotp counts its failures in the sign-in limits, so does consume.
+    await consume<StoredTotp>(ctx, auth.uid, TOTP_SECRET, ip, (stored) => ({ ...stored, lastStep: checkTotp(ctx, stored, code, ip) }));
   } catch (err) {
     await recordEvent(ctx, auth.uid, 'two-step-failed', ip);
     throw err;
   }
-  await ctx.store.setAccountSecret(auth.uid, TOTP_SECRET, JSON.stringify({ ...stored, lastStep: step }));
   await ctx.store.verifySession(auth.sessionId);
   await recordEvent(ctx, auth.uid, 'two-step-verified', ip);
   return { verified: true };
@@ -162,15 +189,22 @@ export async function verifySessionWithTotp(ctx: AccountsContext, auth: AuthCont
 export async function verifySessionWithRecoveryCode(ctx: AccountsContext, auth: AuthContext, code: string, ip: string): Promise<{ verified: true; recoveryCodesLeft: number }> {
   const account = await accountOf(ctx, auth.uid);
   ctx.limits.admitLogin(ip, account.email);
-  const hashes = (await readJson<string[]>(ctx, auth.uid, RECOVERY_CODES)) ?? [];
   const hash = hashRecoveryCode(auth.uid, code.toLowerCase());
-  if (!hashes.includes(hash)) {
-    ctx.limits.loginFailed(ip);
+  let left: string[];
+  try {
+    // Striking the code is a compare-and-set: of two requests with it at once, one strikes it.
+    left = (await consume<string[]>(ctx, auth.uid, RECOVERY_CODES, ip, (hashes) => {
+      if (!hashes.includes(hash)) {
+        ctx.limits.loginFailed(ip);
+        throw new ApiError('invalid-code', 'Invalid or already used recovery code');
+      }
+      return hashes.filter((h) => h !== hash);
+    })) as string[];
+  } catch (err) {
     await recordEvent(ctx, auth.uid, 'two-step-failed', ip);
-    throw new ApiError('invalid-code', 'Invalid or already used recovery code');
+    if (err instanceof ApiError && err.kind === 'invalid-code') throw new ApiError('invalid-code', 'Invalid or already used recovery code');
+    throw err;
   }
-  const left = hashes.filter((h) => h !== hash);
-  await ctx.store.setAccountSecret(auth.uid, RECOVERY_CODES, JSON.stringify(left));
   await ctx.store.verifySession(auth.sessionId);
   await recordEvent(ctx, auth.uid, 'recovery-code-used', ip);
   sendNoticeLater(ctx, account.email, `A two-step recovery code was used to sign in (${left.length} left)`);

@@ -43,6 +43,8 @@ export async function mountAccounts(app: FastifyInstance, settings: Readonly<Set
       emailVerification: settings.accountEmailVerification,
       codeLifetime: settings.accountCodeLifetime,
       codeMaxAttempts: settings.accountCodeMaxAttempts,
+      maxSecondaryEmails: settings.accountMaxSecondaryEmails,
+      signInConfirmation: settings.accountSignInConfirmation,
       limits: {
         loginPerIp: settings.limitAccountLoginPerIp,
         createPerIp: settings.limitAccountCreatePerIp,

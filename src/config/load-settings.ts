@@ -79,6 +79,11 @@ const schema = z.object({
   accountEmailVerification: z.preprocess((v) => (typeof v === 'string' ? ({ true: true, on: true, '1': true, yes: true, false: false, off: false, '0': false, no: false } as Record<string, boolean>)[v.toLowerCase()] ?? v : v), z.boolean({ error: 'must be true or false' })),
   accountCodeLifetime: z.coerce.number().int().min(60, 'must be at least 60 seconds').max(86_400, 'must be at most 86400 seconds (a day)'),
   accountCodeMaxAttempts: z.coerce.number().int().min(1).max(20, 'must be from 1 to 20'),
+  accountMaxSecondaryEmails: z.coerce.number().int().min(0).max(20, 'must be from 0 to 20'),
+  accountSignInConfirmation: z.coerce
+    .number()
+    .int()
+    .refine((v) => v === 0 || (v >= 3600 && v <= 31_536_000), 'must be 0 (off) or from 3600 (an hour) to 31536000 (a year)'),
   smtpHost: z.string(),
   smtpPort: z.coerce.number().int().min(1).max(65535),
   smtpTls: z.enum(['starttls', 'tls', 'none']),
@@ -227,6 +232,11 @@ export function loadSettingsWithNotes(flags: SettingsFlags, env: NodeJS.ProcessE
   if (settings.accountEmailVerification && (settings.smtpHost === '' || settings.mailFrom === '')) {
     throw new SettingsError(
       'Invalid settings:\n  --account-email-verification needs mail: set --smtp-host and --mail-from (HERALD_SMTP_HOST, HERALD_MAIL_FROM), see docs/accounts.md, or turn it off',
+    );
+  }
+  if (settings.accountSignInConfirmation > 0 && (settings.smtpHost === '' || settings.mailFrom === '')) {
+    throw new SettingsError(
+      'Invalid settings:\n  --account-sign-in-confirmation needs mail: set --smtp-host and --mail-from (HERALD_SMTP_HOST, HERALD_MAIL_FROM), see docs/accounts.md, or set it to 0',
     );
   }
   settings.endpointUrl = settings.endpointUrl.replace(/\/+$/, '');

@@ -16,6 +16,17 @@ describe('mail and account-code settings', () => {
     assert.deepEqual([s.accountEmailVerification, s.smtpTls, s.smtpPort], [true, 'tls', 465]);
   });
 
+  it('refuses sign-in confirmation without mail, bounds it and the secondary emails', () => {
+    assert.throws(() => loadSettings({}, { HERALD_ACCOUNT_SIGN_IN_CONFIRMATION: '86400' }), (err: Error) => err instanceof SettingsError && /--account-sign-in-confirmation needs mail/.test(err.message));
+    const mail = { HERALD_SMTP_HOST: 'mail.example.com', HERALD_MAIL_FROM: 'a@example.com' };
+    const s = loadSettings({}, { ...mail, HERALD_ACCOUNT_SIGN_IN_CONFIRMATION: '86400', HERALD_ACCOUNT_MAX_SECONDARY_EMAILS: '0' });
+    assert.deepEqual([s.accountSignInConfirmation, s.accountMaxSecondaryEmails], [86_400, 0]);
+    assert.deepEqual([loadSettings({}, {}).accountSignInConfirmation, loadSettings({}, {}).accountMaxSecondaryEmails], [0, 3]);
+    for (const env of [{ HERALD_ACCOUNT_SIGN_IN_CONFIRMATION: '60' }, { HERALD_ACCOUNT_SIGN_IN_CONFIRMATION: '-1' }, { HERALD_ACCOUNT_MAX_SECONDARY_EMAILS: '21' }]) {
+      assert.throws(() => loadSettings({}, { ...mail, ...env }), SettingsError, JSON.stringify(env));
+    }
+  });
+
   it('bounds the code lifetime and attempts, and checks the TLS mode and the boolean', () => {
     for (const env of [
       { HERALD_ACCOUNT_CODE_LIFETIME: '10' },

@@ -120,6 +120,10 @@ export interface Settings {
   accountCodeLifetime: number;
   /** Tries at one mailed account code, right or wrong, before it is dead. */
   accountCodeMaxAttempts: number;
+  /** Secondary email addresses one account may have (docs/accounts.md "Secondary emails"); 0: none. */
+  accountMaxSecondaryEmails: number;
+  /** Seconds after which a sign-in from a place not seen since needs a mailed confirmation code; 0: off (needs mail). */
+  accountSignInConfirmation: number;
   /** SMTP server for account mail; empty: no mail. */
   smtpHost: string;
   smtpPort: number;
@@ -266,6 +270,8 @@ export const defaultSettings: Readonly<Omit<Settings, 'endpointUrl' | 'cryptoKey
   accountEmailVerification: false,
   accountCodeLifetime: 900,
   accountCodeMaxAttempts: 5,
+  accountMaxSecondaryEmails: 3,
+  accountSignInConfirmation: 0,
   smtpHost: '',
   smtpPort: 587,
   smtpTls: 'starttls',

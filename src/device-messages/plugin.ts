@@ -75,6 +75,9 @@ export const accountsPlugin: FastifyPluginAsync<AccountsPluginOptions> = async (
   if (opts.settings.emailVerification && opts.mailer === undefined) {
     throw new Error('Email verification needs mail: set --smtp-host and --mail-from (docs/accounts.md), or turn --account-email-verification off');
   }
+  if (opts.settings.signInConfirmation > 0 && opts.mailer === undefined) {
+    throw new Error('Sign-in confirmation needs mail: set --smtp-host and --mail-from (docs/accounts.md), or set --account-sign-in-confirmation 0');
+  }
   const clock = opts.clock ?? systemClock;
   const log = app.log.child({ part: 'accounts' });
   const background = new BackgroundTasks();

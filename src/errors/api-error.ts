@@ -66,7 +66,14 @@ export type ApiErrorKind =
   | 'code-expired'
   | 'code-attempts-exhausted'
   | 'mail-not-configured'
-  | 'mail-failed';
+  | 'mail-failed'
+  // Secondary emails (docs/accounts.md "Secondary emails").
+  | 'email-is-primary'
+  | 'email-taken'
+  | 'sign-in-with-secondary-email'
+  | 'unknown-email'
+  | 'email-unverified'
+  | 'too-many-emails';
 
 export interface ApiErrorRow {
   status: number;
@@ -129,6 +136,12 @@ export const apiErrorTable: Readonly<Record<ApiErrorKind, ApiErrorRow>> = {
   'code-attempts-exhausted': { status: 400, errno: 904, message: 'Too many tries at this code: ask for a new one' },
   'mail-not-configured': { status: 503, errno: 202, message: 'Feature not enabled: this Herald has no mail server configured' },
   'mail-failed': { status: 503, errno: 151, message: 'Failed to send email: try again later' },
+  'email-is-primary': { status: 400, errno: 139, message: 'This address is already the primary address of this account' },
+  'email-taken': { status: 400, errno: 144, message: 'This address already belongs to an account' },
+  'sign-in-with-secondary-email': { status: 400, errno: 142, message: 'Sign in with the primary address of the account; this one is a secondary address' },
+  'unknown-email': { status: 400, errno: 143, message: 'This account has no such secondary address' },
+  'email-unverified': { status: 400, errno: 906, message: 'Verify this address with the code mailed to it first' },
+  'too-many-emails': { status: 400, errno: 905, message: 'This account has the most secondary addresses allowed: remove one first' },
   'too-many-sessions': { status: 400, errno: 903, message: 'This account has the most sessions allowed, all in use by devices: disconnect a device first' },
 };
 

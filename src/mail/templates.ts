@@ -8,6 +8,7 @@ export type MailTemplate =
   | { kind: 'verify-email'; code: string; minutes: number }
   | { kind: 'reset-password'; code: string; minutes: number }
   | { kind: 'confirm-sign-in'; code: string; minutes: number }
+  | { kind: 'verify-secondary-email'; code: string; minutes: number }
   | { kind: 'security-notice'; what: string };
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -34,6 +35,14 @@ export function renderMail(to: string, t: MailTemplate): MailMessage {
         codeLine(t.code),
         lifetime(t.minutes),
         'Without your account recovery key, a reset makes your devices create new end-to-end keys.',
+        notYou,
+      ]);
+    case 'verify-secondary-email':
+      return both(to, 'Confirm your new email address', [
+        'Confirm your new email address',
+        'This address was added to an account as a secondary address.',
+        codeLine(t.code),
+        lifetime(t.minutes),
         notYou,
       ]);
     case 'confirm-sign-in':

@@ -62,6 +62,8 @@ export interface SignedInJson {
   sessionToken: string;
   /** False while the session owes a second step. */
   verified: boolean;
+  /** What an unverified session owes: a TOTP code, or the code mailed to confirm a sign-in from a new place. */
+  verificationMethod?: 'totp-2fa' | 'email-otp';
   emailVerified: boolean;
 }
 
@@ -137,6 +139,11 @@ export class AccountApi {
   /** The second step of a sign-in with two-step authentication: a TOTP code. */
   async verifySessionTotp(code: string): Promise<void> {
     await this.#call('POST', 'v1/session/verify/totp', { code });
+  }
+
+  /** Confirm a sign-in from a new place with the code mailed to the account (docs/accounts.md "Sign-in confirmation"). */
+  async verifySessionCode(code: string): Promise<void> {
+    await this.#call('POST', 'v1/session/verify_code', { code });
   }
 
   /** The second step with one of the account's recovery codes (each works once). */

@@ -71,6 +71,12 @@ export interface SignInOptions extends Omit<AccountDeviceOptions, 'state'> {
   /** For an account with two-step authentication: the TOTP code, or else a recovery code. */
   totpCode?: string;
   recoveryCode?: string;
+  /**
+   * For a sign-in the server wants confirmed (from a place the account was not seen at lately,
+   * docs/accounts.md "Sign-in confirmation"): asked, after the sign-in, for the code mailed to the
+   * account's primary address.
+   */
+  signInCode?: () => Promise<string>;
 }
 
 /** A tab received from another device. */
@@ -123,8 +129,11 @@ export class AccountDevice extends EventEmitter<AccountDeviceEvents> {
   static async signIn(opts: SignInOptions): Promise<AccountDevice> {
     const secrets = await deriveAccountSecrets(opts.email, opts.password);
     const api = new AccountApi(opts.serverUrl);
-    const { uid, sessionToken, verified } = await api.signIn(secrets.email, secrets.authPassword);
-    if (!verified) {
+    const { uid, sessionToken, verified, verificationMethod } = await api.signIn(secrets.email, secrets.authPassword);
+    if (!verified && verificationMethod === 'email-otp') {
+      if (opts.signInCode === undefined) throw new Error('this sign-in must be confirmed with the code mailed to the account: pass signInCode');
+      await api.verifySessionCode(await opts.signInCode());
+    } else if (!verified) {
       if (opts.totpCode !== undefined) await api.verifySessionTotp(opts.totpCode);
       else if (opts.recoveryCode !== undefined) await api.verifySessionRecoveryCode(opts.recoveryCode);
       else throw new Error('this account has two-step authentication: pass totpCode or recoveryCode');
@@ -265,12 +274,15 @@ export class AccountDevice extends EventEmitter<AccountDeviceEvents> {
    * working; the account's other sessions are signed out.
    */
   async changePassword(oldPassword: string, newPassword: string): Promise<void> {
-    const old = await deriveAccountSecrets(this.#state.email, oldPassword);
-    const next = await deriveAccountSecrets(this.#state.email, newPassword);
+    // The password is stretched with the primary address, which may have changed since this
+    // device signed in (docs/accounts.md "Secondary emails"): ask the server for it.
+    const { email } = await this.api.emailStatus();
+    const old = await deriveAccountSecrets(email, oldPassword);
+    const next = await deriveAccountSecrets(email, newPassword);
     const { wrapKB: wrap } = await this.api.getKeys();
     const kB = wrap === null ? old.legacyKB : unwrapKB(wrap, old.unwrapKey);
     await this.api.changePassword(old.authPassword, next.authPassword, wrapKB(kB, next.unwrapKey));
-    await this.#save({ kB: kB.toString('base64url') });
+    await this.#save({ kB: kB.toString('base64url'), email });
   }
 
   /**

@@ -8,13 +8,16 @@ export interface Credentials {
   password: string;
 }
 
+/** An email address: trimmed and lowercased, so one address is one address whatever its case. */
+export const emailSchema = z
+  .string()
+  .trim()
+  .max(255)
+  .regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address')
+  .transform((e) => e.toLowerCase());
+
 const schema = z.object({
-  email: z
-    .string()
-    .trim()
-    .max(255)
-    .regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address')
-    .transform((e) => e.toLowerCase()),
+  email: emailSchema,
   password: z.string().min(8, 'must be at least 8 characters').max(1024),
 });
 

@@ -15,6 +15,9 @@ ul { list-style: none; padding: 0; margin: 0; }
 li.device { display: grid; grid-template-columns: 1fr auto; gap: .25rem 1rem; padding: .75rem 0; border-top: 1px solid #e0e0e6; }
 li.device:first-child { border-top: 0; }
 .device-name { font-weight: 600; }
+li.email { display: grid; grid-template-columns: 1fr auto; gap: .25rem 1rem; padding: .75rem 0; border-top: 1px solid #e0e0e6; }
+li.email:first-child { border-top: 0; }
+.email-address { font-weight: 600; }
 .device-meta { color: #5b5b66; font-size: .9rem; }
 .badge { display: inline-block; font-size: .75rem; padding: 0 .4rem; border-radius: .6rem; margin-left: .4rem; background: #e0e0e6; color: #1b1b1f; }
 .badge.warn { background: #ffe8a3; }

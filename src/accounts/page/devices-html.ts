@@ -25,7 +25,7 @@ export const devicesHtml = `<!doctype html>
   </form>
   <form id="second-step" hidden>
     <h2>Two-step authentication</h2>
-    <label>Code from your authenticator app, or a recovery code <input id="second-code" name="code" autocomplete="one-time-code" required></label>
+    <label>Code from your authenticator app, a recovery code, or the code mailed to you <input id="second-code" name="code" autocomplete="one-time-code" required></label>
     <button type="submit">Verify</button>
   </form>
   <section id="devices" hidden>
@@ -50,6 +50,34 @@ export const devicesHtml = `<!doctype html>
       <p>Your recovery codes. Each works once; keep them somewhere safe. They are not shown again.</p>
       <ol id="recovery-codes"></ol>
     </div>
+  </section>
+  <section id="emails-box" hidden>
+    <h2>Email addresses</h2>
+    <ul id="email-list"></ul>
+    <form id="add-email">
+      <label>Add an address <input id="new-email" type="email" autocomplete="email" required></label>
+      <button type="submit">Add</button>
+    </form>
+    <form id="verify-email" hidden>
+      <label>Code mailed to <span id="verify-email-address"></span> <input id="verify-email-code" inputmode="numeric" autocomplete="one-time-code" required></label>
+      <button type="submit">Verify</button>
+    </form>
+    <form id="make-primary" hidden>
+      <p>Make <span id="make-primary-address"></span> your primary address: you will sign in with it. Your password re-keys your account with the new address.</p>
+      <label>Password <input id="make-primary-password" type="password" autocomplete="current-password" required minlength="8"></label>
+      <button type="submit">Make primary</button>
+      <button id="make-primary-cancel" type="button" class="secondary">Cancel</button>
+    </form>
+  </section>
+  <section id="recovery-key-box" hidden>
+    <h2>Account recovery key</h2>
+    <p id="recovery-key-state"></p>
+    <form id="create-recovery-key">
+      <label>Password <input id="recovery-key-password" type="password" autocomplete="current-password" required minlength="8"></label>
+      <button type="submit">Create a recovery key</button>
+    </form>
+    <p id="recovery-key-shown" hidden>Your recovery key, shown once: <code id="recovery-key-value"></code></p>
+    <button id="remove-recovery-key" type="button" class="danger" hidden>Remove the recovery key</button>
   </section>
   <section id="password-box" hidden>
     <h2>Password</h2>

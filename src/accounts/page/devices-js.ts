@@ -8,6 +8,8 @@
  * server never sees the password the Send Tab keys come from. `account-secrets.test.ts` checks
  * the constants below match the SDK's.
  */
+import { accountSettingsJs } from './account-settings-js.js';
+
 export const PAGE_STRETCH_SALT_PREFIX = 'identity.herald-push/v1/quickStretch:';
 export const PAGE_STRETCH_ITERATIONS = 100_000;
 export const PAGE_AUTH_INFO = 'identity.herald-push/v1/authPW';
@@ -116,6 +118,11 @@ export const devicesJs = `'use strict';
     byId('two-step').hidden = true;
     byId('security-events').hidden = true;
     byId('password-box').hidden = true;
+    byId('emails-box').hidden = true;
+    byId('recovery-key-box').hidden = true;
+    byId('verify-email').hidden = true;
+    byId('make-primary').hidden = true;
+    byId('recovery-key-shown').hidden = true;
     byId('second-step').hidden = true;
     byId('sign-out').hidden = true;
     byId('who').textContent = '';
@@ -136,7 +143,7 @@ export const devicesJs = `'use strict';
     byId('no-devices').hidden = devices.length > 0;
     byId('devices').hidden = false;
     // The security sections load after the devices; callers do not wait for them.
-    showTwoStep().catch(report);
+    showTwoStep().then(showEmails).then(showRecoveryKey).catch(report);
   }
 
   async function showTwoStep() {
@@ -212,7 +219,9 @@ export const devicesJs = `'use strict';
   byId('second-step').addEventListener('submit', function (event) {
     event.preventDefault();
     var code = byId('second-code').value.trim();
-    var path = /^[0-9]{6}$/.test(code) ? '/v1/session/verify/totp' : '/v1/session/verify/recovery_code';
+    var digits = code.replace(/[\\s-]/g, '');
+    // 6 digits: the authenticator app; 8: the code mailed to confirm a sign-in; else a recovery code.
+    var path = /^[0-9]{6}$/.test(digits) ? '/v1/session/verify/totp' : /^[0-9]{8}$/.test(digits) ? '/v1/session/verify_code' : '/v1/session/verify/recovery_code';
     api('POST', path, { code: code })
       .then(function () {
         byId('second-code').value = '';
@@ -287,8 +296,9 @@ export const devicesJs = `'use strict';
         byId('password').value = '';
         setStatus('');
         if (session.verified === false) {
-          // Two-step authentication: this session can do nothing until its second step.
+          // Two-step authentication or a sign-in to confirm: this session can do nothing until then.
           showSecondStep();
+          if (session.verificationMethod === 'email-otp') setStatus('A sign-in from a new place: enter the code we mailed to ' + email + '.');
           return undefined;
         }
         return showDevices();
@@ -302,6 +312,7 @@ export const devicesJs = `'use strict';
       .then(function () { showSignIn('You are signed out.'); });
   });
 
+${accountSettingsJs}
   if (sessionStorage.getItem(TOKEN_KEY)) showDevices().catch(report);
   else showSignIn('');
 })();

@@ -14,12 +14,26 @@ import { deviceNameSchema } from '../edge/device-registration.js';
 import { parseWith } from '../edge/parse.js';
 import { requestIp } from './request-ip.js';
 import { listEvents } from '../security-events.js';
+import { confirmSignIn, resendConfirmation } from '../sign-in-confirmation.js';
+import { codeSchema } from './email.js';
 
+const confirmBody = z.object({ code: codeSchema });
 const profileSchema = z.object({ displayName: deviceNameSchema.nullable() }).strict();
 
 export const accountRoutes: FastifyPluginCallback<AccountsContext> = (app, ctx, done) => {
-  app.post('/v1/account/create', async (req) => createAccount(ctx, parseCredentials(req.body), requestIp(ctx, req)));
-  app.post('/v1/account/login', async (req) => signIn(ctx, parseCredentials(req.body), requestIp(ctx, req)));
+  app.post('/v1/account/create', async (req) => createAccount(ctx, parseCredentials(req.body), requestIp(ctx, req), req.headers['user-agent'] ?? ''));
+  app.post('/v1/account/login', async (req) => signIn(ctx, parseCredentials(req.body), requestIp(ctx, req), req.headers['user-agent'] ?? ''));
+
+  // Sign-in confirmation (docs/accounts.md): with sign-out, what an unconfirmed session may call.
+  app.post('/v1/session/verify_code', async (req) => {
+    const session = await authenticate(ctx, req.headers.authorization, { allowUnverified: true });
+    return confirmSignIn(ctx, session, parseWith(confirmBody, req.body).code, requestIp(ctx, req));
+  });
+  app.post('/v1/session/resend_code', async (req) => {
+    const session = await authenticate(ctx, req.headers.authorization, { allowUnverified: true });
+    await resendConfirmation(ctx, session, requestIp(ctx, req), req.headers['user-agent'] ?? '');
+    return {};
+  });
 
   app.post('/v1/session/destroy', async (req) => {
     await signOut(ctx, await authenticate(ctx, req.headers.authorization, { allowUnverified: true }));

@@ -86,6 +86,24 @@ describe('two-step authentication (TOTP and recovery codes)', () => {
     assert.equal((await post('/v1/session/verify/recovery_code', s2.sessionToken, { code: fresh.json.recoveryCodes[0] })).status, 200);
   });
 
+  it('lets exactly one of concurrent requests use a TOTP code or a recovery code', async () => {
+    const a = await enrolled();
+    t.clock.advance(30_000);
+    const sessions = await Promise.all([1, 2, 3, 4].map(() => signIn(a)));
+    const code = codeAt(a.secret);
+    const totp = await Promise.all(sessions.map((s) => post('/v1/session/verify/totp', s.sessionToken, { code })));
+    assert.deepEqual(totp.map((r) => r.status).sort(), [200, 400, 400, 400], 'one TOTP code, one sign-in');
+    assert.deepEqual(totp.filter((r) => r.status === 400).map((r) => r.json.errno), [105, 105, 105]);
+    const more = await Promise.all([1, 2, 3, 4].map(() => signIn(a)));
+    const recovery = await Promise.all(more.map((s) => post('/v1/session/verify/recovery_code', s.sessionToken, { code: a.codes[0] })));
+    assert.deepEqual(recovery.map((r) => r.status).sort(), [200, 400, 400, 400], 'one recovery code, one sign-in');
+    assert.equal((await t.call('GET', '/v1/totp/exists', { token: a.token })).json.recoveryCodesLeft, 9);
+    const two = await Promise.all([1, 2].map(() => signIn(a)));
+    const different = await Promise.all(two.map((s, i) => post('/v1/session/verify/recovery_code', s.sessionToken, { code: a.codes[i + 1] })));
+    assert.deepEqual(different.map((r) => r.status), [200, 200], 'two different codes at once both work');
+    assert.equal((await t.call('GET', '/v1/totp/exists', { token: a.token })).json.recoveryCodesLeft, 7);
+  });
+
   it('refuses a second enrolment, a confirmation without one, and turns off', async () => {
     const a = await enrolled();
     assert.equal((await post('/v1/totp/create', a.token)).json.errno, 107);

@@ -114,8 +114,19 @@ export interface SecurityEvent {
   ip: string | null;
 }
 
+/** A secondary address of an account (docs/accounts.md "Secondary emails"). */
+export interface SecondaryEmail {
+  /** Lowercased at the edge; unique across every account's primary and secondary addresses. */
+  email: string;
+  verified: boolean;
+  createdAt: number;
+}
+
+/** What `addSecondaryEmail` did. */
+export type AddEmailResult = 'added' | 'taken' | 'limit' | 'no-account';
+
 export interface AccountStore {
-  /** Create an account; false (and no change) when its email or uid is taken. */
+  /** Create an account; false (and no change) when its email (as any account's primary or secondary) or uid is taken. */
   createAccount(account: NewAccount): Promise<boolean>;
   getAccount(uid: string): Promise<AccountRecord | null>;
   /** By the (already lowercased) email; null when there is none. */
@@ -200,6 +211,34 @@ export interface AccountStore {
   getAccountSecret(uid: string, name: string): Promise<string | null>;
   /** Set (value) or delete (null) a per-account secret; false when the account does not exist. */
   setAccountSecret(uid: string, name: string, value: string | null): Promise<boolean>;
+
+  /**
+   * Replace (value) or delete (null) a per-account secret only while it still holds `expected`,
+   * in one atomic step: of concurrent callers that read the same value, exactly one succeeds.
+   * False when the stored value differs, is absent, or the account does not exist.
+   */
+  compareAndSetAccountSecret(uid: string, name: string, expected: string, value: string | null): Promise<boolean>;
+
+  /**
+   * Add an unverified secondary address. 'taken' (and no change) when the address is the primary
+   * or a secondary of any account, this one included; 'limit' when the account already has `max`
+   * secondary addresses; 'no-account'. Checked and written atomically.
+   */
+  addSecondaryEmail(uid: string, email: string, createdAt: number, max: number): Promise<AddEmailResult>;
+  /** The account's secondary addresses, oldest first (ties by address). */
+  listSecondaryEmails(uid: string): Promise<SecondaryEmail[]>;
+  /** Mark a secondary address verified; false when the account has no such secondary. */
+  verifySecondaryEmail(uid: string, email: string): Promise<boolean>;
+  /** Remove a secondary address (the primary is never removed here); false when there was none. */
+  removeSecondaryEmail(uid: string, email: string): Promise<boolean>;
+  /**
+   * Make a verified secondary address the primary, in one atomic step: the account's email
+   * becomes `email` (verified), and the old primary becomes a secondary created at `at`, verified
+   * as it was. False (and no change) unless `email` is a verified secondary of the account.
+   */
+  makeEmailPrimary(uid: string, email: string, at: number): Promise<boolean>;
+  /** The uid of the account that has `email` as a secondary address, or null. */
+  findSecondaryEmailOwner(email: string): Promise<string | null>;
 
   /**
    * A secret of Herald's own kept with the accounts (its VAPID key pair): the stored value of

@@ -12,6 +12,7 @@ import type { AccountStore } from './account-store.js';
 import type { MailboxStore } from './mailbox-store.js';
 import { accountCases } from './conformance/accounts.js';
 import { deviceCases } from './conformance/devices.js';
+import { emailCases } from './conformance/emails.js';
 import { makeAccountFixture, TestClock } from './conformance/fixture.js';
 import { mailboxCases, type MailboxFixture } from './conformance/mailbox.js';
 import { mailboxUsageCases, sessionQuotaCases } from './conformance/quotas.js';
@@ -37,6 +38,7 @@ export function runAccountStoreConformance(opts: SuiteOptions<AccountStore>): vo
     serviceKeyCases(fixture);
     sessionQuotaCases(fixture);
     securityCases(fixture);
+    emailCases(fixture);
   });
 }
 

@@ -99,6 +99,17 @@ export const accountMigrations: readonly string[] = [
   );
   CREATE INDEX account_event_uid ON account_event (uid, id);
   `,
+  // 5: secondary email addresses (docs/accounts.md "Secondary emails"); an address is in at most
+  // one of account.email and this table, which the store checks under an advisory lock on it.
+  `
+  CREATE TABLE account_email (
+    email      TEXT PRIMARY KEY,
+    uid        TEXT NOT NULL REFERENCES account (uid) ON DELETE CASCADE,
+    verified   BOOLEAN NOT NULL DEFAULT false,
+    created_at BIGINT NOT NULL
+  );
+  CREATE INDEX account_email_uid ON account_email (uid);
+  `,
 ];
 
 /** The table these steps are counted in; the push store's is `herald_schema`. */

@@ -6,12 +6,20 @@
  * capabilities and commands. Retryable failures become `StoreBusyError`.
  */
 import type pg from 'pg';
-import type { SecurityEvent, AccountCode, AccountPatch, AccountRecord, AccountStore, DevicePatch, DeviceRecord, NewAccount, NewDevice, SessionRecord } from '../account-store.js';
+import type { AddEmailResult, SecondaryEmail, SecurityEvent, AccountCode, AccountPatch, AccountRecord, AccountStore, DevicePatch, DeviceRecord, NewAccount, NewDevice, SessionRecord } from '../account-store.js';
 import { ACCOUNT_COLUMNS, toAccount, toCode, toDevice, type AccountRow, type CodeRow, type DeviceRow } from '../sql-rows.js';
 import { openAccountsPool, poolAnswers, query, transaction, type PostgresAccountsOptions } from './migrations.js';
 
 /** A foreign key gone meanwhile (account or session deleted concurrently): the insert is refused. */
 const FOREIGN_KEY_VIOLATION = '23503';
+
+/**
+ * An address is claimed under a transaction-scoped advisory lock on its hash, taken by account
+ * creation and by adding a secondary address alike: the check of both tables and the insert then
+ * cannot interleave with another claim of the same address (READ COMMITTED alone would let two
+ * transactions each miss the other's uncommitted row).
+ */
+const LOCK_EMAIL = "SELECT pg_advisory_xact_lock(hashtextextended('herald-email:' || $1, 0))";
 
 const DEVICE_COLUMNS = `d.uid, d.id, d.session_id, d.name, d.type, d.created_at, d.push_callback, d.push_public_key,
   d.push_auth_key, d.push_expired, d.capabilities, d.available_commands, s.last_access`;
@@ -31,11 +39,89 @@ export class PostgresAccountStore implements AccountStore {
   }
 
   async createAccount(a: NewAccount): Promise<boolean> {
-    const r = await this.#query(
-      'herald_acc_insert_account',
-      `INSERT INTO account (${ACCOUNT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-      [a.uid, a.email, a.passwordHash, a.displayName, a.createdAt, a.emailVerified === true],
+    this.#open();
+    return transaction(this.#pool, async (c) => {
+      await c.query(LOCK_EMAIL, [a.email]);
+      const r = await c.query(
+        `INSERT INTO account (${ACCOUNT_COLUMNS}) SELECT $1, $2, $3, $4, $5, $6
+         WHERE NOT EXISTS (SELECT 1 FROM account_email WHERE email = $2) ON CONFLICT DO NOTHING`,
+        [a.uid, a.email, a.passwordHash, a.displayName, a.createdAt, a.emailVerified === true],
+      );
+      return (r.rowCount ?? 0) > 0;
+    });
+  }
+
+  async addSecondaryEmail(uid: string, email: string, createdAt: number, max: number): Promise<AddEmailResult> {
+    this.#open();
+    try {
+      return await transaction(this.#pool, async (c) => {
+        // The account row lock makes concurrent adds of one account count in turn.
+        const { rowCount } = await c.query('SELECT 1 FROM account WHERE uid = $1 FOR UPDATE', [uid]);
+        if ((rowCount ?? 0) === 0) return 'no-account';
+        await c.query(LOCK_EMAIL, [email]);
+        const taken = await c.query('SELECT 1 FROM account WHERE email = $1 UNION ALL SELECT 1 FROM account_email WHERE email = $1', [email]);
+        if ((taken.rowCount ?? 0) > 0) return 'taken';
+        const { rows } = await c.query<{ n: string }>('SELECT count(*) AS n FROM account_email WHERE uid = $1', [uid]);
+        if (Number(rows[0]?.n ?? 0) >= max) return 'limit';
+        await c.query('INSERT INTO account_email (email, uid, verified, created_at) VALUES ($1, $2, false, $3)', [email, uid, createdAt]);
+        return 'added';
+      });
+    } catch (err) {
+      if ((err as { code?: unknown }).code === FOREIGN_KEY_VIOLATION) return 'no-account';
+      throw err;
+    }
+  }
+
+  async listSecondaryEmails(uid: string): Promise<SecondaryEmail[]> {
+    const { rows } = await this.#query<{ email: string; verified: boolean; created_at: string }>(
+      'herald_acc_list_emails',
+      'SELECT email, verified, created_at FROM account_email WHERE uid = $1 ORDER BY created_at, email COLLATE "C"',
+      [uid],
     );
+    return rows.map((r) => ({ email: r.email, verified: r.verified, createdAt: Number(r.created_at) }));
+  }
+
+  async verifySecondaryEmail(uid: string, email: string): Promise<boolean> {
+    const r = await this.#query('herald_acc_verify_email', 'UPDATE account_email SET verified = true WHERE uid = $1 AND email = $2', [uid, email]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async removeSecondaryEmail(uid: string, email: string): Promise<boolean> {
+    const r = await this.#query('herald_acc_remove_email', 'DELETE FROM account_email WHERE uid = $1 AND email = $2', [uid, email]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async makeEmailPrimary(uid: string, email: string, at: number): Promise<boolean> {
+    this.#open();
+    return transaction(this.#pool, async (c) => {
+      const { rows } = await c.query<{ email: string; email_verified: boolean }>('SELECT email, email_verified FROM account WHERE uid = $1 FOR UPDATE', [uid]);
+      const old = rows[0];
+      if (!old) return false;
+      const gone = await c.query('DELETE FROM account_email WHERE uid = $1 AND email = $2 AND verified RETURNING 1', [uid, email]);
+      if ((gone.rowCount ?? 0) === 0) return false;
+      await c.query('UPDATE account SET email = $2, email_verified = true WHERE uid = $1', [uid, email]);
+      await c.query('INSERT INTO account_email (email, uid, verified, created_at) VALUES ($1, $2, $3, $4)', [old.email, uid, old.email_verified, at]);
+      return true;
+    });
+  }
+
+  async findSecondaryEmailOwner(email: string): Promise<string | null> {
+    const { rows } = await this.#query<{ uid: string }>('herald_acc_email_owner', 'SELECT uid FROM account_email WHERE email = $1', [email]);
+    return rows[0]?.uid ?? null;
+  }
+
+  async compareAndSetAccountSecret(uid: string, name: string, expected: string, value: string | null): Promise<boolean> {
+    // One statement each: a concurrent writer's UPDATE waits for the row lock and then re-checks
+    // the WHERE against the committed value (READ COMMITTED), so only one sees `expected`.
+    const r =
+      value === null
+        ? await this.#query('herald_acc_delete_secret_if', 'DELETE FROM account_secret WHERE uid = $1 AND name = $2 AND value = $3', [uid, name, expected])
+        : await this.#query('herald_acc_replace_secret_if', 'UPDATE account_secret SET value = $4 WHERE uid = $1 AND name = $2 AND value = $3', [
+            uid,
+            name,
+            expected,
+            value,
+          ]);
     return (r.rowCount ?? 0) > 0;
   }
 

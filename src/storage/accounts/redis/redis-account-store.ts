@@ -15,7 +15,9 @@
  *   herald:acct:{uid}:code:PURPOSE        hash: h (code hash), e (expires at), a (attempts), d (data)
  *   herald:acct:{uid}:secrets             hash: secret name → value
  *   herald:acct:{uid}:events              list of security events (JSON), newest first, trimmed
- *   herald:acct-email:{email}             pointer: the uid of the account with that email
+ *   herald:acct:{uid}:emails              hash: secondary address → "verified (0/1):created at"
+ *   herald:acct-email:{email}             pointer: the uid of the account with that email, as its
+ *                                         primary or a secondary address
  *   herald:session:{id}                   pointer: the uid of the account holding session id
  *   herald:service-key:NAME               one of Herald's own secrets (its VAPID key pair, JSON)
  *
@@ -28,6 +30,8 @@
  */
 import { closeRedis, connectRedis, mapError, redisAnswers, type RedisClient } from '../../redis/connection.js';
 import type {
+  AddEmailResult,
+  SecondaryEmail,
   AccountCode,
   AccountPatch,
   AccountRecord,
@@ -64,7 +68,7 @@ export class RedisAccountStore implements AccountStore {
 
   async createAccount(a: NewAccount): Promise<boolean> {
     const emailKey = this.#emailKey(a.email);
-    const claim = await this.#claim(emailKey, a.uid, async (owner) => (await this.getAccount(owner))?.email === a.email);
+    const claim = await this.#claim(emailKey, a.uid, (owner) => this.#hasEmail(owner, a.email));
     if (claim === 'taken') return false;
     const args = [a.uid, a.email, a.passwordHash, a.displayName === null ? 0 : 1, a.displayName ?? '', a.createdAt, a.emailVerified === true ? 1 : 0];
     if ((await this.#script('heraldAccCreateAccount', a.uid, args)) !== 1) {
@@ -99,10 +103,17 @@ export class RedisAccountStore implements AccountStore {
   }
 
   async deleteAccount(uid: string): Promise<boolean> {
+    // Read before the delete: a secondary added meanwhile leaves a pointer naming nothing, which
+    // the next claim of that address takes over.
+    const secondaries = await this.#call(() => this.#redis.hkeys(this.#emailsKey(uid)));
     const gone = (await this.#script('heraldAccDeleteAccount', uid, [uid])) as string[] | null;
     if (!gone) return false;
     const [email, ...sessionIds] = gone as [string, ...string[]];
-    await Promise.all([this.#release(this.#emailKey(email), uid), ...sessionIds.map((id) => this.#release(this.#sessionKey(id), uid))]);
+    await Promise.all([
+      this.#release(this.#emailKey(email), uid),
+      ...secondaries.map((e) => this.#release(this.#emailKey(e), uid)),
+      ...sessionIds.map((id) => this.#release(this.#sessionKey(id), uid)),
+    ]);
     return true;
   }
 
@@ -251,6 +262,60 @@ export class RedisAccountStore implements AccountStore {
     return (await this.#script('heraldAccSetSecret', uid, [uid, name, value === null ? 0 : 1, value ?? ''])) === 1;
   }
 
+  async compareAndSetAccountSecret(uid: string, name: string, expected: string, value: string | null): Promise<boolean> {
+    return (await this.#script('heraldAccSecretCas', uid, [uid, name, expected, value === null ? 0 : 1, value ?? ''])) === 1;
+  }
+
+  async addSecondaryEmail(uid: string, email: string, createdAt: number, max: number): Promise<AddEmailResult> {
+    const pointer = this.#emailKey(email);
+    const claim = await this.#claim(pointer, uid, (owner) => this.#hasEmail(owner, email));
+    if (claim === 'taken') return 'taken';
+    const r = Number(await this.#script('heraldAccAddEmail', uid, [uid, email, createdAt, max]));
+    if (r !== 1) {
+      if (claim === 'claimed') await this.#release(pointer, uid);
+      return r === 0 ? 'no-account' : r === -1 ? 'taken' : 'limit';
+    }
+    // A claim that found ours stale and took it over meanwhile wins; this add is undone.
+    if ((await this.#call(() => this.#redis.get(pointer))) !== uid) {
+      await this.#script('heraldAccRemoveEmail', uid, [uid, email]);
+      return 'taken';
+    }
+    return 'added';
+  }
+
+  async listSecondaryEmails(uid: string): Promise<SecondaryEmail[]> {
+    const h = await this.#call(() => this.#redis.hgetall(this.#emailsKey(uid)));
+    return Object.entries(h)
+      .map(([email, v]) => ({ email, verified: v.startsWith('1'), createdAt: Number(v.slice(2)) }))
+      .sort((a, b) => a.createdAt - b.createdAt || (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
+  }
+
+  async verifySecondaryEmail(uid: string, email: string): Promise<boolean> {
+    return (await this.#script('heraldAccVerifyEmail', uid, [uid, email])) === 1;
+  }
+
+  async removeSecondaryEmail(uid: string, email: string): Promise<boolean> {
+    const removed = Number(await this.#script('heraldAccRemoveEmail', uid, [uid, email])) === 1;
+    if (removed) await this.#release(this.#emailKey(email), uid);
+    return removed;
+  }
+
+  async makeEmailPrimary(uid: string, email: string, at: number): Promise<boolean> {
+    return (await this.#script('heraldAccMakePrimary', uid, [uid, email, at])) === 1;
+  }
+
+  async findSecondaryEmailOwner(email: string): Promise<string | null> {
+    const uid = await this.#call(() => this.#redis.get(this.#emailKey(email)));
+    if (uid === null) return null;
+    return (await this.#call(() => this.#redis.hexists(this.#emailsKey(uid), email))) === 1 ? uid : null;
+  }
+
+  /** Whether account `uid` has `email` as its primary or a secondary address (a pointer to it is live). */
+  async #hasEmail(uid: string, email: string): Promise<boolean> {
+    if ((await this.getAccount(uid))?.email === email) return true;
+    return (await this.#call(() => this.#redis.hexists(this.#emailsKey(uid), email))) === 1;
+  }
+
   async serviceKey(name: string, create: () => string): Promise<string> {
     const key = `${this.#prefix}service-key:${name}`;
     await this.#call(() => this.#redis.set(key, create(), 'NX'));
@@ -302,6 +367,10 @@ export class RedisAccountStore implements AccountStore {
 
   #acctKey(uid: string): string {
     return `${this.#prefix}acct:{${uid}}`;
+  }
+
+  #emailsKey(uid: string): string {
+    return `${this.#acctKey(uid)}:emails`;
   }
 
   #sessKey(uid: string, id: string): string {

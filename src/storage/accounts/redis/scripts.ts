@@ -20,6 +20,7 @@ local function acctCodes(uid) return acct(uid) .. ':codes' end
 local function code(uid, purpose) return acct(uid) .. ':code:' .. purpose end
 local function acctSecrets(uid) return acct(uid) .. ':secrets' end
 local function acctEvents(uid) return acct(uid) .. ':events' end
+local function acctEmails(uid) return acct(uid) .. ':emails' end
 -- A device as an array: sid, name, type, ca, cb, pk, ak, x, caps, cmds, la (its session's).
 local function readDevice(uid, id)
   local d = redis.call('HMGET', dev(uid, id), 'sid', 'name', 'type', 'ca', 'cb', 'pk', 'ak', 'x', 'caps', 'cmds')
@@ -87,7 +88,7 @@ local sids = redis.call('SMEMBERS', acctSessions(uid))
 for _, id in ipairs(redis.call('SMEMBERS', acctDevices(uid))) do redis.call('DEL', dev(uid, id)) end
 for _, sid in ipairs(sids) do redis.call('DEL', sess(uid, sid)) end
 for _, purpose in ipairs(redis.call('SMEMBERS', acctCodes(uid))) do redis.call('DEL', code(uid, purpose)) end
-redis.call('DEL', acctDevices(uid), acctSessions(uid), acct(uid), acctCodes(uid), acctSecrets(uid), acctEvents(uid))
+redis.call('DEL', acctDevices(uid), acctSessions(uid), acct(uid), acctCodes(uid), acctSecrets(uid), acctEvents(uid), acctEmails(uid))
 table.insert(sids, 1, e)
 return sids`,
 
@@ -262,6 +263,51 @@ return 1`,
 local uid = ARGV[2]
 if redis.call('EXISTS', acct(uid)) == 0 then return 0 end
 if ARGV[4] == '1' then redis.call('HSET', acctSecrets(uid), ARGV[3], ARGV[5]) else redis.call('HDEL', acctSecrets(uid), ARGV[3]) end
+return 1`,
+
+  // uid, name, expected, hasValue (0/1), value → 1 when the secret held \`expected\` and was
+  // replaced (or deleted), else 0: the compare-and-set of one-time secrets (TOTP step, recovery codes)
+  heraldAccSecretCas: `${KEYS}
+local uid = ARGV[2]
+if redis.call('HGET', acctSecrets(uid), ARGV[3]) ~= ARGV[4] then return 0 end
+if ARGV[5] == '1' then redis.call('HSET', acctSecrets(uid), ARGV[3], ARGV[6]) else redis.call('HDEL', acctSecrets(uid), ARGV[3]) end
+return 1`,
+
+  // Secondary addresses: the :emails hash, address → "verified(0/1):createdAt". The caller holds
+  // the address's pointer (herald:acct-email:{email}).
+  // uid, email, createdAt, max → 1 added, 0 no account, -1 the account already has it, -2 at max
+  heraldAccAddEmail: `${KEYS}
+local uid, e = ARGV[2], ARGV[3]
+local primary = redis.call('HGET', acct(uid), 'email')
+if not primary then return 0 end
+if primary == e or redis.call('HEXISTS', acctEmails(uid), e) == 1 then return -1 end
+if redis.call('HLEN', acctEmails(uid)) >= tonumber(ARGV[5]) then return -2 end
+redis.call('HSET', acctEmails(uid), e, '0:' .. ARGV[4])
+return 1`,
+
+  // uid, email → 1 when the secondary exists (now verified), else 0
+  heraldAccVerifyEmail: `${KEYS}
+local uid, e = ARGV[2], ARGV[3]
+local v = redis.call('HGET', acctEmails(uid), e)
+if not v then return 0 end
+redis.call('HSET', acctEmails(uid), e, '1' .. string.sub(v, 2))
+return 1`,
+
+  // uid, email → 1 when the secondary existed and is gone, else 0 (the pointer is the caller's)
+  heraldAccRemoveEmail: `${KEYS}
+return redis.call('HDEL', acctEmails(ARGV[2]), ARGV[3])`,
+
+  // uid, email, at → 1 when email was a verified secondary and is now the primary (the old
+  // primary a secondary, verified as it was), else 0. Both pointers already name uid.
+  heraldAccMakePrimary: `${KEYS}
+local uid, e = ARGV[2], ARGV[3]
+local v = redis.call('HGET', acctEmails(uid), e)
+local old = redis.call('HGET', acct(uid), 'email')
+if not v or not old or string.sub(v, 1, 1) ~= '1' then return 0 end
+local ev = redis.call('HGET', acct(uid), 'ev') or '0'
+redis.call('HDEL', acctEmails(uid), e)
+redis.call('HSET', acct(uid), 'email', e, 'ev', '1')
+redis.call('HSET', acctEmails(uid), old, ev .. ':' .. ARGV[4])
 return 1`,
 } as const;
 

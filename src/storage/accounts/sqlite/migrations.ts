@@ -99,6 +99,17 @@ export const accountMigrations: readonly string[] = [
   );
   CREATE INDEX account_event_uid ON account_event (uid, id);
   `,
+  // 5: secondary email addresses (docs/accounts.md "Secondary emails"); an address is in at most
+  // one of account.email and this table, which the store checks in the writing transaction.
+  `
+  CREATE TABLE account_email (
+    email      TEXT PRIMARY KEY,
+    uid        TEXT NOT NULL REFERENCES account (uid) ON DELETE CASCADE,
+    verified   INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX account_email_uid ON account_email (uid);
+  `,
 ];
 
 /**

@@ -4,7 +4,7 @@
  * the same file never has to upgrade a read lock. JSON columns hold capabilities and commands.
  */
 import type Database from 'better-sqlite3';
-import type { SecurityEvent, AccountCode, AccountPatch, AccountRecord, AccountStore, DevicePatch, DeviceRecord, NewAccount, NewDevice, SessionRecord } from '../account-store.js';
+import type { AddEmailResult, SecondaryEmail, SecurityEvent, AccountCode, AccountPatch, AccountRecord, AccountStore, DevicePatch, DeviceRecord, NewAccount, NewDevice, SessionRecord } from '../account-store.js';
 import { ACCOUNT_COLUMNS, toAccount, toCode, toDevice, type AccountRow, type CodeRow, type DeviceRow } from '../sql-rows.js';
 import { openAccountsDatabase, runSync, type SqliteConnectionOptions } from './open-database.js';
 
@@ -31,7 +31,7 @@ export class SqliteAccountStore implements AccountStore {
   }
 
   createAccount(a: NewAccount): Promise<boolean> {
-    return this.#run(() => this.#sql.insertAccount.run(a.uid, a.email, a.passwordHash, a.displayName, a.createdAt, a.emailVerified === true ? 1 : 0).changes > 0);
+    return this.#run(() => this.#sql.insertAccount.run(a.uid, a.email, a.passwordHash, a.displayName, a.createdAt, a.emailVerified === true ? 1 : 0, a.email).changes > 0);
   }
 
   getAccount(uid: string): Promise<AccountRecord | null> {
@@ -95,6 +95,42 @@ export class SqliteAccountStore implements AccountStore {
       }
       return this.#sql.putSecret.run(uid, name, value, uid).changes > 0;
     });
+  }
+
+  compareAndSetAccountSecret(uid: string, name: string, expected: string, value: string | null): Promise<boolean> {
+    return this.#run(() =>
+      value === null ? this.#sql.deleteSecretIf.run(uid, name, expected).changes > 0 : this.#sql.replaceSecretIf.run(value, uid, name, expected).changes > 0,
+    );
+  }
+
+  addSecondaryEmail(uid: string, email: string, createdAt: number, max: number): Promise<AddEmailResult> {
+    return this.#run(() => this.#tx.addEmail.immediate(uid, email, createdAt, max));
+  }
+
+  listSecondaryEmails(uid: string): Promise<SecondaryEmail[]> {
+    return this.#run(() =>
+      (this.#sql.listEmails.all(uid) as { email: string; verified: number; created_at: number }[]).map((r) => ({
+        email: r.email,
+        verified: r.verified === 1,
+        createdAt: r.created_at,
+      })),
+    );
+  }
+
+  verifySecondaryEmail(uid: string, email: string): Promise<boolean> {
+    return this.#run(() => this.#sql.verifyEmail.run(uid, email).changes > 0);
+  }
+
+  removeSecondaryEmail(uid: string, email: string): Promise<boolean> {
+    return this.#run(() => this.#sql.removeEmail.run(uid, email).changes > 0);
+  }
+
+  makeEmailPrimary(uid: string, email: string, at: number): Promise<boolean> {
+    return this.#run(() => this.#tx.makePrimary.immediate(uid, email, at));
+  }
+
+  findSecondaryEmailOwner(email: string): Promise<string | null> {
+    return this.#run(() => (this.#sql.emailOwner.get(email) as string | undefined) ?? null);
   }
 
   getSession(id: string): Promise<SessionRecord | null> {
@@ -181,9 +217,22 @@ function prepare(db: Database.Database) {
   return {
     insertServiceKey: db.prepare('INSERT INTO service_key (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING'),
     getServiceKey: db.prepare('SELECT value FROM service_key WHERE name = ?').pluck(),
+    // An address that is another account's secondary is taken too (one statement: atomic).
     insertAccount: db.prepare(
-      `INSERT OR IGNORE INTO account (${ACCOUNT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO account (${ACCOUNT_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?
+       WHERE NOT EXISTS (SELECT 1 FROM account_email WHERE email = ?)`,
     ),
+    emailTaken: db.prepare('SELECT 1 FROM account WHERE email = ? UNION ALL SELECT 1 FROM account_email WHERE email = ?'),
+    countEmails: db.prepare('SELECT count(*) FROM account_email WHERE uid = ?').pluck(),
+    insertEmail: db.prepare('INSERT INTO account_email (email, uid, verified, created_at) VALUES (?, ?, ?, ?)'),
+    listEmails: db.prepare('SELECT email, verified, created_at FROM account_email WHERE uid = ? ORDER BY created_at, email'),
+    verifyEmail: db.prepare('UPDATE account_email SET verified = 1 WHERE uid = ? AND email = ?'),
+    removeEmail: db.prepare('DELETE FROM account_email WHERE uid = ? AND email = ?'),
+    emailVerifiedOf: db.prepare('SELECT verified FROM account_email WHERE uid = ? AND email = ?').pluck(),
+    setPrimary: db.prepare('UPDATE account SET email = ?, email_verified = 1 WHERE uid = ?'),
+    emailOwner: db.prepare('SELECT uid FROM account_email WHERE email = ?').pluck(),
+    replaceSecretIf: db.prepare('UPDATE account_secret SET value = ? WHERE uid = ? AND name = ? AND value = ?'),
+    deleteSecretIf: db.prepare('DELETE FROM account_secret WHERE uid = ? AND name = ? AND value = ?'),
     getAccount: db.prepare(`SELECT ${ACCOUNT_COLUMNS} FROM account WHERE uid = ?`),
     getAccountByEmail: db.prepare(`SELECT ${ACCOUNT_COLUMNS} FROM account WHERE email = ?`),
     setPasswordHash: db.prepare('UPDATE account SET password_hash = ? WHERE uid = ?'),
@@ -267,6 +316,22 @@ function transactions(db: Database.Database, sql: ReturnType<typeof prepare>) {
       if (patch.passwordHash !== undefined) sql.setPasswordHash.run(patch.passwordHash, uid);
       if (patch.displayName !== undefined) sql.setDisplayName.run(patch.displayName, uid);
       if (patch.emailVerified !== undefined) sql.setEmailVerified.run(patch.emailVerified ? 1 : 0, uid);
+      return true;
+    }),
+    addEmail: db.transaction((uid: string, email: string, createdAt: number, max: number): AddEmailResult => {
+      if (sql.accountExists.get(uid) === undefined) return 'no-account';
+      if (sql.emailTaken.get(email, email) !== undefined) return 'taken';
+      if ((sql.countEmails.get(uid) as number) >= max) return 'limit';
+      sql.insertEmail.run(email, uid, 0, createdAt);
+      return 'added';
+    }),
+    makePrimary: db.transaction((uid: string, email: string, at: number): boolean => {
+      if (sql.emailVerifiedOf.get(uid, email) !== 1) return false;
+      const old = toAccount(sql.getAccount.get(uid) as AccountRow | undefined);
+      if (old === null) return false;
+      sql.removeEmail.run(uid, email);
+      sql.setPrimary.run(email, uid);
+      sql.insertEmail.run(old.email, uid, old.emailVerified ? 1 : 0, at);
       return true;
     }),
     addEvent: db.transaction((uid: string, e: SecurityEvent, keep: number): void => {
