@@ -8,53 +8,36 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { smtpMailer, type Mailer } from '../../src/mail/mailer.js';
 import { codeIn, startSmtpReceiver, type SmtpReceiver } from '../../src/mail/test-smtp-receiver.js';
 import { AccountDevice } from '../../src/sdk/index.js';
+import { openChromium, type ChromiumPage } from './helpers/chromium.js';
 import { startHeraldWithAccounts, type HeraldWithAccounts } from './helpers/herald-with-accounts.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = new URL('../../.test-artifacts/', import.meta.url).pathname;
 const PASSWORD = 'settings page passphrase';
 
 describe('email addresses and the recovery key on the account page in Chromium', () => {
   let rx: SmtpReceiver;
   let mailer: Mailer;
   let herald: HeraldWithAccounts;
-  let context: BrowserContext;
+  let chromium: ChromiumPage;
   let page: Page;
-  let profileDir: string;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y --no-install-recommends chromium`);
     rx = await startSmtpReceiver();
     mailer = smtpMailer(rx.smtp);
     herald = await startHeraldWithAccounts({}, { mailer });
-    profileDir = mkdtempSync(join(tmpdir(), 'herald-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      timeout: 30_000,
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (err) => pageErrors.push(String(err)));
-    page.on('console', (msg) => msg.type() === 'error' && pageErrors.push(msg.text()));
-    page.on('dialog', (dialog) => void dialog.accept());
+    chromium = await openChromium({ acceptDialogs: true });
+    ({ page, errors: pageErrors } = chromium);
   });
 
   after(async () => {
-    await context?.close();
+    await chromium?.close();
     await herald?.close();
     mailer?.close();
     await rx?.close();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   });
 
   /** Sign in on a fresh page (no session left in this tab). */
@@ -71,7 +54,6 @@ describe('email addresses and the recovery key on the account page in Chromium',
   const item = (email: string) => `li.email[data-email="${email}"]`;
 
   it('adds and verifies a secondary address from the mail, makes it primary, and signs in with it', { timeout: 180_000 }, async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     const tag = randomBytes(5).toString('hex');
     const first = `first-${tag}@example.com`;
     const second = `second-${tag}@example.org`;
@@ -85,7 +67,7 @@ describe('email addresses and the recovery key on the account page in Chromium',
     await page.waitForSelector(`${item(second)} .badge:text-is("not verified")`);
     await page.waitForSelector('#verify-email:not([hidden])');
     assert.equal(await page.textContent('#verify-email-address'), second);
-    await page.screenshot({ path: join(ARTIFACTS, 'emails-added.png'), fullPage: true });
+    await chromium.screenshot('emails-added');
     await page.fill('#verify-email-code', code);
     await page.click('#verify-email button[type=submit]');
     await page.waitForSelector(`${item(second)} .badge:text-is("verified")`);
@@ -98,7 +80,7 @@ describe('email addresses and the recovery key on the account page in Chromium',
     await page.waitForSelector(`${item(second)} .badge:text-is("primary")`);
     await page.waitForSelector(`#who:text-is("Signed in as ${second}")`);
     assert.equal(await page.isVisible(`${item(first)} button.remove-email`), true, 'the old primary is a secondary now');
-    await page.screenshot({ path: join(ARTIFACTS, 'emails-primary-changed.png'), fullPage: true });
+    await chromium.screenshot('emails-primary-changed');
 
     await page.click('#sign-out');
     await page.waitForSelector('#sign-in:not([hidden])');
@@ -106,7 +88,7 @@ describe('email addresses and the recovery key on the account page in Chromium',
     await page.waitForSelector(`#who:text-is("Signed in as ${second}")`);
     const events = await page.$$eval('li.security-event', (lis) => lis.map((li) => li.textContent ?? ''));
     assert.ok(events.some((e) => e.startsWith('primary email changed')), events.join('\n'));
-    await page.screenshot({ path: join(ARTIFACTS, 'emails-signed-in-with-new-primary.png'), fullPage: true });
+    await chromium.screenshot('emails-signed-in-with-new-primary');
 
     // The SDK signs in with the new primary too, with the same end-to-end keys.
     const phone = await AccountDevice.signIn({ serverUrl: herald.url, email: second, password: PASSWORD, name: 'Phone', reconnect: false });
@@ -139,7 +121,7 @@ describe('email addresses and the recovery key on the account page in Chromium',
     const recoveryKey = (await page.textContent('#recovery-key-value'))!;
     assert.match(recoveryKey, /^[0-9a-f]{64}$/);
     await page.waitForSelector('#recovery-key-state:has-text("You have a recovery key")');
-    await page.screenshot({ path: join(ARTIFACTS, 'recovery-key-created.png'), fullPage: true });
+    await chromium.screenshot('recovery-key-created');
 
     const seen = rx.mailsTo(email).length;
     await AccountDevice.sendResetCode(herald.url, email);

@@ -6,50 +6,33 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { AccountApiError, AccountDevice } from '../../src/sdk/index.js';
+import { openChromium, type ChromiumPage } from './helpers/chromium.js';
 import { startHeraldWithAccounts, type HeraldWithAccounts } from './helpers/herald-with-accounts.js';
 import { waitFor } from './helpers/wait.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = new URL('../../.test-artifacts/', import.meta.url).pathname;
 const PASSWORD = 'page test passphrase';
 const XSS_NAME = '<img src=x onerror="window.__xss=1">';
 
 describe('device management page in Chromium', () => {
   let herald: HeraldWithAccounts;
-  let context: BrowserContext;
+  let chromium: ChromiumPage;
   let page: Page;
-  let profileDir: string;
   const devices: AccountDevice[] = [];
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   before(async () => {
-    // Installed by the test runner's system-package step (Debian package `chromium`).
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y --no-install-recommends chromium`);
     herald = await startHeraldWithAccounts();
-    profileDir = mkdtempSync(join(tmpdir(), 'herald-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      timeout: 30_000,
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(10_000);
-    page.on('pageerror', (err) => pageErrors.push(String(err)));
-    page.on('console', (msg) => msg.type() === 'error' && pageErrors.push(msg.text()));
-    page.on('response', (res) => res.status() === 404 && pageErrors.push(`404 ${res.url()}`));
+    chromium = await openChromium({ actionTimeoutMs: 10_000, record404: true });
+    ({ page, errors: pageErrors } = chromium);
   });
 
   after(async () => {
     for (const d of devices) await d.stop();
-    await context?.close();
+    await chromium?.close();
     await herald?.close();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   });
 
   it('signs in, shows the devices, renames one and disconnects another', { timeout: 90_000 }, async () => {
@@ -88,9 +71,7 @@ describe('device management page in Chromium', () => {
     await assert.rejects(odd.devices(), (e: AccountApiError) => e.status === 401, 'the disconnected device must sign in again');
     await waitFor('device_disconnected at the phone', () => phoneEvents.some((e) => e.includes('device_disconnected') && e.includes(odd.deviceId!)));
 
-    mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: join(ARTIFACTS, 'devices-page.png'), fullPage: true });
-    assert.ok(existsSync(join(ARTIFACTS, 'devices-page.png')));
+    assert.ok(existsSync(await chromium.screenshot('devices-page')));
 
     await page.click('#sign-out');
     await page.waitForSelector('#sign-in:not([hidden])');

@@ -7,45 +7,29 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Secret, TOTP } from 'otpauth';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { AccountDevice } from '../../src/sdk/index.js';
+import { openChromium, type ChromiumPage } from './helpers/chromium.js';
 import { startHeraldWithAccounts, type HeraldWithAccounts } from './helpers/herald-with-accounts.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = new URL('../../.test-artifacts/', import.meta.url).pathname;
 const PASSWORD = 'page test passphrase';
 
 describe('two-step authentication on the account page in Chromium', () => {
   let herald: HeraldWithAccounts;
-  let context: BrowserContext;
+  let chromium: ChromiumPage;
   let page: Page;
-  let profileDir: string;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y --no-install-recommends chromium`);
     herald = await startHeraldWithAccounts();
-    profileDir = mkdtempSync(join(tmpdir(), 'herald-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      timeout: 30_000,
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (err) => pageErrors.push(String(err)));
-    page.on('console', (msg) => msg.type() === 'error' && pageErrors.push(msg.text()));
+    chromium = await openChromium();
+    ({ page, errors: pageErrors } = chromium);
   });
 
   after(async () => {
-    await context?.close();
+    await chromium?.close();
     await herald?.close();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   });
 
   async function signIn(email: string) {
@@ -56,7 +40,6 @@ describe('two-step authentication on the account page in Chromium', () => {
   }
 
   it('enrols from the page, then signs in with a TOTP code and with a recovery code', { timeout: 120_000 }, async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     const email = `totp-page-${randomBytes(5).toString('hex')}@example.com`;
     const laptop = await AccountDevice.signUp({ serverUrl: herald.url, email, password: PASSWORD, name: 'Laptop', reconnect: false });
 
@@ -68,7 +51,7 @@ describe('two-step authentication on the account page in Chromium', () => {
     assert.match(secret, /^[A-Z2-7]{32}$/);
     assert.match((await page.getAttribute('#two-step-qr', 'src'))!, /^data:image\/png;base64,/);
     assert.ok(await page.evaluate(() => (document.getElementById('two-step-qr') as HTMLImageElement).naturalWidth > 0), 'the QR code renders under the CSP');
-    await page.screenshot({ path: join(ARTIFACTS, 'two-step-enrol.png'), fullPage: true });
+    await chromium.screenshot('two-step-enrol');
     const totp = new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' });
     await page.fill('#two-step-code', totp.generate());
     await page.click('#two-step-confirm button[type=submit]');
@@ -76,7 +59,7 @@ describe('two-step authentication on the account page in Chromium', () => {
     const codes = await page.$$eval('li.recovery-code', (lis) => lis.map((li) => li.textContent ?? ''));
     assert.equal(codes.length, 10);
     await page.waitForSelector('#two-step-state:text-is("On: 10 recovery codes left.")');
-    await page.screenshot({ path: join(ARTIFACTS, 'two-step-recovery-codes.png'), fullPage: true });
+    await chromium.screenshot('two-step-recovery-codes');
 
     await page.click('#sign-out');
     await page.waitForSelector('#sign-in:not([hidden])');
@@ -91,7 +74,7 @@ describe('two-step authentication on the account page in Chromium', () => {
     await page.fill('#second-code', totp.generate({ timestamp: Date.now() + 30_000 }));
     await page.click('#second-step button[type=submit]');
     await page.waitForSelector('#devices:not([hidden])');
-    await page.screenshot({ path: join(ARTIFACTS, 'two-step-signed-in.png'), fullPage: true });
+    await chromium.screenshot('two-step-signed-in');
 
     await page.click('#sign-out');
     await page.waitForSelector('#sign-in:not([hidden])');
@@ -103,14 +86,14 @@ describe('two-step authentication on the account page in Chromium', () => {
     await page.waitForSelector('#security-events:not([hidden]) li.security-event:has-text("recovery code used")');
     const events = await page.$$eval('li.security-event', (lis) => lis.map((li) => li.textContent ?? ''));
     assert.ok(events.some((e) => e.startsWith('two step enabled')), events.join('\n'));
-    await page.screenshot({ path: join(ARTIFACTS, 'security-events.png'), fullPage: true });
+    await chromium.screenshot('security-events');
 
     // The password, changed on the page: the SDK signs in with the new one and gets the same kSync.
     await page.fill('#old-password', PASSWORD);
     await page.fill('#new-password', 'a changed passphrase');
     await page.click('#change-password button[type=submit]');
     await page.waitForSelector('#status:text-is("Password changed. Your other devices were signed out.")');
-    await page.screenshot({ path: join(ARTIFACTS, 'password-changed.png'), fullPage: true });
+    await chromium.screenshot('password-changed');
     const again = await AccountDevice.signIn({ serverUrl: herald.url, email, password: 'a changed passphrase', recoveryCode: codes[1]!, reconnect: false });
     assert.equal(again.state.kSync, laptop.state.kSync, 'the end-to-end keys survive a change made in the browser');
     assert.deepEqual(pageErrors, []);
