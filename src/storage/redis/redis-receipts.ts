@@ -101,7 +101,7 @@ export class RedisReceipts implements ReceiptStore {
   async queued(subscriptionId: string, nowMs: number, limit: number): Promise<QueuedReceipt[]> {
     const expires = await this.#redis.hget(this.#sub(subscriptionId), 'expiresAt');
     if (expires === null || Number(expires) <= nowMs || limit <= 0) return [];
-    const flat = await this.#redis.zrange(this.#queue(subscriptionId), 0, limit - 1, 'WITHSCORES');
+    const flat = await this.#redis.zrange(this.#queue(subscriptionId), '0', String(limit - 1), 'WITHSCORES');
     const out: QueuedReceipt[] = [];
     for (let i = 0; i < flat.length; i += 2) out.push({ messageId: flat[i]!, queuedAt: Number(flat[i + 1]) });
     return out;
