@@ -118,7 +118,7 @@ describe('push message receipts', () => {
     assert.deepEqual(await listener.waitCount(1), [{ path: receiptPath(res.headers.location!), status: 410 }]);
   });
 
-  it('sends no receipt for a stored message replaced by a newer one with the same Topic (§5.4)', async () => {
+  it('sends no receipt for a stored message replaced by a newer one with the same Topic (RFC 8030 §5.4)', async () => {
     const receiptUrl = await createReceiptSubscription(herald.endpointUrl);
     const listener = await ReceiptListener.open(receiptUrl);
     open.push(listener);
