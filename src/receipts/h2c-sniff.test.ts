@@ -51,6 +51,22 @@ describe('HTTP/2 cleartext beside HTTP/1.1 on one port', () => {
     }
   });
 
+  it('closes a socket whose peer ends it before sending anything', async () => {
+    const port = await ready;
+    const before = http1.listenerCount('connection');
+    const socket: Socket = connect(port, '127.0.0.1');
+    await new Promise((resolve) => socket.on('connect', resolve));
+    const closed = new Promise((resolve) => socket.on('close', resolve));
+    socket.end();
+    await closed;
+    assert.equal(http1.listenerCount('connection'), before);
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('the server kept the socket')), 5000);
+      const check = () => http1.getConnections((err, n) => (err ? reject(err) : n === 0 ? (clearTimeout(t), resolve()) : setTimeout(check, 20)));
+      check();
+    });
+  });
+
   it('closes a socket that sends nothing', async () => {
     const port = await ready;
     const socket: Socket = connect(port, '127.0.0.1');

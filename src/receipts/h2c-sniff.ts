@@ -5,8 +5,9 @@
  * which need HTTP/2 server push, without a second public port.
  *
  * The first bytes are read, put back (`unshift`) and the socket handed on; both Node servers take
- * bytes already buffered on a socket. A socket that sends nothing within `sniffTimeoutMs` is
- * closed, so an idle socket cannot dodge the HTTP server's own timeouts.
+ * bytes already buffered on a socket. A socket that sends nothing within `sniffTimeoutMs`, or
+ * closes before it sends anything, is closed, so an idle socket cannot dodge the HTTP server's
+ * own timeouts.
  */
 import type { Server } from 'node:http';
 import type { Http2Server } from 'node:http2';
@@ -33,8 +34,14 @@ export function serveH2cBeside(http1: Server, http2: Http2Server, opts: H2cOptio
     for (const watch of watchers) watch.call(http1, socket);
     let seen = Buffer.alloc(0);
     const timer = setTimeout(() => socket.destroy(), opts.sniffTimeoutMs);
-    const onError = () => clearTimeout(timer);
-    socket.once('error', onError);
+    // The HTTP server allows half-open sockets and ends them itself; until it has this one, a
+    // peer that closes (or fails) before sending anything is closed here.
+    const onGone = () => {
+      clearTimeout(timer);
+      socket.destroy();
+    };
+    socket.once('error', onGone);
+    socket.once('end', onGone);
     const onData = (chunk: Buffer) => {
       seen = Buffer.concat([seen, chunk]);
       const n = Math.min(seen.length, PREFACE_START.length);
@@ -42,7 +49,8 @@ export function serveH2cBeside(http1: Server, http2: Http2Server, opts: H2cOptio
       if (h2 && n < PREFACE_START.length) return; // not sure yet: wait for more
       clearTimeout(timer);
       socket.off('data', onData);
-      socket.off('error', onError);
+      socket.off('error', onGone);
+      socket.off('end', onGone);
       socket.pause();
       socket.unshift(seen);
       if (h2 && opts.isRefused?.(socket) !== true) http2.emit('connection', socket);
