@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { ReceiptStore } from '../storage/receipt-store.js';
 import { openSqliteReceipts } from '../storage/sqlite/sqlite-receipts.js';
 import { ReceiptBus } from './receipt-bus.js';
-import { MAX_STREAMS_PER_SUBSCRIPTION, ReceiptStreams } from './receipt-streams.js';
+import { MAX_STREAMS_PER_CONNECTION, MAX_STREAMS_PER_SUBSCRIPTION, ReceiptStreams } from './receipt-streams.js';
 
 const SUB = 'abcdefghijklmnopqrstuv';
 const quiet = { warn: () => undefined, debug: () => undefined };
@@ -61,6 +61,11 @@ describe('ReceiptStreams', () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     assert.equal(await status(client.request({ ':path': `/base/receipts/${SUB}` })), 429);
+  });
+
+  it(`tells each connection it may open at most ${MAX_STREAMS_PER_CONNECTION} streams at once`, async () => {
+    if (client.remoteSettings.maxConcurrentStreams !== MAX_STREAMS_PER_CONNECTION) await new Promise((r) => client.once('remoteSettings', r));
+    assert.equal(client.remoteSettings.maxConcurrentStreams, MAX_STREAMS_PER_CONNECTION);
   });
 
   it('answers other paths 404 and other methods 405', async () => {

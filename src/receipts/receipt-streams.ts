@@ -17,6 +17,8 @@ import { isReceiptSubscriptionId, receiptSubscribeUrl } from './receipt-urls.js'
 
 /** GETs held at once for one receipt subscription; one more is answered 429. */
 export const MAX_STREAMS_PER_SUBSCRIPTION = 4;
+/** Streams one HTTP/2 connection may have open at once (its held GETs among them). */
+export const MAX_STREAMS_PER_CONNECTION = 128;
 /** Receipts read from storage per look. */
 const BATCH = 100;
 
@@ -61,7 +63,8 @@ export class ReceiptStreams {
     const base = new URL(deps.endpointUrl);
     this.#authority = base.host;
     this.#scheme = base.protocol.slice(0, -1);
-    this.server = http2.createServer();
+    // Each held GET is a stream: bound them per connection, as the socket caps bound connections.
+    this.server = http2.createServer({ settings: { maxConcurrentStreams: MAX_STREAMS_PER_CONNECTION } });
     this.server.on('session', (session: Http2Session) => {
       this.#sessions.add(session);
       session.on('close', () => this.#sessions.delete(session));
@@ -96,6 +99,7 @@ export class ReceiptStreams {
     if (headers[':method'] !== 'GET') return answer(stream, 405, 'GET a receipt subscription to receive its receipts', { allow: 'GET' });
     if (!stream.pushAllowed) return answer(stream, 400, 'Receipts are sent as HTTP/2 server pushes: enable push (SETTINGS_ENABLE_PUSH) on this connection');
     const sub = await this.#deps.store.getSubscription(id, this.#deps.nowMs());
+    if (stream.destroyed) return; // the client gave up while storage answered
     if (sub === null) return answer(stream, 404, 'No such receipt subscription: it expired or never existed; create one with POST on the receipt subscribe resource');
     let held = this.#held.get(id);
     if (held !== undefined && held.streams.size >= MAX_STREAMS_PER_SUBSCRIPTION) {
