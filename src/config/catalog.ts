@@ -258,7 +258,7 @@ export const settingsCatalog: readonly SettingDoc[] = [
     more: 'A sender is its VAPID public key when it signs its request, else its client IP address (an IPv6 client: its /64).',
     roles: ENDPOINT,
   },
-  { key: 'maxQueuedReceipts', value: '<count>', help: 'push receipts kept for one receipt subscription until its application server fetches them; newer ones are dropped', roles: ENDPOINT },
+  { key: 'maxQueuedReceipts', value: '<count>', help: 'push receipts kept for one receipt subscription until its application server fetches them; newer ones are dropped', more: 'Applied where the user agent\'s ack arrives, so it is a setting of the connection role.', roles: CONNECT },
   {
     key: 'receiptPollInterval',
     value: '<seconds>',
