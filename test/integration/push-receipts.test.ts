@@ -160,13 +160,13 @@ describe('push message receipts', () => {
     const signed = await createReceiptSubscription(herald.endpointUrl, vapid);
     const otherKey = webpush.generateVAPIDKeys();
     for (const [what, send] of [
-      ['another server', sendNotification(sub, 'x', withReceipt('https://elsewhere.example/receipts/AAAAAAAAAAAAAAAAAAAAAA'))],
-      ['an unknown id', sendNotification(sub, 'x', withReceipt(`${herald.endpointUrl}/receipts/AAAAAAAAAAAAAAAAAAAAAA`))],
-      ['a VAPID sender naming an unsigned sender’s subscription', sendNotification(sub, 'x', withReceipt(unsigned, { vapid }))],
-      ['an unsigned sender naming a VAPID sender’s subscription', sendNotification(sub, 'x', withReceipt(signed))],
-      ['another VAPID key', sendNotification(sub, 'x', withReceipt(signed, { vapid: otherKey }))],
+      ['another server', () => sendNotification(sub, 'x', withReceipt('https://elsewhere.example/receipts/AAAAAAAAAAAAAAAAAAAAAA'))],
+      ['an unknown id', () => sendNotification(sub, 'x', withReceipt(`${herald.endpointUrl}/receipts/AAAAAAAAAAAAAAAAAAAAAA`))],
+      ['a VAPID sender naming an unsigned sender’s subscription', () => sendNotification(sub, 'x', withReceipt(unsigned, { vapid }))],
+      ['an unsigned sender naming a VAPID sender’s subscription', () => sendNotification(sub, 'x', withReceipt(signed))],
+      ['another VAPID key', () => sendNotification(sub, 'x', withReceipt(signed, { vapid: otherKey }))],
     ] as const) {
-      assert.deepEqual(await refusal(send), { status: 400, errno: 118 }, what);
+      assert.deepEqual(await refusal(send()), { status: 400, errno: 118 }, what);
     }
     // The owner's own pushes pass, and only they were delivered.
     assert.equal((await sendNotification(sub, 'owner', withReceipt(signed, { vapid }))).statusCode, 202);
