@@ -11,7 +11,10 @@ import type { Settings } from '../config/settings.js';
 import { MultiFernet } from '../crypto/fernet.js';
 import { HttpNodeRouter } from '../routing/http-node-router.js';
 import { RouterKey } from '../routing/router-key.js';
+import { ReceiptBus } from '../receipts/receipt-bus.js';
 import { openBlocklistStore } from '../storage/open-blocklist.js';
+import { openReceiptStore } from '../storage/open-receipt-store.js';
+import type { ReceiptStore } from '../storage/receipt-store.js';
 import { openStore } from '../storage/open-store.js';
 import type { Store } from '../storage/store.js';
 
@@ -25,6 +28,8 @@ export interface NodeResources {
   readonly remote: HttpNodeRouter;
   /** Rate limits, penalty box and shared blocklist, retention maximums (src/abuse). */
   readonly abuse: AbuseControls;
+  /** Push message receipts in shared storage, and the signal from this process's acks to its receipt streams (src/receipts). */
+  readonly receipts: { readonly store: ReceiptStore; readonly bus: ReceiptBus };
   /** This process's metrics (src/admin); absent when none are collected. */
   readonly metrics?: HeraldMetrics;
   /** Stop the purge, drop kept-alive sockets, close the store. */
@@ -39,17 +44,21 @@ export async function openNodeResources(settings: Readonly<Settings>, logger: Lo
   const store = metrics ? timedStore(opened, metrics) : opened;
   const remote = new HttpNodeRouter({ key: routerKey, logger: logger.child({ part: 'routing' }) });
   let blocklist;
+  let receiptStore: ReceiptStore | undefined;
   let abuse: AbuseControls;
   try {
     blocklist = await openBlocklistStore(settings.db);
+    receiptStore = await openReceiptStore(settings.db);
     abuse = await AbuseControls.open({ settings, blocklist, store, log: logger.child({ part: 'abuse' }), ...(metrics ? { onEvent: metrics.abuseEvent } : {}) });
   } catch (err) {
+    await receiptStore?.close();
     await blocklist?.close();
     remote.close();
     await store.close();
     throw err;
   }
   const blocks = blocklist;
+  const receipts = { store: receiptStore, bus: new ReceiptBus() };
 
   // Every node sweeps; the deletes are idempotent, so several nodes on one store do no harm.
   const purge = setInterval(() => {
@@ -58,6 +67,7 @@ export async function openNodeResources(settings: Readonly<Settings>, logger: Lo
       (err: unknown) => logger.warn({ err }, 'purge of expired rows failed'),
     );
     blocks.purgeExpired(Date.now()).catch((err: unknown) => logger.warn({ err }, 'purge of expired blocks failed'));
+    receipts.store.purgeExpired(Date.now()).catch((err: unknown) => logger.warn({ err }, 'purge of expired push receipts failed'));
   }, settings.purgeInterval * 1000);
   purge.unref();
 
@@ -69,12 +79,14 @@ export async function openNodeResources(settings: Readonly<Settings>, logger: Lo
     routerKey,
     remote,
     abuse,
+    receipts,
     ...(metrics ? { metrics } : {}),
     async close() {
       clearInterval(purge);
       abuse.close();
       remote.close();
       await blocks.close();
+      await receipts.store.close();
       await store.close();
     },
   };

@@ -23,6 +23,8 @@ import { LogThrottle } from '../common/log-throttle.js';
 import { openBridges } from '../bridges/open-bridges.js';
 import type { Bridges } from '../bridges/bridges.js';
 import { buildEndpointApp } from '../endpoint/app.js';
+import { serveH2cBeside } from '../receipts/h2c-sniff.js';
+import { ReceiptStreams } from '../receipts/receipt-streams.js';
 import { buildHealthApp } from './health-app.js';
 import { mountAccounts } from './mount-accounts.js';
 import { openNodeResources } from './node-resources.js';
@@ -54,6 +56,7 @@ export async function startNode(role: Role, settings: Readonly<Settings>, logger
   let accounts: { close(): Promise<void> } | undefined;
   let admin: AdminPort | undefined;
   let bridges: Bridges | null = null;
+  let receiptStreams: ReceiptStreams | undefined;
   try {
     // First: a bad bridge credential must stop the start before any port opens.
     if (role !== 'connect') bridges = await openBridges(settings, { store: res.store, log: logger.child({ part: 'bridges' }), ...(metrics ? { metrics } : {}) });
@@ -72,13 +75,27 @@ export async function startNode(role: Role, settings: Readonly<Settings>, logger
             abuse: res.abuse,
             ...(metrics ? { metrics } : {}),
             ...(bridges ? { bridges } : {}),
+            receipts: res.receipts.store,
             logger: logger.child({ part: 'endpoint' }),
             serverFactory,
           });
+    if (role !== 'connect') {
+      // Push receipts are received over HTTP/2 (h2c) on the public port (docs/protocol.md#push-message-receipts).
+      receiptStreams = new ReceiptStreams({
+        store: res.receipts.store,
+        bus: res.receipts.bus,
+        endpointUrl: settings.endpointUrl,
+        pollIntervalMs: settings.receiptPollInterval * 1000,
+        nowMs: () => Date.now(),
+        log: logger.child({ part: 'receipts' }),
+      });
+      serveH2cBeside(app.server, receiptStreams.server, { sniffTimeoutMs: settings.httpRequestTimeout * 1000, isRefused: (socket) => caps.isRefused(socket) });
+    }
     if (role !== 'connect') accounts = await mountAccounts(app, settings, res.abuse);
     if (connection !== null) app.server.on('upgrade', caps.guardUpgrades(connection.handleUpgrade));
     await app.listen({ host: settings.host, port: settings.port });
   } catch (err) {
+    await receiptStreams?.close();
     await app?.close();
     await connection?.shutdown();
     await bridges?.close();
@@ -94,8 +111,10 @@ export async function startNode(role: Role, settings: Readonly<Settings>, logger
   const close = () =>
     (closing ??= (async () => {
       // Stop taking new sockets and requests first, then let sessions save what is unacked.
+      const streamsClosed = receiptStreams?.close();
       const httpClosed = publicApp.close();
       await connection?.shutdown();
+      await streamsClosed;
       await httpClosed;
       await bridges?.close();
       await accounts?.close();

@@ -11,6 +11,7 @@ import { openMegaphone } from '../connection/broadcasts/megaphone.js';
 import { ClientRegistry } from '../connection/registry.js';
 import { buildRouterPort } from '../connection/router-port.js';
 import { createConnectionService, type ConnectionService } from '../connection/server.js';
+import { receiptAckHandler } from '../receipts/receipt-acks.js';
 import { LocalRouter } from '../routing/local-router.js';
 import { routerUrl } from '../routing/node-id.js';
 import type { NodeRouter } from '../routing/node-router.js';
@@ -72,6 +73,15 @@ export async function startConnectionNode(res: NodeResources): Promise<Connectio
     registry,
     router,
     ...(megaphone ? { broadcasts: megaphone.tracker } : {}),
+    // Push receipts: an ack of a message whose sender asked for one queues it (src/receipts).
+    onAcked: receiptAckHandler({
+      store: res.receipts.store,
+      bus: res.receipts.bus,
+      cipher,
+      maxQueued: settings.maxQueuedReceipts,
+      nowMs: () => Date.now(),
+      log: res.logger.child({ part: 'receipts' }),
+    }),
     logger,
   });
 

@@ -259,6 +259,28 @@ export const settingsCatalog: readonly SettingDoc[] = [
     roles: ENDPOINT,
   },
   {
+    key: 'receiptSubscriptionTtl',
+    value: '<seconds>',
+    help: 'time a push receipt subscription lives (RFC 8030 §6); after it, pushes naming it get 400 errno 118',
+    more: 'Receipts queued for an expired receipt subscription are deleted with it. See [protocol.md](protocol.md#push-message-receipts).',
+    roles: ENDPOINT,
+  },
+  {
+    key: 'maxReceiptSubscriptionsPerSender',
+    value: '<count>',
+    help: 'unexpired push receipt subscriptions one sender may hold; one more gets 429 errno 119',
+    more: 'A sender is its VAPID public key when it signs its request, else its client IP address (an IPv6 client: its /64).',
+    roles: ENDPOINT,
+  },
+  { key: 'maxQueuedReceipts', value: '<count>', help: 'push receipts kept for one receipt subscription until its application server fetches them; newer ones are dropped', more: 'Applied where the user agent\'s ack arrives, so it is a setting of the connection role.', roles: CONNECT },
+  {
+    key: 'receiptPollInterval',
+    value: '<seconds>',
+    help: 'time between looks in storage for receipts of the receipt subscriptions an application server holds open here',
+    more: 'Fractions allowed. A receipt whose ack reached this same process is sent at once; one acked on another node waits for the next look.',
+    roles: ENDPOINT,
+  },
+  {
     key: 'adminPort',
     value: '<port>',
     help: 'admin port: Prometheus /metrics, the admin API and the dashboard at /admin/ (0: none)',

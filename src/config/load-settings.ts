@@ -104,6 +104,10 @@ const schema = z.object({
   maxChannelsPerUaid: z.coerce.number().int().nonnegative(),
   maxStoredMessages: z.coerce.number().int().nonnegative(),
   storedMessagesPolicy: z.enum(['drop-oldest', 'reset']),
+  receiptSubscriptionTtl: z.coerce.number().int().positive(),
+  maxReceiptSubscriptionsPerSender: z.coerce.number().int().positive(),
+  maxQueuedReceipts: z.coerce.number().int().positive(),
+  receiptPollInterval: z.coerce.number().finite().positive(),
   bridgeStub: z.enum(['off', 'on']),
   // The JSON is checked here; what is inside (keys, credentials) when the bridges start (src/bridges/bridge-config.ts).
   fcmCredentials: z.string().refine(isJsonObjectOrEmpty, 'must be empty or a JSON object {"<app_id>": {"project_id": …, "credential": …}}'),

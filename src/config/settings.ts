@@ -162,6 +162,14 @@ export interface Settings {
   maxStoredMessages: number;
   /** What happens beyond `maxStoredMessages`: `drop-oldest` or `reset` (autopush's msg_limit reset). */
   storedMessagesPolicy: 'drop-oldest' | 'reset';
+  /** Seconds a push receipt subscription lives (RFC 8030 §6; docs/protocol.md#push-message-receipts). */
+  receiptSubscriptionTtl: number;
+  /** Unexpired receipt subscriptions one sender (VAPID key, else client IP) may hold. */
+  maxReceiptSubscriptionsPerSender: number;
+  /** Receipts queued for one receipt subscription before newer ones are dropped. */
+  maxQueuedReceipts: number;
+  /** Seconds between looks for queued receipts of the receipt subscriptions held open here (fractions allowed). */
+  receiptPollInterval: number;
   /** The `stub` bridge of the registration API (tests and demos, docs/bridges.md): `on` or `off`. */
   bridgeStub: 'off' | 'on';
   /** FCM apps as JSON `{"<app_id>": {"project_id", "credential", "is_gcm"?}}` (autopush `fcm.credentials`); empty: no FCM bridge. */
@@ -294,6 +302,10 @@ export const defaultSettings: Readonly<Omit<Settings, 'endpointUrl' | 'cryptoKey
   maxChannelsPerUaid: 1000,
   maxStoredMessages: 1000,
   storedMessagesPolicy: 'drop-oldest',
+  receiptSubscriptionTtl: 7 * 24 * 60 * 60,
+  maxReceiptSubscriptionsPerSender: 100,
+  maxQueuedReceipts: 1000,
+  receiptPollInterval: 1,
   bridgeStub: 'off',
   fcmCredentials: '',
   // autopush's FCM and APNs defaults (autoendpoint/src/routers/{fcm,apns}/settings.rs).

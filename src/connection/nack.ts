@@ -65,6 +65,8 @@ export async function onNack(client: IdentifiedClient, version: string, code: nu
       topic: message.topic,
       receivedMicros: info.receivedMicros ?? nowMs * 1000,
       redelivery: info.redelivery + 1,
+      // A redelivered copy still owes its sender the receipt (same receipt key).
+      ...(info.receipt ? { receipt: true } : {}),
     }),
   };
   await env.store.saveMessage(uaid, copy);

@@ -96,7 +96,8 @@ async function unregister(client: IdentifiedClient, channelID: string, code: num
 async function ack(client: IdentifiedClient, updates: readonly AckUpdate[]): Promise<void> {
   for (const u of updates) {
     const direct = client.unackedDirect.get(u.version);
-    if (direct !== undefined && direct.channelID === u.channelID) {
+    const directAcked = direct !== undefined && direct.channelID === u.channelID;
+    if (directAcked) {
       client.unackedDirect.delete(u.version);
       client.recentlyAcked.add(direct, client.env.clock.nowMs());
       client.stats.directAcked++;
@@ -104,11 +105,14 @@ async function ack(client: IdentifiedClient, updates: readonly AckUpdate[]): Pro
       client.senders.settle(u.version, 'acked');
       // Stored before routing (ack window 0) or once its window passed; delivered now, so it goes.
       if (direct.stored) await removeAcked(client, direct.version);
+      await client.env.onAcked?.(u.version);
     }
     const stored = client.storage.unacked.get(u.version);
     if (stored !== undefined && stored.channelID === u.channelID) {
       client.recentlyAcked.add(stored, client.env.clock.nowMs());
       await onStoredAck(client, stored);
+      // Not twice for a message that was both direct and stored (its receipt is queued once anyway).
+      if (!directAcked) await client.env.onAcked?.(u.version);
     }
     // Unknown versions (already acked, or from an earlier connection) are ignored.
   }

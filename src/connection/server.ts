@@ -46,6 +46,8 @@ export interface ConnectionServiceDeps {
   clock?: Clock;
   /** Abuse controls on `register` (`ConnectionEnv.admitRegister`); absent: none. */
   admitRegister?: ConnectionEnv['admitRegister'];
+  /** Told of each acked message id (push receipts, src/receipts); absent: nobody. */
+  onAcked?: ConnectionEnv['onAcked'];
   /**
    * Called with each accepted upgrade's request; the function it returns is told the session's end
    * reason (the penalty box counts protocol errors). It must not keep `req`: an idle session would
@@ -88,6 +90,7 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
     ...(deps.router ? { router: deps.router } : {}),
     ...(deps.broadcasts ? { broadcasts: deps.broadcasts } : {}),
     ...(deps.admitRegister ? { admitRegister: deps.admitRegister } : {}),
+    ...(deps.onAcked ? { onAcked: deps.onAcked } : {}),
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
     liveness: new LivenessTimers(settings),
     // Two hellos in the same millisecond must still order: update_user compares connectedAt.

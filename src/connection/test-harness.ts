@@ -80,7 +80,7 @@ export interface Harness {
 
 export async function startHarness(
   overrides: Partial<Settings> = {},
-  opts: { logger?: Logger | false; clock?: Clock; router?: NodeRouter } = {},
+  opts: { logger?: Logger | false; clock?: Clock; router?: NodeRouter; onAcked?: (version: string) => Promise<void> } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'herald-conn-'));
   const store = await openSqliteStore(join(dir, 'herald.db'));
@@ -95,6 +95,7 @@ export async function startHarness(
     logger: opts.logger ?? false,
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.router ? { router: opts.router } : {}),
+    ...(opts.onAcked ? { onAcked: opts.onAcked } : {}),
   });
   const http: Server = createServer((_req, res) => res.writeHead(404).end());
   http.on('upgrade', service.handleUpgrade);

@@ -48,6 +48,11 @@ export interface ConnectionEnv {
    * 413 too many channels), or null to register. Absent: no limits.
    */
   readonly admitRegister?: (uaid: string, channelID: string, userStored: boolean) => Promise<413 | 429 | null>;
+  /**
+   * Told of each message the UA acked, by version, once it is settled here (push receipts,
+   * docs/protocol.md#push-message-receipts); must not throw. Absent: nobody is told.
+   */
+  readonly onAcked?: (version: string) => Promise<void>;
 }
 
 /**

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError } from '../errors/api-error.js';
 import { MultiFernet, generateFernetKey } from './fernet.js';
-import { makeMessageId, parseMessageId } from './message-id.js';
+import { makeMessageId, parseMessageId, receiptKey } from './message-id.js';
 
 const cipher = new MultiFernet([generateFernetKey()]);
 const UAID = 'deadbeef00000000decafbad00000000';
@@ -38,6 +38,22 @@ describe('message ids', () => {
       assert.equal(parseMessageId(cipher, copy).topic, topic);
       assert.equal(parseMessageId(cipher, original).redelivery, 0);
     }
+  });
+
+  it('marks a push with a receipt request (03/04) and keeps one receipt key across redeliveries', () => {
+    for (const topic of ['r5', 'weather', null]) {
+      const m = { uaid: UAID, channelID: CHID, topic, receivedMicros: 1_700_000_000_123_456, receipt: true };
+      const original = parseMessageId(cipher, makeMessageId(cipher, m));
+      const copy = parseMessageId(cipher, makeMessageId(cipher, { ...m, redelivery: 1 }));
+      assert.deepEqual(original, { uaid: UAID, channelID: CHID, topic, receivedMicros: 1_700_000_000_123_456, redelivery: 0, receipt: true });
+      assert.equal(copy.redelivery, 1);
+      assert.equal(copy.topic, topic);
+      assert.equal(receiptKey(copy), receiptKey(original));
+      assert.equal(receiptKey(original), `${UAID}:${CHID}:1700000000123456`);
+    }
+    const later = parseMessageId(cipher, makeMessageId(cipher, { uaid: UAID, channelID: CHID, topic: 'weather', receivedMicros: 2, receipt: true }));
+    assert.notEqual(receiptKey(later), `${UAID}:${CHID}:1700000000123456`, 'a replacing push has its own key');
+    assert.equal(receiptKey(parseMessageId(cipher, makeMessageId(cipher, { uaid: UAID, channelID: CHID, topic: 'weather', receivedMicros: 2 }))), null);
   });
 
   it('encrypts the autopush plaintext layout: 01/02, simple uaid and channel hex', () => {

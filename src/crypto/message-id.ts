@@ -4,6 +4,11 @@
  * A Fernet token (padding kept) over one of:
  *   `01:{uaid hex}:{channelID hex}:{topic}`            for topic messages
  *   `02:{uaid hex}:{channelID hex}:{receipt time}`     otherwise
+ *   `03:{uaid hex}:{channelID hex}:{topic}:{receipt time}`  topic message with a push receipt requested
+ *   `04:{uaid hex}:{channelID hex}:{receipt time}`     other message with a push receipt requested
+ * (03/04: RFC 8030 §5.1, docs/protocol.md#push-message-receipts: the id itself tells the node that
+ * gets the ack to look for a receipt, so acks of other messages cost no storage read; the receipt
+ * time makes each push's receipt key unique, also between pushes that replace each other by topic),
  * so the id alone says which stored message it is, and nobody but the server can forge one.
  * A copy redelivered after a nack appends `:r{n}`: a new id, because user agents drop ids they
  * have seen, and the count that caps redeliveries.
@@ -26,6 +31,16 @@ export interface MessageIdInfo {
   receivedMicros: number | null;
   /** How many times this message was redelivered after a nack; 0 for the original. */
   redelivery: number;
+  /** Present (true) when the sender asked for a push receipt (`03`/`04` ids). */
+  receipt?: true;
+}
+
+/**
+ * The key of a push's pending receipt: the same for the original id and its redeliveries, and
+ * different for every push. Null when no receipt was requested.
+ */
+export function receiptKey(info: MessageIdInfo): string | null {
+  return info.receipt && info.receivedMicros !== null ? `${info.uaid}:${info.channelID}:${info.receivedMicros}` : null;
 }
 
 /**
@@ -36,11 +51,18 @@ export interface MessageIdInfo {
  */
 export function makeMessageId(
   cipher: MultiFernet,
-  m: { uaid: string; channelID: string; topic: string | null; receivedMicros: number; redelivery?: number },
+  m: { uaid: string; channelID: string; topic: string | null; receivedMicros: number; redelivery?: number; receipt?: boolean },
 ): string {
   const uaid = uuidHex(m.uaid, 'uaid');
   const chid = uuidHex(m.channelID, 'channelID');
-  const base = m.topic !== null ? `01:${uaid}:${chid}:${m.topic}` : `02:${uaid}:${chid}:${Math.trunc(m.receivedMicros)}`;
+  const micros = Math.trunc(m.receivedMicros);
+  const base = m.receipt
+    ? m.topic !== null
+      ? `03:${uaid}:${chid}:${m.topic}:${micros}`
+      : `04:${uaid}:${chid}:${micros}`
+    : m.topic !== null
+      ? `01:${uaid}:${chid}:${m.topic}`
+      : `02:${uaid}:${chid}:${micros}`;
   const plain = m.redelivery ? `${base}:r${Math.trunc(m.redelivery)}` : base;
   return cipher.encrypt(Buffer.from(plain, 'utf8'));
 }
@@ -69,6 +91,12 @@ export function parseMessageId(cipher: MultiFernet, id: string): MessageIdInfo {
   }
   if (kind === '02' && /^\d+$/.test(last)) {
     return { uaid, channelID: dashedUuid(chid), topic: null, receivedMicros: Number(last), redelivery };
+  }
+  if (kind === '04' && /^\d+$/.test(last)) {
+    return { uaid, channelID: dashedUuid(chid), topic: null, receivedMicros: Number(last), redelivery, receipt: true };
+  }
+  if (kind === '03' && rest.length === 2 && rest[0]!.length > 0 && /^\d+$/.test(rest[1]!)) {
+    return { uaid, channelID: dashedUuid(chid), topic: rest[0]!, receivedMicros: Number(rest[1]), redelivery, receipt: true };
   }
   throw new ApiError('invalid-message-id');
 }

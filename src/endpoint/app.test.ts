@@ -193,6 +193,16 @@ describe('POST /wpush: success', () => {
     assert.equal((await storedMessages(sub.uaid)).length, 0);
   });
 
+  it('refuses Push-Receipt with 400 errno 118 and stores nothing when the app keeps no receipts; no receipt Link', async () => {
+    const sub = await subscribe();
+    const res = await post(sub.path, { TTL: '60', 'Push-Receipt': `${ENDPOINT_URL}/receipts/AAAAAAAAAAAAAAAAAAAAAA`, Prefer: 'respond-async' });
+    assertError(res, 400, 118, 'This server keeps no push receipts');
+    assert.equal((await storedMessages(sub.uaid)).length, 0);
+    const plain = await post(sub.path, { TTL: '60', Prefer: 'respond-async' });
+    assert.equal(plain.statusCode, 201);
+    assert.equal(plain.headers.link, undefined);
+  });
+
   it('accepts a body of exactly maxDataBytes, whatever its Content-Type', async () => {
     const sub = await subscribe();
     const body = Buffer.alloc(settings.maxDataBytes, 7);

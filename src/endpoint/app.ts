@@ -13,6 +13,7 @@ import type { Settings } from '../config/settings.js';
 import type { MultiFernet } from '../crypto/fernet.js';
 import { ApiError, MORE_INFO_URL } from '../errors/api-error.js';
 import type { NodeRouter } from '../routing/node-router.js';
+import type { ReceiptStore } from '../storage/receipt-store.js';
 import type { Store } from '../storage/store.js';
 import type { BridgePort } from './bridge-port.js';
 import type { EndpointContext } from './context.js';
@@ -21,6 +22,7 @@ import type { EndpointMetrics } from './metrics.js';
 import { ReceiptClock, type WallClock } from './receipt-clock.js';
 import { healthRoutes } from './routes/health.js';
 import { messageRoutes } from './routes/message.js';
+import { receiptRoutes } from './routes/receipts.js';
 import { webpushRoutes } from './routes/webpush.js';
 
 export interface EndpointDeps {
@@ -38,6 +40,8 @@ export interface EndpointDeps {
   metrics?: EndpointMetrics;
   /** Bridges to APNs and FCM (src/bridges) with their registration API; absent: none. */
   bridges?: BridgePort;
+  /** Push message receipts (src/receipts); absent: none. */
+  receipts?: ReceiptStore;
   /** Makes the HTTP server (`SocketCaps.serverFactory`: the public port's socket caps); absent: Fastify's own. */
   serverFactory?: FastifyServerFactory;
 }
@@ -121,13 +125,13 @@ export function buildEndpointApp(deps: EndpointDeps): FastifyInstance {
     return sendApiError(reply, error);
   });
   app.setNotFoundHandler((_req, reply) => sendApiError(reply, new ApiError('not-found')));
-  const clientIpOf = (req: FastifyRequest) =>
-    deps.abuse ? deps.abuse.clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']) : (req.socket.remoteAddress ?? null);
+  const clientIpOf = (req: Pick<FastifyRequest, 'socket' | 'headers'>) =>
+    deps.abuse ? deps.abuse.clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for']) : (req.socket.remoteAddress ?? '');
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? null;
     const status = reply.statusCode;
     // One line per request; a refused one says why (errno) and from where, never the token or body.
-    const rejected = status >= 400 ? { errno: replyErrnos.get(reply) ?? null, ip: clientIpOf(req) } : {};
+    const rejected = status >= 400 ? { errno: replyErrnos.get(reply) ?? null, ip: clientIpOf(req) || null } : {};
     req.log.info({ method: req.method, route, status, ms: Math.round(reply.elapsedTime), ...rejected }, status >= 400 ? 'request rejected' : 'request');
     deps.metrics?.request(route, status, reply.elapsedTime / 1000);
     done();
@@ -144,8 +148,11 @@ export function buildEndpointApp(deps: EndpointDeps): FastifyInstance {
     ...(deps.abuse ? { abuse: deps.abuse } : {}),
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
     ...(deps.bridges ? { bridges: deps.bridges } : {}),
+    ...(deps.receipts ? { receipts: deps.receipts } : {}),
+    clientIp: clientIpOf,
   };
   app.register(webpushRoutes, ctx);
+  if (deps.receipts) app.register(receiptRoutes, ctx);
   if (deps.bridges) app.register(deps.bridges.routes, ctx);
   app.register(messageRoutes, ctx);
   app.register(healthRoutes, ctx);

@@ -19,6 +19,9 @@ export type ApiErrorKind =
   | 'negative-ttl'
   // RFC 8030 §5.3 Urgency: autopush ignores the header; Herald's own errno.
   | 'invalid-urgency'
+  // RFC 8030 §5.1 push message receipts (docs/protocol.md#push-message-receipts): Herald's own.
+  | 'invalid-receipt-subscription'
+  | 'too-many-receipt-subscriptions'
   | 'database'
   | 'database-busy'
   | 'invalid-message-id'
@@ -95,6 +98,12 @@ export const apiErrorTable: Readonly<Record<ApiErrorKind, ApiErrorRow>> = {
   'invalid-topic': { status: 400, errno: 113, message: 'Topic must be at most 32 characters of the URL-safe base64 alphabet' },
   'negative-ttl': { status: 400, errno: 114, message: 'TTL must not be negative' },
   'invalid-urgency': { status: 400, errno: 117, message: 'Urgency must be one of very-low, low, normal or high' },
+  'invalid-receipt-subscription': {
+    status: 400,
+    errno: 118,
+    message: 'Push-Receipt does not name a live receipt subscription of this sender: create one with POST on the receipt subscribe resource',
+  },
+  'too-many-receipt-subscriptions': { status: 429, errno: 119, message: 'This sender holds the most receipt subscriptions allowed: reuse one, or wait for one to expire' },
   database: { status: 500, errno: 201, message: 'Database error' },
   'database-busy': { status: 503, errno: 201, message: 'Database busy, retry with exponential back-off' },
   'invalid-message-id': { status: 400, errno: null, message: 'Invalid message ID' },

@@ -1,7 +1,8 @@
 /**
  * Points of docs/compatibility.md that no other test pins down:
  * - RFC 8030 request headers autopush accepts but does not act on (docs/protocol.md#request-headers):
- *   push receipts (`Prefer: respond-async`, RFC 8030 §5.1) are not supported; `Urgency`
+ *   `Prefer: respond-async` without `Push-Receipt` changes nothing (RFC 8030 §5: 202 is for pushes
+ *   that ask for a receipt, test/integration/push-receipts.test.ts); `Urgency`
  *   (RFC 8030 §5.3) is delivered to a user agent that asked for no level, and a bad one is refused;
  * - where Herald's order of checks differs from autopush's (the "Differences" section): the body
  *   size is checked first, and the request headers before the subscription is looked up.
@@ -35,10 +36,11 @@ describe('compatibility points', () => {
     raw.send({ messageType: 'ack', updates: [{ channelID: frame.channelID, version: frame.version, code: 100 }] });
   }
 
-  it('answers Prefer: respond-async (a push receipt request) with a plain 201: no 202, no receipt Link', async () => {
+  it('answers Prefer: respond-async without Push-Receipt with a plain 201 that advertises the receipt subscribe resource', async () => {
     const res = await post(endpoint, { headers: { TTL: '60', Prefer: 'respond-async' } });
     assert.equal(res.status, 201);
-    assert.equal(res.headers.get('link'), null);
+    assert.equal(res.headers.get('preference-applied'), null);
+    assert.equal(res.headers.get('link'), `<${herald.endpointUrl}/receipts>; rel="urn:ietf:params:push:receipt"`);
     assert.match(res.headers.get('location') ?? '', new RegExp(`^${herald.endpointUrl}/m/`));
     await delivered();
   });

@@ -44,6 +44,16 @@ describe('parseNotification', () => {
     assert.deepEqual(parseMessageId(cipher, notification.version), { uaid, channelID: chid, topic: 'scores', receivedMicros: null, redelivery: 0 });
   });
 
+  it('marks the message id of a push with Push-Receipt and returns the receipt subscription id; others have none', () => {
+    const id = 'abcdefghijklmnopqrstuv';
+    const asked = parseNotification(request({ ttl: '5', topic: 'scores', pushReceipt: `${settings.endpointUrl}/receipts/${id}` }), ctx());
+    assert.equal(asked.receiptSubscriptionId, id);
+    assert.equal(parseMessageId(cipher, asked.notification.version).receipt, true);
+    const plain = parseNotification(request({ ttl: '5' }), ctx());
+    assert.equal(plain.receiptSubscriptionId, null);
+    assert.equal(parseMessageId(cipher, plain.notification.version).receipt, undefined);
+  });
+
   it('gives two pushes in the same millisecond different message ids', () => {
     const c = ctx();
     const a = parseNotification(request({ ttl: '5' }), c).notification.version;
@@ -72,6 +82,10 @@ describe('parseNotification', () => {
     rejects(request({ ttl: '1', urgency: 'asap' }, Buffer.from('x')), 117);
   });
   it('rejects a body without Content-Encoding with 400 and errno 110', () => rejects(request({ ttl: '1' }, Buffer.from('x')), 110));
+  it('checks Push-Receipt after Urgency and before encryption: errno 118 for a URL that is not a receipt subscription of this server', () => {
+    rejects(request({ ttl: '1', urgency: 'asap', pushReceipt: 'https://elsewhere.example/receipts/x' }), 117);
+    rejects(request({ ttl: '1', pushReceipt: 'https://elsewhere.example/receipts/x' }, Buffer.from('x')), 118);
+  });
 });
 
 describe('pushHeadersFrom', () => {
@@ -84,6 +98,7 @@ describe('pushHeadersFrom', () => {
       encryption: undefined,
       cryptoKey: 'dh=a, p256ecdsa=b',
       authorization: undefined,
+      pushReceipt: undefined,
     });
   });
 });

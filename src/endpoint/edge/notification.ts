@@ -1,7 +1,7 @@
 /**
  * A send request (`POST /wpush/...`) turned into the `Notification` that storage and routing
  * carry, in the order of docs/protocol.md#processing-order: path and VAPID (`subscription.ts`),
- * body size, TTL, Topic, Urgency and encryption headers, then the message id. The first rule
+ * body size, TTL, Topic, Urgency, Push-Receipt and encryption headers, then the message id. The first rule
  * broken decides the error. The user record is checked afterwards, in `deliver.ts`, so a
  * malformed request costs no storage read.
  */
@@ -13,6 +13,7 @@ import { makeMessageId } from '../../crypto/message-id.js';
 import type { Notification } from '../../protocol/notification.js';
 import type { ReceiptClock } from '../receipt-clock.js';
 import { parseCryptoHeaders } from './crypto-headers.js';
+import { parsePushReceipt } from './push-receipt.js';
 import { parseSubscription, type Subscription } from './subscription.js';
 import { parseTopic } from './topic.js';
 import { parseTtl } from './ttl.js';
@@ -27,6 +28,8 @@ export interface PushHeaders {
   encryption?: string;
   cryptoKey?: string;
   authorization?: string;
+  /** RFC 8030 §5.1: the receipt subscription URL the sender wants a receipt on. */
+  pushReceipt?: string;
 }
 
 export interface PushRequest {
@@ -46,6 +49,8 @@ export interface ParsedPush {
   uaid: string;
   notification: Notification;
   subscription: Subscription;
+  /** The receipt subscription id `Push-Receipt` names (checked against storage by the route); null: no receipt asked. */
+  receiptSubscriptionId: string | null;
 }
 
 /** Pick the headers of a send out of Node's lowercased header object (repeats joined by `, `). */
@@ -62,11 +67,12 @@ export function pushHeadersFrom(headers: Record<string, string | string[] | unde
     encryption: get('encryption'),
     cryptoKey: get('crypto-key'),
     authorization: get('authorization'),
+    pushReceipt: get('push-receipt'),
   };
 }
 
 /**
- * @throws ApiError of the first rule the request breaks (errno 102, 104, 109, 110, 111, 113, 114, 117).
+ * @throws ApiError of the first rule the request breaks (errno 102, 104, 109, 110, 111, 113, 114, 117, 118).
  */
 export function parseNotification(req: PushRequest, ctx: NotificationContext): ParsedPush {
   const receipt = ctx.clock.next();
@@ -80,6 +86,7 @@ export function parseNotification(req: PushRequest, ctx: NotificationContext): P
   const ttl = parseTtl(headers.ttl, ctx.settings.maxTtl);
   const topic = parseTopic(headers.topic);
   const urgency = parseUrgency(headers.urgency);
+  const receiptSubscriptionId = parsePushReceipt(headers.pushReceipt, ctx.settings.endpointUrl);
   const cryptoHeaders = parseCryptoHeaders(
     { contentEncoding: headers.contentEncoding, encryption: headers.encryption, cryptoKey: headers.cryptoKey },
     body.length > 0,
@@ -88,7 +95,7 @@ export function parseNotification(req: PushRequest, ctx: NotificationContext): P
   const { uaid, channelID } = subscription;
   const notification: Notification = {
     channelID,
-    version: makeMessageId(ctx.cipher, { uaid, channelID, topic, receivedMicros: receipt.micros }),
+    version: makeMessageId(ctx.cipher, { uaid, channelID, topic, receivedMicros: receipt.micros, receipt: receiptSubscriptionId !== null }),
     ttl,
     topic,
     timestamp: receipt.seconds,
@@ -96,5 +103,5 @@ export function parseNotification(req: PushRequest, ctx: NotificationContext): P
   if (body.length > 0) notification.data = b64uEncode(body);
   if (cryptoHeaders !== undefined) notification.headers = cryptoHeaders;
   if (urgency !== undefined) notification.urgency = urgency;
-  return { uaid, notification, subscription };
+  return { uaid, notification, subscription, receiptSubscriptionId };
 }

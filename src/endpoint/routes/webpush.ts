@@ -1,6 +1,7 @@
 /**
  * `POST /wpush/{v1|v2}/{token}` and `POST /wpush/{token}` (as v1): send a push
- * (docs/protocol.md#routes). Always 201 with `Location` and `TTL` on success.
+ * (docs/protocol.md#routes). 201 with `Location` and `TTL` on success, or 202 for a push that asks
+ * for a receipt (`Push-Receipt`) with `Prefer: respond-async` (docs/protocol.md#push-message-receipts).
  *
  * `GET` on the same paths is UnifiedPush discovery (docs/compatibility.md#unifiedpush): application servers
  * check that an endpoint is a push endpoint before posting to it.
@@ -11,6 +12,9 @@ import { refusalError } from '../abuse-hooks.js';
 import type { EndpointContext } from '../context.js';
 import { deliver } from '../deliver.js';
 import { parseNotification, pushHeadersFrom } from '../edge/notification.js';
+import { prefersRespondAsync } from '../edge/push-receipt.js';
+import { recordReceiptRequest } from '../receipt-request.js';
+import { receiptLinkHeader } from '../../receipts/receipt-urls.js';
 
 type PushParams = { Params: { version?: string; token: string } };
 
@@ -46,13 +50,16 @@ export const webpushRoutes: FastifyPluginCallback<EndpointContext> = (app, ctx, 
   });
 
   const messageBase = messageUrlBase(ctx.settings.endpointUrl);
+  const receiptLink = ctx.receipts ? receiptLinkHeader(ctx.settings.endpointUrl) : undefined;
 
   const send = async (req: FastifyRequest<PushParams>, reply: FastifyReply) => {
     const { version = 'v1', token } = req.params;
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const { uaid, notification, subscription } = parseNotification({ apiVersion: version, token, headers: pushHeadersFrom(req.headers), body }, ctx);
+    const parsed = parseNotification({ apiVersion: version, token, headers: pushHeadersFrom(req.headers), body }, ctx);
+    const { uaid, notification, subscription } = parsed;
     const refused = ctx.abuse?.admitPush(uaid, notification.channelID, subscription.vapid && subscription.vapid.keyId);
     if (refused) throw refusalError(refused);
+    if (parsed.receiptSubscriptionId !== null) await recordReceiptRequest(ctx, parsed, ctx.clientIp(req), req.log);
     const outcome = await deliver(
       { store: ctx.store, router: ctx.router, ackWindowMs: ctx.settings.ackWindowMs, log: req.log, ...(ctx.bridges ? { bridges: ctx.bridges } : {}) },
       uaid,
@@ -61,11 +68,22 @@ export const webpushRoutes: FastifyPluginCallback<EndpointContext> = (app, ctx, 
     if (outcome === 'direct' || outcome === 'stored') await applyStoredLimit(ctx, uaid, req.log);
     ctx.metrics?.pushAccepted(outcome, subscription.vapid?.keyId ?? null, reply.elapsedTime / 1000);
     req.log.debug({ outcome, ttl: notification.ttl, bytes: body.length }, 'push accepted');
-    return reply.code(201).header('location', messageBase + notification.version).header('ttl', String(notification.ttl)).send();
+    // RFC 8030 §5, §5.1: 202 when a receipt was asked for with `Prefer: respond-async`.
+    const prefer = req.headers.prefer;
+    const accepted = parsed.receiptSubscriptionId !== null && prefersRespondAsync(Array.isArray(prefer) ? prefer.join(', ') : prefer);
+    if (accepted) reply.header('preference-applied', 'respond-async');
+    if (receiptLink !== undefined) reply.header('link', receiptLink);
+    return reply
+      .code(accepted ? 202 : 201)
+      .header('location', messageBase + notification.version)
+      .header('ttl', String(notification.ttl))
+      .send();
   };
 
-  const discover = async (req: FastifyRequest<PushParams>) => {
+  const discover = async (req: FastifyRequest<PushParams>, reply: FastifyReply) => {
     parseEndpointToken(ctx.cipher, req.params.version ?? 'v1', req.params.token);
+    // RFC 8030 §4: where the receipt subscribe resource is, for senders that want receipts.
+    if (receiptLink !== undefined) reply.header('link', receiptLink);
     return { unifiedpush: { version: 1 } };
   };
 
