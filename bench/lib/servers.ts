@@ -147,9 +147,10 @@ export async function startHeraldWorkers(ctx: ServerContext, workers: number, op
     '--router-port', '0', '--router-host', '127.0.0.1', '--router-hostname', '127.0.0.1',
     ...flags,
   ];
-  // Every process (primary and workers) inherits NODE_OPTIONS and writes its profile as it exits.
-  const env = opts.cpuProfileDir ? { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${opts.cpuProfileDir}`.trim() } : process.env;
-  const child = new Child('herald-workers', process.execPath, args, { cwd: rootDir, ipc: false, env });
+  // Workers inherit the primary's node flags (node:cluster's default execArgv), so every process
+  // writes its own profile as it exits.
+  const profileFlags = opts.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`] : [];
+  const child = new Child('herald-workers', process.execPath, [...profileFlags, ...args], { cwd: rootDir, ipc: false });
   const deadline = Date.now() + 60_000;
   // The primary prints its start-up lines once every worker serves.
   while (!child.output().includes('WebSocket')) {

@@ -104,14 +104,17 @@ export const storm: Scenario = async (ctx) => {
         await sleep(smoke ? 200 : 1000);
         const base = await server.memory(false);
         const reg = await connectTimed(ctx, workers, server.wsUrl, n, false, `#${run} register`);
-        if (reg.connected < n) throw new Error(`only ${reg.connected} of ${n} registered: ${reg.lastError}`);
+        // A busy machine may time out a few handshakes (30 s): go on with the rest, unless many failed.
+        if (reg.connected < n * 0.99) throw new Error(`only ${reg.connected} of ${n} registered: ${reg.lastError}`);
+        if (reg.connected < n) ctx.log(`#${run} register: ${n - reg.connected} failed (${reg.lastError}); the storm reconnects the ${reg.connected} registered`);
+        const m = reg.connected;
         await workers.all('disconnect', () => ({}), 120_000);
         await sleep(smoke ? 300 : 3000); // the server records the disconnects
-        const storm = await connectTimed(ctx, workers, server.wsUrl, n, true, `#${run} storm`);
+        const storm = await connectTimed(ctx, workers, server.wsUrl, m, true, `#${run} storm`);
         if (storm.failed > 0) ctx.log(`#${run} storm: ${storm.failed} hellos failed (last: ${storm.lastError})`);
         await sleep(smoke ? 300 : 3000); // settle: every session idle
         const held = await server.memory(false);
-        const ninety = timeToReach(storm.samples, Math.floor(n * 0.9));
+        const ninety = timeToReach(storm.samples, Math.floor(m * 0.9));
         const rates: Array<[number, number]> = [];
         for (let i = 1; i < storm.samples.length; i++) {
           const [t1, c1] = storm.samples[i]!;
@@ -127,7 +130,7 @@ export const storm: Scenario = async (ctx) => {
           reconnected: storm.connected,
           failed: storm.failed,
           hellosPerSec: storm.connected / storm.seconds,
-          lastTenthPerSec: (storm.connected - Math.floor(n * 0.9)) / Math.max(0.001, storm.seconds - ninety),
+          lastTenthPerSec: (storm.connected - Math.floor(m * 0.9)) / Math.max(0.001, storm.seconds - ninety),
           baseRssKib: base.rssKb,
           heldRssKib: held.rssKb,
           rssPerUaKib: (held.rssKb - base.rssKb) / Math.max(1, storm.connected),
