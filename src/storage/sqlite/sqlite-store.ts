@@ -207,7 +207,7 @@ export class SqliteStore implements Store {
 
   close(): Promise<void> {
     return (this.#closing ??= (async () => {
-      this.#group.flush();
+      this.#group.flush(true);
       this.#closed = true;
       // The writer closes last, so its close checkpoints what is left and removes the WAL.
       await this.#checkpointer?.close();
