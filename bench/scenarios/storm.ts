@@ -5,7 +5,9 @@
  * one": a rate that falls as the store fills shows there), and the time the first registration
  * took. K is one worker per 16,000 user agents (a process holds at most ~19,900 sockets).
  * `--db` picks the backend: a DSN, or `postgres` / `redis` for a throw-away server; SQLite by default.
- * `--profile` (one process only) runs the last run's Herald under `--cpu-prof`: registration and storm.
+ * `--profile` runs the last run's Herald under `--cpu-prof` (registration and storm); with workers
+ * every process writes a profile and the busiest worker's is summarised. Also reported: RSS per
+ * held user agent, all Herald processes added up, after the storm less before registration.
  */
 import { join } from 'node:path';
 import { rootDir } from '../lib/build.js';
