@@ -2,7 +2,7 @@
  * Summarise a V8 `.cpuprofile` (what `node --cpu-prof` writes): self time and inclusive time per
  * function, and self time per area (a src/ folder, an npm package, Node internals, GC).
  */
-import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 interface ProfileNode {
@@ -95,7 +95,7 @@ export function summariseProfile(path: string, root: string, top = 25): ProfileS
 
 /**
  * The `.cpuprofile` a Herald run started now will write into `dir`: remembers what is there
- * already, and `collect` summarises the one new file (null, and a log line, when none appeared).
+ * already, and `collect` summarises the new file (the largest, when several processes wrote one) (null, and a log line, when none appeared).
  */
 export function watchForProfile(dir: string, root: string): { collect(log: (line: string) => void): Promise<{ profile: ProfileSummary; path: string } | null> } {
   mkdirSync(dir, { recursive: true });
@@ -103,7 +103,9 @@ export function watchForProfile(dir: string, root: string): { collect(log: (line
   return {
     async collect(log) {
       await new Promise((r) => setTimeout(r, 500)); // the process writes it as it exits
-      const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile') && !before.has(f));
+      // Several when Herald ran with workers (each process writes one): the largest, a busy worker's.
+      const fresh = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile') && !before.has(f));
+      const file = fresh.sort((a, b) => statSync(join(dir, b)).size - statSync(join(dir, a)).size)[0];
       if (file === undefined) {
         log('no .cpuprofile was written');
         return null;

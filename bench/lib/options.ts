@@ -25,7 +25,7 @@ export interface BenchOptions {
   herald: HeraldFrom;
   /** Directory for the JSON and SVG results. */
   out: string;
-  /** throughput: add a profiled Herald run; storage: profile the last run (`--cpu-prof`), summarised. */
+  /** throughput: add a profiled Herald run; storage: profile the last run's drain; storm: the last run (with workers: the busiest worker). */
   profile: boolean;
   /** latency, two-senders: skip the saturation probe and use this many messages/s as 100 %. */
   saturation?: number;
@@ -55,7 +55,8 @@ export const USAGE = `usage: npm run bench -- <idle|throughput|latency|two-sende
   --order same|shuffled two-senders: target order of the senders (default same)
   --ttl 60              two-senders: TTL of every push
   --profile             throughput: one extra Herald and bare relay run each under --cpu-prof, summarised;
-                        storage, storm: the last run's Herald under --cpu-prof
+                        storage: the last run's drain only (V8 profiler over IPC);
+                        storm: the last run's Herald under --cpu-prof (workers: the busiest one)
   --out DIR             where results go (default bench/results)
   --timeout 900         give up (and kill everything) after this many seconds`;
 

@@ -33,6 +33,8 @@ export interface ServerHandle {
   cpuWait(): number;
   stop(): Promise<void>;
   output(): string;
+  /** A request over the bench IPC (one-process Herald only: `profile-start`, `profile-stop`). */
+  call?<T = unknown>(op: string, args?: Record<string, unknown>, timeoutMs?: number): Promise<T>;
 }
 
 export type HeraldFrom = 'dist' | 'src';
@@ -59,6 +61,7 @@ function nodeHandle(name: string, child: Child, port: number): ServerHandle {
     cpuWait: () => runQueueWaitSeconds(child.pid),
     stop: () => child.stop(),
     output: () => child.output(),
+    call: (op, args, timeoutMs) => child.call(op, args, timeoutMs),
   };
 }
 
@@ -133,7 +136,7 @@ export async function startHerald(ctx: ServerContext, opts: HeraldOptions = {}):
  * port (node:cluster), each holding up to its open-file limit of sockets. Memory is the RSS of
  * the primary and every worker added up; V8 heap is not read (no IPC into the workers).
  */
-export async function startHeraldWorkers(ctx: ServerContext, workers: number, opts: { db?: string } = {}): Promise<ServerHandle> {
+export async function startHeraldWorkers(ctx: ServerContext, workers: number, opts: { db?: string; cpuProfileDir?: string } = {}): Promise<ServerHandle> {
   const dir = mkdtempSync(join(ctx.tmp, 'herald-workers-'));
   const port = await freePort();
   const flags = Object.entries(BENCH_SETTINGS).flatMap(([k, v]) => [`--${kebab(k)}`, String(v)]);
@@ -144,7 +147,10 @@ export async function startHeraldWorkers(ctx: ServerContext, workers: number, op
     '--router-port', '0', '--router-host', '127.0.0.1', '--router-hostname', '127.0.0.1',
     ...flags,
   ];
-  const child = new Child('herald-workers', process.execPath, args, { cwd: rootDir, ipc: false });
+  // Workers inherit the primary's node flags (node:cluster's default execArgv), so every process
+  // writes its own profile as it exits.
+  const profileFlags = opts.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`] : [];
+  const child = new Child('herald-workers', process.execPath, [...profileFlags, ...args], { cwd: rootDir, ipc: false });
   const deadline = Date.now() + 60_000;
   // The primary prints its start-up lines once every worker serves.
   while (!child.output().includes('WebSocket')) {

@@ -6,6 +6,8 @@
  * Environment: HERALD_BENCH_BASE (absolute dist/ or src/ directory), HERALD_BENCH_DB (DSN),
  * HERALD_BENCH_KEYS (key file path), HERALD_BENCH_SETTINGS (JSON of extra settings, optional).
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -50,4 +52,28 @@ const settings = loadSettings({
 });
 const { keys } = loadOrCreateKeys(keysFile);
 const server = await startServer({ ...settings, cryptoKeys: keys.cryptoKeys });
-serveChild({ ready: { port: server.port }, close: () => server.close(), stopGraceMs: 15_000 });
+
+/**
+ * A CPU profile of one phase only (e.g. the storage scenario's drain, without its fill):
+ * `profile-start`, then `profile-stop { path }` writes the `.cpuprofile` there.
+ */
+let inspector: Session | null = null;
+const handlers = {
+  'profile-start': async () => {
+    inspector = new Session();
+    inspector.connect();
+    await inspector.post('Profiler.enable');
+    await inspector.post('Profiler.setSamplingInterval', { interval: 1000 });
+    await inspector.post('Profiler.start');
+    return null;
+  },
+  'profile-stop': async (args: Record<string, unknown>) => {
+    if (inspector === null) throw new Error('profile-stop without profile-start');
+    const { profile } = await inspector.post('Profiler.stop');
+    inspector.disconnect();
+    inspector = null;
+    writeFileSync(String(args.path), JSON.stringify(profile));
+    return null;
+  },
+};
+serveChild({ ready: { port: server.port }, close: () => server.close(), handlers, stopGraceMs: 15_000 });

@@ -130,10 +130,8 @@ async function advance(client: IdentifiedClient): Promise<void> {
     if (msgLimit > 0 && storage.sentFromStorage + backlog > msgLimit) await resetUaid(client);
     storage.sentFromStorage += backlog;
     client.stats.storedRetrieved += live.length;
-    for (const m of live) {
-      storage.unacked.set(m.version, m);
-      client.out.send(toNotificationFrame(m));
-    }
+    for (const m of live) storage.unacked.set(m.version, m);
+    client.out.sendAll(live.map(toNotificationFrame));
     return;
   }
 }

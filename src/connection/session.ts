@@ -219,6 +219,21 @@ export class Session implements RegisteredSession, LivenessOwner, Outbox {
     this.#checkUnsent();
   }
 
+  /**
+   * A batch of stored messages: the socket is corked around the writes, so the frames leave in
+   * one `writev` instead of a system call each (`ws` corks only around each frame's own parts).
+   */
+  sendAll(frames: readonly ServerFrame[]): void {
+    if (this.#endReason !== null || this.#ws.readyState !== WebSocket.OPEN) return;
+    this.#socket.cork();
+    try {
+      for (const frame of frames) this.#ws.send(JSON.stringify(frame));
+    } finally {
+      this.#socket.uncork();
+    }
+    this.#checkUnsent();
+  }
+
   /** After a write: past the cap, stop reading the UA until what it was sent drains. */
   #checkUnsent(): void {
     const unsent = this.#ws.bufferedAmount;

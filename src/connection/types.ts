@@ -81,4 +81,6 @@ export interface SessionDirectory {
 /** Where an identified client writes its frames; the session owns the socket. */
 export interface Outbox {
   send(frame: ServerFrame): void;
+  /** Several frames at once: written to the socket together (one system call, not one each). */
+  sendAll(frames: readonly ServerFrame[]): void;
 }

@@ -62,6 +62,45 @@ describe('GroupCommit', () => {
     b.db.close();
   });
 
+  it('waits for a write lock held by another connection without blocking the event loop, then commits what joined meanwhile', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'herald-group-')), 'w.db');
+    const [a, b] = [table(path), table(path)];
+    a.db.pragma('journal_mode = WAL');
+    a.db.pragma('busy_timeout = 5000');
+    b.db.exec('BEGIN IMMEDIATE');
+    const group = new GroupCommit(a.db, (e) => e);
+    const first = group.run(() => a.insert('first'));
+    let settled = false;
+    first.then(() => (settled = true), () => (settled = true));
+    // Blocking inside SQLite's busy handler, the first timer would only run once BEGIN gave up
+    // (busy_timeout, 5 s) and `first` had been rejected.
+    for (let turn = 0; turn < 3; turn++) await new Promise((r) => setTimeout(r, 1));
+    assert.equal(settled, false, 'still waiting for the lock, with the event loop running');
+    const joined = group.run(() => a.insert('joined'));
+    for (let turn = 0; turn < 3; turn++) await new Promise((r) => setTimeout(r, 1));
+    assert.equal(a.count(), 0, 'nothing written while the lock is taken');
+    b.db.exec('COMMIT');
+    assert.deepEqual(await Promise.all([first, joined]), [1, 1]);
+    assert.equal(a.count(), 2);
+    assert.equal(a.db.inTransaction, false, 'committed');
+    a.db.close();
+    b.db.close();
+  });
+
+  it('rejects the batch, mapped, once the lock stays taken past busy_timeout', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'herald-group-')), 't.db');
+    const [a, b] = [table(path), table(path)];
+    a.db.pragma('journal_mode = WAL');
+    a.db.pragma('busy_timeout = 30');
+    b.db.exec('BEGIN IMMEDIATE');
+    const group = new GroupCommit(a.db, (e) => new Error(`mapped: ${(e as Error).message}`));
+    await assert.rejects(group.run(() => a.insert('late')), /^Error: mapped: /);
+    b.db.exec('ROLLBACK');
+    assert.equal(await group.run(() => a.insert('late')), 1, 'works again once the lock is free');
+    a.db.close();
+    b.db.close();
+  });
+
   it('flush() commits what is queued at once, and a closed database rejects the queue', async () => {
     const t = table();
     const group = new GroupCommit(t.db, (e) => e);

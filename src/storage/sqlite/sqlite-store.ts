@@ -10,7 +10,7 @@
  *
  * The methods are async per the contract. Reads and rare writes run synchronously (better-sqlite3
  * is synchronous, and each statement takes microseconds); the writes of every push and ack
- * (save, delete, read pointer, hello) are group-committed: those of one event-loop turn share one
+ * (save, delete, read pointer, hello, register) are group-committed: those of one event-loop turn share one
  * transaction (group-commit.ts). WAL checkpoints run on a worker thread (wal-checkpointer.ts).
  */
 import Database from 'better-sqlite3';
@@ -83,7 +83,7 @@ export class SqliteStore implements Store {
   }
 
   addUser(user: NewUser): Promise<boolean> {
-    return this.#run(() => this.#tx.addUser.immediate(user));
+    return this.#write(() => this.#tx.addUser.immediate(user));
   }
 
   updateUser(uaid: string, connectedAt: number, nodeId: string | null): Promise<boolean> {
@@ -118,7 +118,7 @@ export class SqliteStore implements Store {
   }
 
   addChannel(uaid: string, channelId: string): Promise<void> {
-    return this.#run(() => void this.#tx.addChannel.immediate(uaid, channelId));
+    return this.#write(() => void this.#tx.addChannel.immediate(uaid, channelId));
   }
 
   getChannels(uaid: string): Promise<Set<string>> {
@@ -207,7 +207,7 @@ export class SqliteStore implements Store {
 
   close(): Promise<void> {
     return (this.#closing ??= (async () => {
-      this.#group.flush();
+      this.#group.flush(true);
       this.#closed = true;
       // The writer closes last, so its close checkpoints what is left and removes the WAL.
       await this.#checkpointer?.close();
@@ -364,8 +364,10 @@ function prepare(db: Database.Database) {
       `INSERT INTO message (uaid, sort_key, channel_id, version, ttl, timestamp, expiry, topic, data, headers, urgency)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    // Through the partial topic index: the planner would rather walk every stored row of the
+    // uaid in sort-key order (to skip a sort) than sort the few topic rows it holds.
     fetchTopic: db.prepare(
-      `SELECT sort_key, channel_id, version, ttl, timestamp, topic, data, headers, urgency FROM message
+      `SELECT sort_key, channel_id, version, ttl, timestamp, topic, data, headers, urgency FROM message INDEXED BY message_topic
        WHERE uaid = ? AND topic IS NOT NULL AND expiry > ? ORDER BY sort_key LIMIT ?`,
     ),
     fetchTimestamp: db.prepare(
