@@ -5,6 +5,7 @@
 import pg from 'pg';
 import type { BlockEntry, BlocklistStore } from '../blocklist-store.js';
 import { mapError } from './errors.js';
+import { openMigratedPool } from './pool.js';
 
 interface Row {
   ip: string;
@@ -16,17 +17,12 @@ interface Row {
 const toEntry = (r: Row): BlockEntry => ({ ip: r.ip, reason: r.reason, createdAt: Number(r.created_at), expiresAt: Number(r.expires_at) });
 
 export async function openPostgresBlocklist(dsn: string): Promise<PostgresBlocklist> {
-  const pool = new pg.Pool({ connectionString: dsn, max: 2, connectionTimeoutMillis: 5000, application_name: 'herald-blocklist' });
-  pool.on('error', () => undefined);
-  try {
+  const pool = await openMigratedPool(dsn, { poolSize: 2 }, async (client) => {
     // Several nodes may start at once: IF NOT EXISTS can still race on the type catalog, so retry once.
     const create = `CREATE TABLE IF NOT EXISTS herald_blocklist (
       ip TEXT PRIMARY KEY, reason TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL)`;
-    await pool.query(create).catch(() => pool.query(create));
-  } catch (err) {
-    await pool.end().catch(() => undefined);
-    throw mapError(err);
-  }
+    await client.query(create).catch(() => client.query(create));
+  });
   return new PostgresBlocklist(pool);
 }
 

@@ -7,6 +7,7 @@
 import pg from 'pg';
 import type { PendingReceipt, QueuedReceipt, ReceiptStore, ReceiptSubscription } from '../receipt-store.js';
 import { mapError } from './errors.js';
+import { openMigratedPool } from './pool.js';
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS herald_receipt_subscription (
@@ -19,15 +20,10 @@ const SCHEMA = [
 ];
 
 export async function openPostgresReceipts(dsn: string): Promise<PostgresReceipts> {
-  const pool = new pg.Pool({ connectionString: dsn, max: 4, connectionTimeoutMillis: 5000, application_name: 'herald-receipts' });
-  pool.on('error', () => undefined);
-  try {
+  const pool = await openMigratedPool(dsn, { poolSize: 4 }, async (client) => {
     // Several nodes may start at once: IF NOT EXISTS can still race on the type catalog, so retry once.
-    for (const statement of SCHEMA) await pool.query(statement).catch(() => pool.query(statement));
-  } catch (err) {
-    await pool.end().catch(() => undefined);
-    throw mapError(err);
-  }
+    for (const statement of SCHEMA) await client.query(statement).catch(() => client.query(statement));
+  });
   return new PostgresReceipts(pool);
 }
 
