@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { noAccountLimits, type AccountAbuseGuard } from '../accounts/account-limits.js';
 import { accountsSettings, type AccountsSettings } from '../accounts/settings.js';
-import type { Mailer } from '../mail/mailer.js';
+import { smtpMailer, type Mailer } from '../mail/mailer.js';
+import { startSmtpReceiver, type SmtpReceiver } from '../mail/test-smtp-receiver.js';
 import { defaultSettings, type Settings } from '../config/settings.js';
 import { b64uDecode } from '../crypto/base64url.js';
 import { decryptWebPush, generateSubscriptionKeys, type SubscriptionKeys } from '../crypto/ece.js';
@@ -200,4 +201,23 @@ export function vapidKeyOf(push: RecordedPush): Buffer {
   const k = /k=([A-Za-z0-9_-]+)/.exec(push.headers.authorization ?? '')?.[1];
   assert.ok(k, 'the push carries a VAPID key');
   return b64uDecode(k);
+}
+
+/**
+ * A test app whose mail goes over real SMTP to a receiver on loopback (codes are read from the
+ * mails, never from storage); the app's `close` stops the mailer and the receiver too.
+ */
+export async function startTestAppWithMail(over: Partial<AccountsSettings> = {}): Promise<{ t: TestApp; rx: SmtpReceiver }> {
+  const rx = await startSmtpReceiver();
+  const mailer = smtpMailer(rx.smtp);
+  const app = await startTestApp(over, { mailer });
+  const t: TestApp = {
+    ...app,
+    async close() {
+      await app.close();
+      mailer.close();
+      await rx.close();
+    },
+  };
+  return { t, rx };
 }

@@ -1,25 +1,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateSubscriptionKeys } from '../../crypto/ece.js';
-import { smtpMailer, type Mailer } from '../../mail/mailer.js';
-import { codeIn, startSmtpReceiver, type SmtpReceiver } from '../../mail/test-smtp-receiver.js';
-import { startTestApp, type TestApp } from '../../device-messages/test-harness.js';
+import { codeIn, type SmtpReceiver } from '../../mail/test-smtp-receiver.js';
+import { startTestApp, startTestAppWithMail, type TestApp } from '../../device-messages/test-harness.js';
 import { accountsPlugin } from '../../device-messages/plugin.js';
 
 describe('email verification', () => {
   let rx: SmtpReceiver;
-  let mailer: Mailer;
   let t: TestApp;
-  before(async () => {
-    rx = await startSmtpReceiver();
-    mailer = smtpMailer(rx.smtp);
-    t = await startTestApp({ emailVerification: true, codeLifetime: 600, codeMaxAttempts: 3 }, { mailer });
-  });
-  after(async () => {
-    await t.close();
-    mailer.close();
-    await rx.close();
-  });
+  before(async () => ({ t, rx } = await startTestAppWithMail({ emailVerification: true, codeLifetime: 600, codeMaxAttempts: 3 })));
+  after(() => t.close());
 
   let n = 0;
   async function create() {

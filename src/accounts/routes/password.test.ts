@@ -1,25 +1,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { smtpMailer, type Mailer } from '../../mail/mailer.js';
-import { codeIn, startSmtpReceiver, type SmtpReceiver } from '../../mail/test-smtp-receiver.js';
-import { startTestApp, type TestApp } from '../../device-messages/test-harness.js';
+import { codeIn, type SmtpReceiver } from '../../mail/test-smtp-receiver.js';
+import { startTestAppWithMail, type TestApp } from '../../device-messages/test-harness.js';
 
 const hex = (c: string, n: number) => c.repeat(n);
 
 describe('password change, reset and the recovery key', () => {
   let rx: SmtpReceiver;
-  let mailer: Mailer;
   let t: TestApp;
-  before(async () => {
-    rx = await startSmtpReceiver();
-    mailer = smtpMailer(rx.smtp);
-    t = await startTestApp({ codeLifetime: 600, codeMaxAttempts: 3 }, { mailer });
-  });
-  after(async () => {
-    await t.close();
-    mailer.close();
-    await rx.close();
-  });
+  before(async () => ({ t, rx } = await startTestAppWithMail({ codeLifetime: 600, codeMaxAttempts: 3 })));
+  after(() => t.close());
 
   const login = (email: string, password: string) => t.call('POST', '/v1/account/login', { body: { email, password } });
   async function accountWithKeys() {

@@ -1,23 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { smtpMailer, type Mailer } from '../../mail/mailer.js';
-import { codeIn, startSmtpReceiver, type SmtpReceiver } from '../../mail/test-smtp-receiver.js';
-import { startTestApp, type TestApp } from '../../device-messages/test-harness.js';
+import { codeIn, type SmtpReceiver } from '../../mail/test-smtp-receiver.js';
+import { startTestApp, startTestAppWithMail, type TestApp } from '../../device-messages/test-harness.js';
 
 describe('secondary emails', () => {
   let rx: SmtpReceiver;
-  let mailer: Mailer;
   let t: TestApp;
-  before(async () => {
-    rx = await startSmtpReceiver();
-    mailer = smtpMailer(rx.smtp);
-    t = await startTestApp({ maxSecondaryEmails: 2, codeMaxAttempts: 3, codeLifetime: 600 }, { mailer });
-  });
-  after(async () => {
-    await t.close();
-    mailer.close();
-    await rx.close();
-  });
+  before(async () => ({ t, rx } = await startTestAppWithMail({ maxSecondaryEmails: 2, codeMaxAttempts: 3, codeLifetime: 600 })));
+  after(() => t.close());
 
   const post = (url: string, token: string, body?: unknown) => t.call('POST', url, body === undefined ? { token } : { token, body });
   const list = async (token: string) => (await t.call('GET', '/v1/recovery_emails', { token })).json;

@@ -1,27 +1,17 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Secret, TOTP } from 'otpauth';
-import { smtpMailer, type Mailer } from '../../mail/mailer.js';
-import { codeIn, startSmtpReceiver, type SmtpReceiver } from '../../mail/test-smtp-receiver.js';
-import { startTestApp, type TestApp } from '../../device-messages/test-harness.js';
+import { codeIn, type SmtpReceiver } from '../../mail/test-smtp-receiver.js';
+import { startTestAppWithMail, type TestApp } from '../../device-messages/test-harness.js';
 import { networkOf } from '../sign-in-confirmation.js';
 
 const DAY = 86_400;
 
 describe('sign-in confirmation', () => {
   let rx: SmtpReceiver;
-  let mailer: Mailer;
   let t: TestApp;
-  before(async () => {
-    rx = await startSmtpReceiver();
-    mailer = smtpMailer(rx.smtp);
-    t = await startTestApp({ signInConfirmation: DAY, codeMaxAttempts: 3, codeLifetime: 600 }, { mailer });
-  });
-  after(async () => {
-    await t.close();
-    mailer.close();
-    await rx.close();
-  });
+  before(async () => ({ t, rx } = await startTestAppWithMail({ signInConfirmation: DAY, codeMaxAttempts: 3, codeLifetime: 600 })));
+  after(() => t.close());
 
   let n = 0;
   async function account() {
