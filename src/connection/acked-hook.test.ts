@@ -11,7 +11,7 @@ describe('connection service: the ack callback', () => {
   let h: Harness;
   const told: string[] = [];
   before(async () => {
-    h = await startHarness({}, { onAcked: async (version) => void told.push(version) });
+    h = await startHarness({}, { onAcked: async (message) => void told.push(message.version) });
   });
   after(() => h.close());
 

@@ -105,14 +105,14 @@ async function ack(client: IdentifiedClient, updates: readonly AckUpdate[]): Pro
       client.senders.settle(u.version, 'acked');
       // Stored before routing (ack window 0) or once its window passed; delivered now, so it goes.
       if (direct.stored) await removeAcked(client, direct.version);
-      await client.env.onAcked?.(u.version);
+      await client.env.onAcked?.(direct);
     }
     const stored = client.storage.unacked.get(u.version);
     if (stored !== undefined && stored.channelID === u.channelID) {
       client.recentlyAcked.add(stored, client.env.clock.nowMs());
       await onStoredAck(client, stored);
       // Not twice for a message that was both direct and stored (its receipt is queued once anyway).
-      if (!directAcked) await client.env.onAcked?.(u.version);
+      if (!directAcked) await client.env.onAcked?.(stored);
     }
     // Unknown versions (already acked, or from an earlier connection) are ignored.
   }

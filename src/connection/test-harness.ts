@@ -20,7 +20,7 @@ import type { NodeRouter } from '../routing/node-router.js';
 import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
 import { StoreBusyError, type Store } from '../storage/store.js';
 import { createConnectionService, type ConnectionService } from './server.js';
-import type { Clock } from './types.js';
+import type { Clock, ConnectionEnv } from './types.js';
 
 export const NODE_ID = 'http://test-node:8081';
 
@@ -80,7 +80,7 @@ export interface Harness {
 
 export async function startHarness(
   overrides: Partial<Settings> = {},
-  opts: { logger?: Logger | false; clock?: Clock; router?: NodeRouter; onAcked?: (version: string) => Promise<void> } = {},
+  opts: { logger?: Logger | false; clock?: Clock; router?: NodeRouter; onAcked?: ConnectionEnv['onAcked'] } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'herald-conn-'));
   const store = await openSqliteStore(join(dir, 'herald.db'));

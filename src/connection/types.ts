@@ -49,10 +49,10 @@ export interface ConnectionEnv {
    */
   readonly admitRegister?: (uaid: string, channelID: string, userStored: boolean) => Promise<413 | 429 | null>;
   /**
-   * Told of each message the UA acked, by version, once it is settled here (push receipts,
+   * Told of each message the UA acked, once it is settled here (push receipts,
    * docs/protocol.md#push-message-receipts); must not throw. Absent: nobody is told.
    */
-  readonly onAcked?: (version: string) => Promise<void>;
+  readonly onAcked?: (message: Notification) => Promise<void>;
 }
 
 /**

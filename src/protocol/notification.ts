@@ -32,6 +32,12 @@ export interface Notification {
    * and does not save it again when the session ends. Never sent to the UA.
    */
   stored?: true;
+  /**
+   * Whether the sender asked for a push receipt (RFC 8030 §5.1), set by the endpoint on the live
+   * path so the ack of a message without one costs nothing. Absent on a message read back from
+   * storage: then the id says (crypto/message-id.ts, `03`/`04`). Never sent to the UA.
+   */
+  receipt?: boolean;
 }
 
 /** A notification read back from storage: the store assigns `sortKey`, increasing per uaid. */

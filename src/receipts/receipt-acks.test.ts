@@ -37,21 +37,36 @@ describe('receiptAckHandler', () => {
     const m = { uaid: UAID, channelID: CHID, topic: null, receivedMicros: 42, receipt: true };
     const version = makeMessageId(cipher, m);
     await store.addPending({ key: receiptKey(parseMessageId(cipher, version))!, subscriptionId: SUB, messageId: version, expiresAt: NOW + 5000 });
-    await handler(store)(makeMessageId(cipher, { ...m, redelivery: 1 }));
+    await handler(store)({ version: makeMessageId(cipher, { ...m, redelivery: 1 }) });
     assert.deepEqual(await store.queued(SUB, NOW, 10), [{ messageId: version, queuedAt: NOW }]);
     assert.deepEqual(woken, [SUB]);
   });
 
   it('ignores ids without a receipt request and ids that are not ours', async () => {
     const failing = new Proxy(store, { get: () => () => Promise.reject(new Error('must not be called')) });
-    await handler(failing)(makeMessageId(cipher, { uaid: UAID, channelID: CHID, topic: 'x', receivedMicros: 1 }));
-    await handler(failing)('not-an-id');
+    await handler(failing)({ version: makeMessageId(cipher, { uaid: UAID, channelID: CHID, topic: 'x', receivedMicros: 1 }) });
+    await handler(failing)({ version: 'not-an-id' });
+    assert.deepEqual(warned, []);
+  });
+
+  it('trusts a live message that says no receipt was asked, without opening its id', async () => {
+    const failing = new Proxy(store, { get: () => () => Promise.reject(new Error('must not be called')) });
+    let opened = 0;
+    const counting = new Proxy(cipher, {
+      get: (t, k) => (k === 'decrypt' ? (id: string) => (opened++, t.decrypt(id)) : Reflect.get(t, k)),
+    });
+    const h = receiptAckHandler({ store: failing, cipher: counting, bus, maxQueued: 10, nowMs: () => NOW, log: { warn: (o) => warned.push(o) } });
+    await h({ version: makeMessageId(cipher, { uaid: UAID, channelID: CHID, topic: null, receivedMicros: 3 }), receipt: false });
+    assert.equal(opened, 0);
+    // Read back from storage (no flag): the id is opened and says no receipt.
+    await h({ version: makeMessageId(cipher, { uaid: UAID, channelID: CHID, topic: null, receivedMicros: 4 }) });
+    assert.equal(opened, 1);
     assert.deepEqual(warned, []);
   });
 
   it('logs a storage failure and does not throw', async () => {
     const failing = new Proxy(store, { get: () => () => Promise.reject(new Error('down')) });
-    await handler(failing)(makeMessageId(cipher, { uaid: UAID, channelID: CHID, topic: null, receivedMicros: 7, receipt: true }));
+    await handler(failing)({ version: makeMessageId(cipher, { uaid: UAID, channelID: CHID, topic: null, receivedMicros: 7, receipt: true }), receipt: true });
     assert.equal(warned.length, 1);
   });
 });

@@ -3,9 +3,11 @@
  * says its sender asked for a receipt (crypto/message-id.ts, `03`/`04` ids), the pending receipt
  * is queued for its receipt subscription, in shared storage, so the node that holds the
  * application server's GET finds it, even if it is another node or this one after a restart.
- * Acks of other messages cost one decryption and no storage call.
+ * A message delivered live says itself whether a receipt was asked (`Notification.receipt`), so
+ * the ack of one that was not costs nothing; one read back from storage costs a decryption.
  */
 import type { MultiFernet } from '../crypto/fernet.js';
+import type { Notification } from '../protocol/notification.js';
 import { parseMessageId, receiptKey } from '../crypto/message-id.js';
 import type { ReceiptStore } from '../storage/receipt-store.js';
 import type { ReceiptBus } from './receipt-bus.js';
@@ -21,11 +23,12 @@ export interface ReceiptAcksDeps {
 }
 
 /** The connection part's ack callback: never throws, so a storage failure cannot end a session. */
-export function receiptAckHandler(deps: ReceiptAcksDeps): (version: string) => Promise<void> {
-  return async (version) => {
+export function receiptAckHandler(deps: ReceiptAcksDeps): (message: Pick<Notification, 'version' | 'receipt'>) => Promise<void> {
+  return async (message) => {
+    if (message.receipt === false) return;
     let key: string | null;
     try {
-      key = receiptKey(parseMessageId(deps.cipher, version));
+      key = receiptKey(parseMessageId(deps.cipher, message.version));
     } catch {
       return; // not one of our ids
     }

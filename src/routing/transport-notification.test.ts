@@ -13,6 +13,7 @@ const full: Notification = {
   data: 'aGVsbG8',
   headers: { encoding: 'aesgcm', encryption: 'salt=abc', crypto_key: 'dh=xyz' },
   urgency: 'high',
+  receipt: false,
 };
 const bad = (body: unknown) => assert.throws(() => parseTransportNotification(JSON.stringify(body)), TransportError);
 
@@ -55,6 +56,7 @@ describe('parseTransportNotification', () => {
     bad({ ...full, data: 'aGVsbG8=' });
     bad({ ...full, headers: { encoding: 'gzip' } });
     bad({ ...full, urgency: 'urgent' });
+    bad({ ...full, receipt: 'yes' });
     const { version: _, ...noVersion } = full;
     bad(noVersion);
   });

@@ -36,6 +36,7 @@ const schema = z.object({
     .optional(),
   urgency: z.enum(['very-low', 'low', 'normal', 'high']).optional(),
   stored: z.literal(true).optional(),
+  receipt: z.boolean().optional(),
 });
 
 export class TransportError extends Error {
@@ -57,7 +58,7 @@ export function parseTransportNotification(body: Buffer | string): Notification 
   if (!result.success) {
     throw new TransportError(result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
   }
-  const { data, headers, urgency, stored, ...rest } = result.data;
+  const { data, headers, urgency, stored, receipt, ...rest } = result.data;
   // Optional fields stay absent rather than `undefined`, as the endpoint builds them.
   const headersOut = headers && {
     encoding: headers.encoding,
@@ -70,5 +71,6 @@ export function parseTransportNotification(body: Buffer | string): Notification 
     ...(headersOut !== undefined ? { headers: headersOut } : {}),
     ...(urgency !== undefined ? { urgency } : {}),
     ...(stored ? { stored } : {}),
+    ...(receipt !== undefined ? { receipt } : {}),
   };
 }

@@ -93,12 +93,14 @@ export function parseNotification(req: PushRequest, ctx: NotificationContext): P
   );
 
   const { uaid, channelID } = subscription;
+  const wantsReceipt = receiptSubscriptionId !== null;
   const notification: Notification = {
     channelID,
-    version: makeMessageId(ctx.cipher, { uaid, channelID, topic, receivedMicros: receipt.micros, receipt: receiptSubscriptionId !== null }),
+    version: makeMessageId(ctx.cipher, { uaid, channelID, topic, receivedMicros: receipt.micros, receipt: wantsReceipt }),
     ttl,
     topic,
     timestamp: receipt.seconds,
+    receipt: wantsReceipt,
   };
   if (body.length > 0) notification.data = b64uEncode(body);
   if (cryptoHeaders !== undefined) notification.headers = cryptoHeaders;
