@@ -19,6 +19,7 @@ import { RecentlyAcked } from './nack.js';
 import { SenderWaits } from './sender-waits.js';
 import type { AckWaitOutcome } from '../routing/node-router.js';
 import { LazyMap } from '../common/lazy-map.js';
+import { KnownChannels } from './known-channels.js';
 
 export interface IdentifiedInit {
   uaid: string;
@@ -65,6 +66,8 @@ export class IdentifiedClient {
   readonly helloUrgency: Urgency;
   /** Megaphone broadcasts this UA follows (docs/protocol.md#megaphone-broadcasts), set at hello; null without a broadcast source. */
   broadcasts: BroadcastSubscription | null = null;
+  /** Made on first use: a session that is never pushed to or unregisters nothing has none. */
+  #known: KnownChannels | undefined;
 
   constructor(
     readonly env: ConnectionEnv,
@@ -79,6 +82,11 @@ export class IdentifiedClient {
     this.storage = new StorageCheck(init.user?.currentTimestamp ?? 0);
     this.senders = init.senders ?? new SenderWaits();
     this.urgency = this.helloUrgency = init.urgency ?? DEFAULT_UA_URGENCY;
+  }
+
+  /** The channels this session knows to be registered (pushes to them skip the storage read). */
+  get knownChannels(): KnownChannels {
+    return (this.#known ??= new KnownChannels());
   }
 
   /** Right after the hello reply: an existing user gets its stored messages (docs/protocol.md#storage-check). */

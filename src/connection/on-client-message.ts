@@ -78,6 +78,9 @@ async function register(client: IdentifiedClient, channelID: string, key: string
 
 async function unregister(client: IdentifiedClient, channelID: string, code: number | null): Promise<void> {
   client.stats.unregisters++;
+  // Forgotten before the delete, so pushes read storage (and get 410) from now on.
+  const known = client.knownChannels;
+  known.forgetting(channelID);
   try {
     // A uaid without a router record has no channels: 200 without asking storage (docs/protocol.md#unregister).
     if (client.userStored) await client.env.store.removeChannel(client.uaid, channelID);
@@ -85,6 +88,8 @@ async function unregister(client: IdentifiedClient, channelID: string, code: num
     client.env.logger.warn({ err, code }, 'unregister failed');
     client.out.send({ messageType: 'unregister', channelID, status: 500 });
     return;
+  } finally {
+    known.forgotten();
   }
   client.out.send({ messageType: 'unregister', channelID, status: 200 });
 }

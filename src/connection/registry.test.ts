@@ -1,6 +1,7 @@
 /** registry.ts: docs/protocol.md#internal-router-port, docs/protocol.md#ghosting-and-takeover. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { KnownChannels } from './known-channels.js';
 import { ClientRegistry } from './registry.js';
 import type { RegisteredSession, ServerEvent } from './types.js';
 import { makeNotification } from './test-harness.js';
@@ -17,6 +18,10 @@ class FakeSession implements RegisteredSession {
   ghost(): void {
     this.ghosted++;
   }
+  readonly known = new KnownChannels();
+  knownChannels(): KnownChannels {
+    return this.known;
+  }
 }
 
 describe('ClientRegistry', () => {
@@ -24,6 +29,19 @@ describe('ClientRegistry', () => {
     const r = new ClientRegistry();
     assert.equal(r.push('u', makeNotification('c')), false);
     assert.equal(r.checkStorage('u'), false);
+    assert.equal(r.channels('u'), undefined);
+  });
+
+  it("hands out the channel knowledge of the uaid's current session only", () => {
+    const r = new ClientRegistry();
+    const a = new FakeSession();
+    const b = new FakeSession();
+    r.register('u', a, 1);
+    assert.equal(r.channels('u'), a.known);
+    r.register('u', b, 2);
+    assert.equal(r.channels('u'), b.known);
+    r.unregister('u', b);
+    assert.equal(r.channels('u'), undefined);
   });
 
   it('queues notifications and check-storage signals on the session', () => {

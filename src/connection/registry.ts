@@ -8,7 +8,7 @@
  * newer connection on another node (beyond autopush).
  */
 import type { Notification } from '../protocol/notification.js';
-import type { AckWaitOutcome, LocalDelivery } from '../routing/node-router.js';
+import type { AckWaitOutcome, LocalChannels, LocalDelivery } from '../routing/node-router.js';
 import type { RegisteredSession, SessionDirectory } from './types.js';
 
 interface Entry {
@@ -49,6 +49,10 @@ export class ClientRegistry implements LocalDelivery, SessionDirectory {
     return new Promise((resolve) => {
       if (!session.deliver({ kind: 'notification', notification, waiter: { windowMs, settle: resolve } })) resolve('not-connected');
     });
+  }
+
+  channels(uaid: string): LocalChannels | undefined {
+    return this.#sessions.get(uaid)?.session.knownChannels();
   }
 
   checkStorage(uaid: string): boolean {

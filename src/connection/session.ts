@@ -22,6 +22,7 @@ import { parseClientFrame } from '../protocol/parse-frame.js';
 import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
 import type { Notification } from '../protocol/notification.js';
 import type { IdentifiedClient } from './identified.js';
+import type { KnownChannels } from './known-channels.js';
 import { Liveness, type LivenessOwner } from './liveness.js';
 import { SessionStats, logSessionEnd } from './session-stats.js';
 import { SenderWaits } from './sender-waits.js';
@@ -150,6 +151,10 @@ export class Session implements RegisteredSession, LivenessOwner, Outbox {
 
   ghost(): void {
     this.end('Ghost');
+  }
+
+  knownChannels(): KnownChannels | undefined {
+    return this.#endReason === null ? this.#client?.knownChannels : undefined;
   }
 
   deliver(event: ServerEvent): boolean {

@@ -8,7 +8,7 @@ import type { Settings } from '../config/settings.js';
 import type { MultiFernet } from '../crypto/fernet.js';
 import type { Notification } from '../protocol/notification.js';
 import type { ServerFrame } from '../protocol/frames.js';
-import type { NodeRouter } from '../routing/node-router.js';
+import type { LocalChannels, NodeRouter } from '../routing/node-router.js';
 import type { BroadcastTracker } from './broadcasts/tracker.js';
 import type { ConnectionMetrics } from './metrics.js';
 import type { AckWaiter } from './sender-waits.js';
@@ -68,6 +68,8 @@ export interface RegisteredSession {
   deliver(event: ServerEvent): boolean;
   /** End the session because a newer one took its uaid (docs/protocol.md#ghosting-and-takeover). */
   ghost(): void;
+  /** What the session knows of its channels; undefined before its hello is done or once it ends. */
+  knownChannels(): LocalChannels | undefined;
 }
 
 /** The part of the registry a session uses: join, leave and look up by uaid. */

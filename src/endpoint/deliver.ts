@@ -98,7 +98,15 @@ async function pushLive(deps: DeliveryDeps, uaid: string, user: UserRecord, noti
  */
 export async function deliver(deps: DeliveryDeps, uaid: string, notification: Notification): Promise<DeliveryOutcome> {
   const { store, router } = deps;
-  // One read for the user and its channel: this is the only storage call of a live push.
+  const here = router.local;
+  const session = here?.channels(uaid);
+  if (here !== undefined && session?.has(notification.channelID) === true) {
+    const outcome = await deliverHere(deps, here.nodeId, uaid, notification);
+    if (outcome !== undefined) return outcome;
+  }
+  // Taken before the read: what the read finds is taught to the session only if no unregister began meanwhile.
+  const epoch = session?.epoch() ?? 0;
+  // One read for the user and its channel: the only storage call of a live push to another node.
   const found = await stored(deps, 'lookupChannel', () => store.lookupChannel(uaid, notification.channelID));
   if (found === null) throw new ApiError('no-subscription');
   const { user } = found;
@@ -117,6 +125,7 @@ export async function deliver(deps: DeliveryDeps, uaid: string, notification: No
     await deps.bridges!.send(user, notification);
     return 'bridged';
   }
+  if (epoch !== 0 && user.nodeId === here!.nodeId) session!.learn(notification.channelID, epoch);
 
   if (notification.ttl === 0) {
     // Live or never (RFC 8030 §5.2): nothing to store, nothing to lose.
@@ -143,6 +152,34 @@ export async function deliver(deps: DeliveryDeps, uaid: string, notification: No
     if (user.nodeId !== null && (await pushLive(deps, uaid, user, { ...notification, stored: true })) === 'delivered') return 'direct';
   }
 
+  return nudgeAfterStoring(deps, uaid);
+}
+
+/**
+ * A push to a channel that the UA's session on this node already knows (known-channels.ts): no
+ * storage read. An ack (or a TTL-0 message on the socket) ends it; otherwise the message is
+ * stored, by the session or here, and the node in the router record is nudged, as on the general
+ * path (the record may name another node, if a takeover did not reach this one). Undefined: the
+ * session was gone or this is store-first delivery; nothing was sent or stored.
+ */
+async function deliverHere(deps: DeliveryDeps, nodeId: string, uaid: string, notification: Notification): Promise<DeliveryOutcome | undefined> {
+  if (notification.ttl === 0) {
+    const outcome = await route(deps, () => deps.router.push(nodeId, uaid, notification));
+    return outcome === 'delivered' ? 'direct' : undefined;
+  }
+  if (deps.ackWindowMs === 0) return undefined;
+  const outcome = await route(deps, () => deps.router.push(nodeId, uaid, notification, deps.ackWindowMs));
+  if (outcome === 'acked') return 'direct';
+  if (outcome === 'not-connected' || outcome === 'unreachable') return undefined;
+  // On the socket, unacked and not stored by the session: stored here; the session deletes it on ack.
+  if (outcome === 'delivered') await stored(deps, 'saveMessage', () => deps.store.saveMessage(uaid, notification));
+  // The session has it (unacked): only another node named in the record needs the nudge.
+  return nudgeAfterStoring(deps, uaid, nodeId);
+}
+
+/** After storing: tell the node in the router record (if any, and not `except`) to look at storage. */
+async function nudgeAfterStoring(deps: DeliveryDeps, uaid: string, except?: string): Promise<DeliveryOutcome> {
+  const { store, router } = deps;
   // Re-read: the UA may have connected and finished its storage check while we were saving,
   // in which case only a nudge makes it look again.
   let fresh;
@@ -153,7 +190,7 @@ export async function deliver(deps: DeliveryDeps, uaid: string, notification: No
     return 'stored';
   }
   if (fresh === null) throw new ApiError('user-was-deleted');
-  if (fresh.nodeId !== null) {
+  if (fresh.nodeId !== null && fresh.nodeId !== except) {
     const nodeId = fresh.nodeId;
     const outcome = await route(deps, () => router.notify(nodeId, uaid));
     if (outcome === 'unreachable') await forgetNode(deps, uaid, nodeId, fresh.connectedAt);

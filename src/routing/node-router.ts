@@ -35,6 +35,29 @@ export interface NodeRouter {
    * newer connection took the uaid over. `delivered` means a session was closed.
    */
   disconnect(nodeId: string, uaid: string, connectedAt: number): Promise<RouteOutcome>;
+  /**
+   * This process's own sessions, for a router that reaches them without a network hop
+   * (local-router.ts): the node id they are recorded under and what they know of their channels.
+   */
+  readonly local?: LocalSessions;
+}
+
+export interface LocalSessions {
+  readonly nodeId: string;
+  /** What the live session of `uaid` here knows of its channels; undefined when none is here. */
+  channels(uaid: string): LocalChannels | undefined;
+}
+
+/**
+ * What the live session of a uaid on this node knows of its channels
+ * (connection/known-channels.ts): a push to a channel it knows needs no storage read.
+ */
+export interface LocalChannels {
+  /** Take before a storage read whose result may be taught with `learn`; 0: learn nothing. */
+  epoch(): number;
+  has(channelID: string): boolean;
+  /** The read that began at `epoch` found `channelID` registered to this uaid, on this node. */
+  learn(channelID: string, epoch: number): void;
 }
 
 /**
@@ -55,4 +78,6 @@ export interface LocalDelivery {
   checkStorage(uaid: string): boolean;
   /** Close the session of `uaid` if it connected before `connectedAt`; false if none was closed. */
   disconnect(uaid: string, connectedAt: number): boolean;
+  /** What the live session of `uaid` here knows of its channels; undefined when none is here. */
+  channels?(uaid: string): LocalChannels | undefined;
 }

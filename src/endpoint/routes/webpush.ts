@@ -65,7 +65,9 @@ export const webpushRoutes: FastifyPluginCallback<EndpointContext> = (app, ctx, 
       uaid,
       notification,
     );
-    if (outcome === 'direct' || outcome === 'stored') await applyStoredLimit(ctx, uaid, req.log);
+    // Only a push that left a stored copy counts: with an ack window a direct push was acked and never stored.
+    const leftStored = outcome === 'stored' || (outcome === 'direct' && notification.ttl > 0 && ctx.settings.ackWindowMs === 0);
+    if (leftStored) await applyStoredLimit(ctx, uaid, req.log);
     ctx.metrics?.pushAccepted(outcome, subscription.vapid?.keyId ?? null, reply.elapsedTime / 1000);
     req.log.debug({ outcome, ttl: notification.ttl, bytes: body.length }, 'push accepted');
     // RFC 8030 §5, §5.1: 202 when a receipt was asked for with `Prefer: respond-async`.
