@@ -33,9 +33,9 @@ export interface Notification {
    */
   stored?: true;
   /**
-   * Whether the sender asked for a push receipt (RFC 8030 §5.1), set by the endpoint on the live
-   * path so the ack of a message without one costs nothing. Absent on a message read back from
-   * storage: then the id says (crypto/message-id.ts, `03`/`04`). Never sent to the UA.
+   * Whether the sender asked for a push receipt (RFC 8030 §5.1), set by the endpoint and kept in
+   * storage, so the ack of a message without one costs nothing. Absent only on messages stored
+   * by an older Herald: then the id says (crypto/message-id.ts, `03`/`04`). Never sent to the UA.
    */
   receipt?: boolean;
 }

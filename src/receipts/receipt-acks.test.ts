@@ -58,7 +58,7 @@ describe('receiptAckHandler', () => {
     const h = receiptAckHandler({ store: failing, cipher: counting, bus, maxQueued: 10, nowMs: () => NOW, log: { warn: (o) => warned.push(o) } });
     await h({ version: makeMessageId(cipher, { uaid: UAID, channelID: CHID, topic: null, receivedMicros: 3 }), receipt: false });
     assert.equal(opened, 0);
-    // Read back from storage (no flag): the id is opened and says no receipt.
+    // Stored by an older Herald (no flag): the id is opened and says no receipt.
     await h({ version: makeMessageId(cipher, { uaid: UAID, channelID: CHID, topic: null, receivedMicros: 4 }) });
     assert.equal(opened, 1);
     assert.deepEqual(warned, []);

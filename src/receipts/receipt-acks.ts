@@ -3,8 +3,9 @@
  * says its sender asked for a receipt (crypto/message-id.ts, `03`/`04` ids), the pending receipt
  * is queued for its receipt subscription, in shared storage, so the node that holds the
  * application server's GET finds it, even if it is another node or this one after a restart.
- * A message delivered live says itself whether a receipt was asked (`Notification.receipt`), so
- * the ack of one that was not costs nothing; one read back from storage costs a decryption.
+ * A message says itself whether a receipt was asked (`Notification.receipt`, also kept in
+ * storage), so the ack of one that was not costs nothing; only a message stored by an older
+ * Herald, without that flag, costs a decryption of its id.
  */
 import type { MultiFernet } from '../crypto/fernet.js';
 import type { Notification } from '../protocol/notification.js';

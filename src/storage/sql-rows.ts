@@ -27,6 +27,8 @@ export interface MessageRow {
   data: string | null;
   headers: string | null;
   urgency: string | null;
+  /** 1 or 0; null for rows stored before the column existed. */
+  receipt: number | null;
 }
 
 export function toUserRecord(row: RouterRow): UserRecord {
@@ -55,5 +57,11 @@ export function toNotification(row: MessageRow): StoredNotification {
   if (row.data !== null) n.data = row.data;
   if (row.headers !== null) n.headers = JSON.parse(row.headers) as NotificationHeaders;
   if (row.urgency !== null) n.urgency = row.urgency as Urgency;
+  if (row.receipt !== null) n.receipt = row.receipt !== 0;
   return n;
+}
+
+/** The `receipt` column of a message about to be stored: null when nobody said. */
+export function receiptColumn(n: { receipt?: boolean }): number | null {
+  return n.receipt === undefined ? null : n.receipt ? 1 : 0;
 }

@@ -156,6 +156,21 @@ export function messageCases(t: Fixture): void {
       assert.deepEqual((await t.store.fetchTimestampMessages(uaid, got[1]!.sortKey, 10)).map((m) => m.urgency), ['normal', 'high']);
     });
 
+    it('whether a receipt was asked comes back (true, false, or absent when nobody said), also for a replacing topic message', async () => {
+      const uaid = await t.user();
+      const asked = t.message({ receipt: true });
+      const notAsked = t.message({ receipt: false });
+      const unknown = t.message();
+      await t.store.saveMessages(uaid, [asked, notAsked, unknown]);
+      const got = await t.store.fetchTimestampMessages(uaid, 0, 10);
+      assert.deepEqual(got.map((m) => m.receipt), [true, false, undefined]);
+      assert.ok(!('receipt' in got[2]!), 'no absent key present');
+      const chid = randomUUID();
+      await t.store.saveMessage(uaid, t.message({ channelID: chid, topic: 't', receipt: true }));
+      await t.store.saveMessage(uaid, t.message({ channelID: chid, topic: 't', receipt: false }));
+      assert.deepEqual((await t.store.fetchTopicMessages(uaid, 10)).map((m) => m.receipt), [false]);
+    });
+
     it('a topic message comes back exactly', async () => {
       const uaid = await t.user();
       const m = t.message({ topic: 'Topic_-1', data: 'ZGF0YQ', headers: { encoding: 'aes128gcm' }, urgency: 'low' });

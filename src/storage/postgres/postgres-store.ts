@@ -16,7 +16,7 @@
  */
 import type pg from 'pg';
 import type { Notification, StoredNotification } from '../../protocol/notification.js';
-import { toNotification, toUserRecord, type MessageRow, type RouterRow } from '../sql-rows.js';
+import { receiptColumn, toNotification, toUserRecord, type MessageRow, type RouterRow } from '../sql-rows.js';
 import { UnknownUserError, USER_RECORD_VERSION, type ChannelLookup, type NewUser, type RouterData, type Store, type UserRecord } from '../store.js';
 import { mapError } from './errors.js';
 import { migrate } from './migrations.js';
@@ -184,7 +184,7 @@ export class PostgresStore implements Store {
   async fetchTopicMessages(uaid: string, limit: number): Promise<StoredNotification[]> {
     const { rows } = await this.#query<MessageRow>(
       'herald_fetch_topic',
-      `SELECT sort_key, channel_id, version, ttl, timestamp, topic, data, headers, urgency FROM message
+      `SELECT sort_key, channel_id, version, ttl, timestamp, topic, data, headers, urgency, receipt FROM message
        WHERE uaid = $1 AND topic IS NOT NULL AND expiry > $2 ORDER BY sort_key LIMIT $3`,
       [uaid, this.#nowSeconds(), limit],
     );
@@ -194,7 +194,7 @@ export class PostgresStore implements Store {
   async fetchTimestampMessages(uaid: string, after: number, limit: number): Promise<StoredNotification[]> {
     const { rows } = await this.#query<MessageRow>(
       'herald_fetch_timestamp',
-      `SELECT sort_key, channel_id, version, ttl, timestamp, topic, data, headers, urgency FROM message
+      `SELECT sort_key, channel_id, version, ttl, timestamp, topic, data, headers, urgency, receipt FROM message
        WHERE uaid = $1 AND sort_key > $2 AND topic IS NULL AND expiry > $3 ORDER BY sort_key LIMIT $4`,
       [uaid, after, this.#nowSeconds(), limit],
     );
@@ -292,12 +292,12 @@ export class PostgresStore implements Store {
       for (const [i, m] of messages.entries()) {
         await c.query({
           name: 'herald_insert_message',
-          text: `INSERT INTO message (uaid, sort_key, channel_id, version, ttl, timestamp, expiry, topic, data, headers, urgency)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+          text: `INSERT INTO message (uaid, sort_key, channel_id, version, ttl, timestamp, expiry, topic, data, headers, urgency, receipt)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
                  ON CONFLICT (uaid, channel_id, topic) WHERE topic IS NOT NULL DO UPDATE SET
                    sort_key = EXCLUDED.sort_key, version = EXCLUDED.version, ttl = EXCLUDED.ttl,
                    timestamp = EXCLUDED.timestamp, expiry = EXCLUDED.expiry, data = EXCLUDED.data,
-                   headers = EXCLUDED.headers, urgency = EXCLUDED.urgency`,
+                   headers = EXCLUDED.headers, urgency = EXCLUDED.urgency, receipt = EXCLUDED.receipt`,
           values: [
             uaid,
             keys[i],
@@ -310,6 +310,7 @@ export class PostgresStore implements Store {
             m.data ?? null,
             m.headers === undefined ? null : JSON.stringify(m.headers),
             m.urgency ?? null,
+            receiptColumn(m),
           ],
         });
       }

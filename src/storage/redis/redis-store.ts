@@ -238,6 +238,7 @@ export class RedisStore implements Store {
       if (m.data !== undefined) body.data = m.data;
       if (m.headers !== undefined) body.headers = m.headers;
       if (m.urgency !== undefined) body.urgency = m.urgency;
+      if (m.receipt !== undefined) body.receipt = m.receipt;
       args.push(m.version, JSON.stringify(body), m.timestamp + m.ttl, m.topic === null ? 0 : 1, m.topic === null ? '' : `${m.channelID}:${m.topic}`);
     }
     const keys = await this.#durableScript('heraldSave', uaid, args);

@@ -51,6 +51,9 @@ export const migrations: readonly string[] = [
   `,
   // 2: a bridged user's routing data (docs/bridges.md), JSON text; null for WebPush users.
   `ALTER TABLE router ADD COLUMN router_data TEXT`,
+  // 3: whether the sender asked for a push receipt (1 or 0), so the ack of a stored message need
+  // not open its id to know; null for messages stored before (their id tells).
+  `ALTER TABLE message ADD COLUMN receipt INTEGER`,
 ];
 
 /**

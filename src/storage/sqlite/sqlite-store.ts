@@ -15,7 +15,7 @@
  */
 import Database from 'better-sqlite3';
 import type { Notification, StoredNotification } from '../../protocol/notification.js';
-import { toNotification, toUserRecord, type MessageRow, type RouterRow } from '../sql-rows.js';
+import { receiptColumn, toNotification, toUserRecord, type MessageRow, type RouterRow } from '../sql-rows.js';
 import { StoreBusyError, UnknownUserError, USER_RECORD_VERSION, type ChannelLookup, type NewUser, type RouterData, type Store, type UserRecord } from '../store.js';
 import { GroupCommit } from './group-commit.js';
 import { migrate } from './migrations.js';
@@ -296,6 +296,7 @@ function transactions(db: Database.Database, sql: Statements, clock: { now: () =
           m.data ?? null,
           m.headers === undefined ? null : JSON.stringify(m.headers),
           m.urgency ?? null,
+          receiptColumn(m),
         );
         keys.push(next++);
       }
@@ -361,17 +362,17 @@ function prepare(db: Database.Database) {
     deleteVersion: db.prepare('DELETE FROM message WHERE uaid = ? AND version = ?'),
     deleteTopic: db.prepare('DELETE FROM message WHERE uaid = ? AND channel_id = ? AND topic = ?'),
     insertMessage: db.prepare(
-      `INSERT INTO message (uaid, sort_key, channel_id, version, ttl, timestamp, expiry, topic, data, headers, urgency)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO message (uaid, sort_key, channel_id, version, ttl, timestamp, expiry, topic, data, headers, urgency, receipt)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     // Through the partial topic index: the planner would rather walk every stored row of the
     // uaid in sort-key order (to skip a sort) than sort the few topic rows it holds.
     fetchTopic: db.prepare(
-      `SELECT sort_key, channel_id, version, ttl, timestamp, topic, data, headers, urgency FROM message INDEXED BY message_topic
+      `SELECT sort_key, channel_id, version, ttl, timestamp, topic, data, headers, urgency, receipt FROM message INDEXED BY message_topic
        WHERE uaid = ? AND topic IS NOT NULL AND expiry > ? ORDER BY sort_key LIMIT ?`,
     ),
     fetchTimestamp: db.prepare(
-      `SELECT sort_key, channel_id, version, ttl, timestamp, topic, data, headers, urgency FROM message
+      `SELECT sort_key, channel_id, version, ttl, timestamp, topic, data, headers, urgency, receipt FROM message
        WHERE uaid = ? AND sort_key > ? AND topic IS NULL AND expiry > ? ORDER BY sort_key LIMIT ?`,
     ),
     movePointer: db.prepare(
