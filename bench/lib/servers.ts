@@ -114,7 +114,8 @@ export async function startHerald(ctx: ServerContext, opts: HeraldOptions = {}):
   buildChildren();
   const dir = mkdtempSync(join(ctx.tmp, 'herald-'));
   const base = join(rootDir, ctx.heraldFrom);
-  const flags = [...NODE_FLAGS];
+  // BENCH_HERALD_NODE_FLAGS: extra V8/Node flags for Herald only, for experiments (e.g. `--max-semi-space-size=64`).
+  const flags = [...NODE_FLAGS, ...(process.env.BENCH_HERALD_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)];
   if (ctx.heraldFrom === 'src') flags.push('--import', 'tsx');
   if (opts.cpuProfileDir) flags.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`);
   const child = new Child('herald', process.execPath, [...flags, join(buildDir, 'servers/herald.js')], {

@@ -14,6 +14,7 @@
  */
 import { BODY_BYTES, rate, vapidAuthorization, type Scenario, type ScenarioContext } from '../lib/scenario.js';
 import type { ServerHandle } from '../lib/servers.js';
+import type { LoopStats } from '../servers/loop-stats.js';
 import { median, sleep, summariseLatency, type LatencySummary } from '../lib/stats.js';
 import { barChart } from '../lib/svg.js';
 import type { Cell } from '../lib/table.js';
@@ -39,6 +40,8 @@ interface Run {
   receipt: LatencySummary;
   /** Scheduled send time to the 201 at the sender. */
   response: LatencySummary;
+  /** The server's event-loop delay and GC pauses over the recorded window (servers/loop-stats.ts). */
+  loop: LoopStats | null;
 }
 
 interface Target {
@@ -154,11 +157,14 @@ async function oneRun(ctx: ScenarioContext, clients: Workers, senders: Workers, 
     startAt,
   }));
   let window: { seconds: number; received: number; ok: number; errors: number; cpu: number; wait: number };
+  let loop: LoopStats | null = null;
   try {
     await sleep(Math.max(0, startAt - Date.now()) + p.warmup * 1000);
     await clients.all('record', () => ({ receipts: true }));
     await senders.all('record', () => ({ responses: true }));
+    await t.server.call?.('loop-start');
     window = await progress(ctx, clients, senders, t.server, p.duration, label);
+    loop = (await t.server.call?.<LoopStats>('loop-stop')) ?? null;
   } finally {
     await senders.all('stop-send', () => ({}), 30_000);
   }
@@ -177,6 +183,7 @@ async function oneRun(ctx: ScenarioContext, clients: Workers, senders: Workers, 
     errors: window.errors,
     receipt: summariseLatency(receipts.flatMap((s) => s.receipts)),
     response: summariseLatency(responses.flatMap((s) => s.responses)),
+    loop,
   };
 }
 
@@ -240,9 +247,13 @@ function report(ctx: ScenarioContext, r: ReportInput) {
         responseP99: m((x) => x.response.p99),
         serverCpuPct: m((x) => x.serverCpuPct),
         serverWaitPct: m((x) => x.serverWaitPct),
+        loopP99: m((x) => x.loop?.delayP99Ms ?? NaN),
+        loopMax: Math.max(...rs.map((x) => x.loop?.delayMaxMs ?? NaN)),
+        gcMax: Math.max(...rs.map((x) => x.loop?.gcMaxMs ?? NaN)),
+        gcShare: m((x) => (x.loop ? x.loop.gcTotalMs / (r.duration * 10) : NaN)),
         errors: rs.reduce((t, x) => t + x.errors, 0),
       };
-      rows.push([name(target), `${loadPct}%`, s.rate, s.achieved, s.samples, s.p50, s.p90, s.p99, s.max, s.responseP99, s.serverCpuPct, s.serverWaitPct, s.errors]);
+      rows.push([name(target), `${loadPct}%`, s.rate, s.achieved, s.samples, s.p50, s.p90, s.p99, s.max, s.responseP99, s.serverCpuPct, s.serverWaitPct, s.loopP99, s.loopMax, s.gcMax, s.gcShare, s.errors]);
       return s;
     }),
   );
@@ -250,7 +261,7 @@ function report(ctx: ScenarioContext, r: ReportInput) {
   const notes = [
     `Saturation (100%): ${Math.round(r.saturation).toLocaleString('en-US')} msg/s, ${r.saturationMeasured ? 'measured at the start of this run (closed loop from the client processes)' : 'given with --saturation'}.`,
     `Load: ${r.senderCount} sender processes × ${r.sockets} keep-alive sockets, a VAPID key each, open loop on shared 1 ms ticks from one start time, targets in ${ctx.opts.order === 'same' ? 'the same order for every sender' : 'a shuffled order per sender'}; ${r.shape.uas} user agents in ${r.shape.workers} client processes; source addresses 127.0.0.2-127.0.0.20; ${BODY_BYTES}-byte bodies, TTL ${r.ttl}; ${r.warmup} s warm-up, ${r.duration} s recorded, ${r.repeats} run(s) per load and server, interleaved.`,
-    'Latency is from the scheduled send time to the receipt at the user agent (percentiles: medians over the runs; max: the maximum); "201 p99" is from the scheduled send time to the answer at the sender. "CPU wait" is the share of time the server\'s event loop was runnable but had no CPU: above a few % the machine is busy and the tail is partly the scheduler\'s.',
+    'Latency is from the scheduled send time to the receipt at the user agent (percentiles: medians over the runs; max: the maximum); "201 p99" is from the scheduled send time to the answer at the sender. "CPU wait" is the share of time the server\'s event loop was runnable but had no CPU: above a few % the machine is busy and the tail is partly the scheduler\'s. Measured inside the server over the recorded window: "loop p99/max" is its event-loop delay (1 ms resolution), "GC max" its longest garbage-collection pause and "GC %" the share of the window spent in GC pauses.',
     at50 ? `Target: p99 under ${TARGET_P99_MS} ms at 50% of saturation. Herald measured p99 ${at50.p99.toFixed(1)} ms (${at50.p99 < TARGET_P99_MS ? 'met' : 'not met'}).` : '',
   ].filter(Boolean);
   const plot = barChart({
@@ -267,7 +278,7 @@ function report(ctx: ScenarioContext, r: ReportInput) {
   });
   return {
     title: `Two senders: POST-to-receipt latency from ${r.senderCount} sender processes, Herald and the bare relay`,
-    table: { columns: ['server', 'load', 'rate msg/s', 'achieved msg/s', 'samples', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', '201 p99 ms', 'server CPU %', 'CPU wait %', 'errors'], rows },
+    table: { columns: ['server', 'load', 'rate msg/s', 'achieved msg/s', 'samples', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', '201 p99 ms', 'server CPU %', 'CPU wait %', 'loop p99 ms', 'loop max ms', 'GC max ms', 'GC %', 'errors'], rows },
     notes,
     data: { ...r, order: ctx.opts.order, summaries },
     plot,

@@ -1,8 +1,10 @@
 /**
  * The child side of the bench's IPC: requests `{ id, op, args }` from the orchestrator, replies
- * `{ id, ok, result | error }`. Every child answers `stats` (memory after an optional GC, CPU)
- * and `stop`, and exits when the orchestrator goes away, so nothing outlives a run.
+ * `{ id, ok, result | error }`. Every child answers `stats` (memory after an optional GC, CPU),
+ * `loop-start`/`loop-stop` (event-loop delay and GC pauses over a window, loop-stats.ts) and
+ * `stop`, and exits when the orchestrator goes away, so nothing outlives a run.
  */
+import { loopStart, loopStop } from './loop-stats.js';
 
 export type Handler = (args: Record<string, unknown>) => unknown;
 
@@ -60,6 +62,8 @@ export function serveChild(opts: ChildOptions): void {
   };
   const handlers: Record<string, Handler> = {
     stats: (args) => memoryStats(args.gc === true),
+    'loop-start': loopStart,
+    'loop-stop': loopStop,
     ...opts.handlers,
   };
   process.on('message', (raw) => {
