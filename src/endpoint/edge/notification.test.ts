@@ -21,10 +21,13 @@ const rejects = (req: PushRequest, errno: number | null, status = 400) =>
   assert.throws(() => parseNotification(req, ctx()), (e: unknown) => e instanceof ApiError && e.errno === errno && e.status === status);
 
 describe('parseNotification', () => {
-  it('builds a notification without a body: no data, no crypto headers', () => {
+  it('builds a notification without a body: no data, no crypto headers; no receipt asked', () => {
     const { uaid: who, notification } = parseNotification(request({ ttl: '60', contentEncoding: 'aes128gcm' }), ctx());
     assert.equal(who, uaid);
-    assert.deepEqual({ ...notification, version: '' }, { channelID: chid, version: '', ttl: 60, topic: null, timestamp: Math.floor(NOW_MS / 1000) });
+    assert.deepEqual(
+      { ...notification, version: '' },
+      { channelID: chid, version: '', ttl: 60, topic: null, timestamp: Math.floor(NOW_MS / 1000), receipt: false },
+    );
   });
 
   it('carries the body as base64url without padding, and the normalised crypto headers', () => {
@@ -49,9 +52,11 @@ describe('parseNotification', () => {
     const asked = parseNotification(request({ ttl: '5', topic: 'scores', pushReceipt: `${settings.endpointUrl}/receipts/${id}` }), ctx());
     assert.equal(asked.receiptSubscriptionId, id);
     assert.equal(parseMessageId(cipher, asked.notification.version).receipt, true);
+    assert.equal(asked.notification.receipt, true, 'the notification says so too (no decryption on its ack)');
     const plain = parseNotification(request({ ttl: '5' }), ctx());
     assert.equal(plain.receiptSubscriptionId, null);
     assert.equal(parseMessageId(cipher, plain.notification.version).receipt, undefined);
+    assert.equal(plain.notification.receipt, false);
   });
 
   it('gives two pushes in the same millisecond different message ids', () => {
