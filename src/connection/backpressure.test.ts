@@ -39,7 +39,12 @@ describe('connection service: a client that does not read', () => {
         cb();
       },
     });
-    h = await startHarness({ maxUnsentBytes: CAP, sendStallTimeout: 1, autoPingInterval: 60 }, { logger: pino({ level: 'info' }, sink) });
+    // A generous hello deadline: the other client's hello meets a server busy with the flood, on a
+    // machine that may be loaded (the harness's 0.3 s is for the lifecycle tests).
+    h = await startHarness(
+      { maxUnsentBytes: CAP, sendStallTimeout: 1, autoPingInterval: 60, openHandshakeTimeout: 10 },
+      { logger: pino({ level: 'info' }, sink) },
+    );
   });
   after(() => h.close());
 
