@@ -82,7 +82,9 @@ describe('the admin port of a running server', { timeout: 120_000 }, () => {
     assert.equal(m.value('herald_push_duration_seconds_count', { outcome: 'direct' }), N);
     assert.equal(m.value('herald_endpoint_requests_total', { route: '/wpush/:version/:token', status: '201' }), N);
     assert.equal(m.sum('herald_storage_duration_seconds_count', { op: 'saveMessage' }), 0);
-    assert.ok(m.value('herald_storage_duration_seconds_count', { op: 'lookupChannel', result: 'ok' }) >= N, 'every push reads the router record and its channel');
+    // The first push reads the router record and its channel; the session then knows the channel,
+    // so later pushes to this node's user agent read nothing (docs/architecture.md).
+    assert.equal(m.value('herald_storage_duration_seconds_count', { op: 'lookupChannel', result: 'ok' }), 1, 'one read, for the first push');
     assert.equal(m.types.get('herald_endpoint_request_duration_seconds'), 'histogram');
     assert.ok(m.samples.some((s) => s.name === 'process_cpu_user_seconds_total'), 'process metrics too');
   });
