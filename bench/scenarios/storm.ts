@@ -123,7 +123,12 @@ export const storm: Scenario = async (ctx) => {
         const cpu0 = { herald: server.cpu(), generators: workers.cpu(), machine: machineBusySeconds() };
         const storm = await connectTimed(ctx, workers, server.wsUrl, m, true, `#${run} storm`);
         const cpu1 = { herald: server.cpu(), generators: workers.cpu(), machine: machineBusySeconds() };
-        if (storm.failed > 0) ctx.log(`#${run} storm: ${storm.failed} hellos failed (last: ${storm.lastError})`);
+        if (storm.failed > 0) {
+          ctx.log(`#${run} storm: ${storm.failed} hellos failed (last: ${storm.lastError})`);
+          // What Herald said about them (it logs warnings and errors only in the bench).
+          const said = server.output().trim().split('\n').slice(-20).join('\n');
+          if (said) ctx.log(`#${run} Herald's last output lines:\n${said}`);
+        }
         await sleep(smoke ? 300 : 3000); // settle: every session idle
         const held = await server.memory(false);
         const ninety = timeToReach(storm.samples, Math.floor(m * 0.9));
