@@ -14,9 +14,9 @@ import { cpuSeconds } from './proc.js';
  * port 0 before it connects, and libuv sets SO_REUSEADDR on it; for such a bind Linux searches
  * only the odd ports of the lower half of the ephemeral range first (7,058 of 32768-60999), and
  * once an address holds that many sockets every further bind walks all of them, in the kernel,
- * with the generator's event loop stopped: 0.6-46 ms per bind against 0.15 ms before (measured,
+ * with the generator's event loop stopped: 1-3 ms per bind instead of about 25 µs (measured,
  * docs/benchmarks.md "2026-12-07, night"). With 8 addresses the storm crossed that line at about
- * 50,000 user agents and slowed to a quarter of its rate.
+ * 50,000 user agents and slowed to a quarter or a third of its rate.
  */
 export const SOURCE_ADDRESSES = Array.from({ length: 253 }, (_, i) => `127.0.0.${i + 2}`);
 
