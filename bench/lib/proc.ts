@@ -50,6 +50,16 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/**
+ * CPU seconds the whole machine has been busy (every core, every process, the kernel's interrupt
+ * work; /proc/stat less idle and iowait): beside a process's own CPU it shows how much else ran.
+ */
+export function machineBusySeconds(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return (user + nice + system + irq + softirq + steal) / CLK_TCK;
+}
+
 /** Kernel slab memory in KiB (/proc/meminfo `Slab`): where socket structures live. */
 export function slabKb(): number {
   const m = /^Slab:\s+(\d+)\s+kB/m.exec(readFileSync('/proc/meminfo', 'utf8'));

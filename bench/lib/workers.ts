@@ -1,15 +1,24 @@
 /**
  * The load generators: several worker processes (bench/load/worker.ts), each under the open-file
- * limit and each with its share of the source addresses 127.0.0.2-127.0.0.9, so neither the
- * limit nor the ephemeral port range caps the number of client sockets.
+ * limit and each with its share of the source addresses 127.0.0.2-127.0.0.254, so neither the
+ * limit nor the ephemeral port range caps the number of client sockets, nor slows their binds.
  */
 import { join } from 'node:path';
 import { buildChildren, buildDir, rootDir } from './build.js';
 import { Child } from './children.js';
 import { cpuSeconds } from './proc.js';
 
-/** Loopback source addresses for client sockets (all of 127/8 routes to lo on Linux). */
-export const SOURCE_ADDRESSES = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6', '127.0.0.7', '127.0.0.8', '127.0.0.9'];
+/**
+ * Loopback source addresses for client sockets (all of 127/8 routes to lo on Linux): 253 of them,
+ * so that 100,000 sockets put about 400 on each. A socket is bound to its source address with
+ * port 0 before it connects, and libuv sets SO_REUSEADDR on it; for such a bind Linux searches
+ * only the odd ports of the lower half of the ephemeral range first (7,058 of 32768-60999), and
+ * once an address holds that many sockets every further bind walks all of them, in the kernel,
+ * with the generator's event loop stopped: 1-3 ms per bind instead of about 25 µs (measured,
+ * docs/benchmarks.md "2026-12-07, night"). With 8 addresses the storm crossed that line at about
+ * 50,000 user agents and slowed to a quarter or a third of its rate.
+ */
+export const SOURCE_ADDRESSES = Array.from({ length: 253 }, (_, i) => `127.0.0.${i + 2}`);
 
 export interface WorkerCounters {
   connected: number;
@@ -28,7 +37,7 @@ export interface WorkerCounters {
   statuses: Record<string, number>;
 }
 
-/** 127.0.0.2-127.0.0.20, for scenarios that spread client sockets wider. */
+/** 127.0.0.2-127.0.0.20: the two-senders scenario's addresses (its 1,000 user agents are far below the bind limit). */
 export const WIDE_SOURCE_ADDRESSES = Array.from({ length: 19 }, (_, i) => `127.0.0.${i + 2}`);
 
 export class Workers {

@@ -7,13 +7,16 @@
  * `--db` picks the backend: a DSN, or `postgres` / `redis` for a throw-away server; SQLite by default.
  * `--profile` runs the last run's Herald under `--cpu-prof` (registration and storm); with workers
  * every process writes a profile and the busiest worker's is summarised. Also reported: RSS per
- * held user agent, all Herald processes added up, after the storm less before registration.
+ * held user agent, all Herald processes added up, after the storm less before registration; the
+ * CPU per hello of Herald and of the generators during the storm, and how busy the whole machine
+ * was (on a shared 2-core machine the rate is often the machine's, not Herald's).
  */
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { rootDir } from '../lib/build.js';
 import { watchForProfile, type ProfileSummary } from '../lib/cpuprofile.js';
 import { benchDatabase } from '../lib/databases.js';
-import { fdLimit } from '../lib/proc.js';
+import { fdLimit, machineBusySeconds } from '../lib/proc.js';
 import { type Scenario, type ScenarioContext } from '../lib/scenario.js';
 import { startHerald, startHeraldWorkers, type ServerHandle } from '../lib/servers.js';
 import { median, sleep } from '../lib/stats.js';
@@ -41,6 +44,11 @@ interface StormRun {
   heldRssKib: number;
   /** (held - base) / reconnected, KiB: memory per idle user agent after a storm. */
   rssPerUaKib: number;
+  /** CPU (user + system) per hello during the storm: all Herald processes, all generators. */
+  heraldCpuUsPerHello: number;
+  generatorCpuUsPerHello: number;
+  /** The machine's busy share during the storm, all cores and processes (others' work included), %. */
+  machineBusyPct: number;
   timeline: Array<[number, number]>;
 }
 
@@ -112,8 +120,15 @@ export const storm: Scenario = async (ctx) => {
         const m = reg.connected;
         await workers.all('disconnect', () => ({}), 120_000);
         await sleep(smoke ? 300 : 3000); // the server records the disconnects
+        const cpu0 = { herald: server.cpu(), generators: workers.cpu(), machine: machineBusySeconds() };
         const storm = await connectTimed(ctx, workers, server.wsUrl, m, true, `#${run} storm`);
-        if (storm.failed > 0) ctx.log(`#${run} storm: ${storm.failed} hellos failed (last: ${storm.lastError})`);
+        const cpu1 = { herald: server.cpu(), generators: workers.cpu(), machine: machineBusySeconds() };
+        if (storm.failed > 0) {
+          ctx.log(`#${run} storm: ${storm.failed} hellos failed (last: ${storm.lastError})`);
+          // What Herald said about them (it logs warnings and errors only in the bench).
+          const said = server.output().trim().split('\n').slice(-20).join('\n');
+          if (said) ctx.log(`#${run} Herald's last output lines:\n${said}`);
+        }
         await sleep(smoke ? 300 : 3000); // settle: every session idle
         const held = await server.memory(false);
         const ninety = timeToReach(storm.samples, Math.floor(m * 0.9));
@@ -136,6 +151,9 @@ export const storm: Scenario = async (ctx) => {
           baseRssKib: base.rssKb,
           heldRssKib: held.rssKb,
           rssPerUaKib: (held.rssKb - base.rssKb) / Math.max(1, storm.connected),
+          heraldCpuUsPerHello: ((cpu1.herald - cpu0.herald) * 1e6) / Math.max(1, storm.connected),
+          generatorCpuUsPerHello: ((cpu1.generators - cpu0.generators) * 1e6) / Math.max(1, storm.connected),
+          machineBusyPct: (100 * (cpu1.machine - cpu0.machine)) / (storm.seconds * cpus().length),
           timeline: rates,
         });
         ctx.log(`#${run}: ${storm.connected.toLocaleString('en-US')} hellos in ${storm.seconds.toFixed(1)} s`);
@@ -151,16 +169,17 @@ export const storm: Scenario = async (ctx) => {
     await database.stop();
   }
 
-  const rows: Cell[][] = runs.map((r) => [`#${r.run}`, r.n, r.processes, r.registerSeconds, r.stormSeconds, r.reconnected, r.failed, r.hellosPerSec, r.lastTenthPerSec, r.rssPerUaKib]);
+  const rows: Cell[][] = runs.map((r) => [`#${r.run}`, r.n, r.processes, r.registerSeconds, r.stormSeconds, r.reconnected, r.failed, r.hellosPerSec, r.lastTenthPerSec, r.rssPerUaKib, r.heraldCpuUsPerHello, r.generatorCpuUsPerHello, r.machineBusyPct]);
   const med = (f: (r: StormRun) => number) => median(runs.map(f));
-  rows.push(['median', n, processes, med((r) => r.registerSeconds), med((r) => r.stormSeconds), null, null, med((r) => r.hellosPerSec), med((r) => r.lastTenthPerSec), med((r) => r.rssPerUaKib)]);
+  rows.push(['median', n, processes, med((r) => r.registerSeconds), med((r) => r.stormSeconds), null, null, med((r) => r.hellosPerSec), med((r) => r.lastTenthPerSec), med((r) => r.rssPerUaKib), med((r) => r.heraldCpuUsPerHello), med((r) => r.generatorCpuUsPerHello), med((r) => r.machineBusyPct)]);
   const target = database.backend === 'SQLite' ? 1000 : 2000;
   return {
     title: 'Reconnect storm: hellos answered per second when every user agent reconnects at once',
-    table: { columns: ['run', 'UAs', 'Herald processes', 'register s', 'storm s', 'reconnected', 'failed', 'hellos/s', 'last 10% hellos/s', 'RSS KiB/UA'], rows },
+    table: { columns: ['run', 'UAs', 'Herald processes', 'register s', 'storm s', 'reconnected', 'failed', 'hellos/s', 'last 10% hellos/s', 'RSS KiB/UA', 'Herald CPU µs/hello', 'generators CPU µs/hello', 'machine busy %'], rows },
     extraTables: profile ? profileTables(profile) : [],
     notes: [
       `Backend: ${database.backend}. ${n.toLocaleString('en-US')} user agents with one channel each on ${processes} Herald process(es), ${workers.size} generator processes; each reconnects with its uaid (hello, stored-message check, no messages waiting); ${repeats} run(s).`,
+      'CPU µs/hello: user + system CPU during the storm over the hellos answered, of every Herald process (primary and workers) and of every generator; machine busy %: all cores during the storm, whatever ran (the database server and other work on the machine included). Where it nears 100 % the rate is the machine\'s, not Herald\'s.',
       'RSS KiB/UA: the RSS of every Herald process added up, with everyone held idle 3 s after the storm, less the RSS before registration, over the user agents held (target: at most 8 KiB).',
       `Target: at least ${target.toLocaleString('en-US')} hellos/s to the last one on ${database.backend}. Last tenth: median ${Math.round(med((r) => r.lastTenthPerSec)).toLocaleString('en-US')}/s.`,
     ],

@@ -93,7 +93,7 @@ export async function startNode(role: Role, settings: Readonly<Settings>, logger
     }
     if (role !== 'connect') accounts = await mountAccounts(app, settings, res.abuse);
     if (connection !== null) app.server.on('upgrade', caps.guardUpgrades(connection.handleUpgrade));
-    await app.listen({ host: settings.host, port: settings.port });
+    await app.listen({ host: settings.host, port: settings.port, backlog: PUBLIC_LISTEN_BACKLOG });
   } catch (err) {
     await receiptStreams?.close();
     await app?.close();
@@ -125,6 +125,15 @@ export async function startNode(role: Role, settings: Readonly<Settings>, logger
 
   return { role, port, bridges: bridges?.types ?? [], connection: connection && { nodeId: connection.nodeId, routerPort: connection.routerPort }, adminPort: admin?.port ?? null, close };
 }
+
+/**
+ * The public port's listen backlog: as long as the kernel allows, which is `net.core.somaxconn`
+ * (4096 by default on Linux; docs/operations.md). Node's default of 511 overflowed when thousands
+ * of user agents reconnected at once: each connection dropped from a full queue waits for the
+ * client's SYN retry, 1 s and then 3 s later (docs/benchmarks.md, "the reconnect storm past 50,000").
+ * With `--workers` the primary listens with it, since it takes the connections.
+ */
+export const PUBLIC_LISTEN_BACKLOG = 65_535;
 
 /** How often the refusals of the socket caps are logged: the operator needs to know, not each one. */
 const REFUSED_LOG_INTERVAL_MS = 10_000;

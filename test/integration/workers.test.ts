@@ -1,15 +1,36 @@
 /**
  * `herald serve --workers N`: worker processes share the public port, each is a node with its own
  * router port, messages reach a user agent whichever worker took the POST, and a worker at its
- * connection cap refuses new WebSockets with 503 instead of failing.
+ * connection cap refuses new WebSockets with 503 instead of failing. The public port listens with
+ * the longest backlog the kernel allows, with one process and in the primary of --workers.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
+import { PUBLIC_LISTEN_BACKLOG } from '../../src/cli/serve.js';
 import { PushUserAgent } from '../../src/sdk/index.js';
 import { startHerald, type HeraldProcess } from './helpers/herald-process.js';
 import { collectPushes } from './helpers/pushes.js';
 import { sendNotification } from './helpers/web-push-send.js';
+
+/** The backlog of the TCP socket listening on `port`: what `ss` shows as a LISTEN row's Send-Q. */
+function listenBacklog(port: number): number {
+  const rows = execFileSync('ss', ['-ltnH', `sport = :${port}`], { encoding: 'utf8', timeout: 10_000 }).trim().split('\n').filter(Boolean);
+  assert.equal(rows.length, 1, `one socket listens on ${port}: ${rows.join(' | ')}`);
+  return Number(rows[0]!.trim().split(/\s+/)[2]); // State Recv-Q Send-Q Local Peer
+}
+
+/**
+ * `PUBLIC_LISTEN_BACKLOG` (src/cli/serve.ts) as the kernel caps it (`net.core.somaxconn`); Node's
+ * default of 511 overflowed in a reconnect storm (docs/benchmarks.md).
+ */
+function expectedBacklog(): number {
+  const expected = Math.min(PUBLIC_LISTEN_BACKLOG, Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8')));
+  assert.ok(expected > 511, `net.core.somaxconn is ${expected}: the test needs more than Node's default of 511`);
+  return expected;
+}
 
 describe('herald serve --workers', () => {
   let herald: HeraldProcess;
@@ -46,6 +67,10 @@ describe('herald serve --workers', () => {
     }
   });
 
+  it('listens on the public port (in the primary) with the longest backlog the kernel allows', () => {
+    assert.equal(listenBacklog(herald.port), expectedBacklog());
+  });
+
   it('stops every worker on SIGTERM with a clean exit', async () => {
     assert.equal(await herald.stop('SIGTERM'), 0);
     await herald.restart();
@@ -58,6 +83,10 @@ describe('connection cap', () => {
     herald = await startHerald({ args: ['--max-connections', '3'] });
   });
   after(async () => herald?.dispose());
+
+  it('listens on the public port with the longest backlog the kernel allows (one process)', () => {
+    assert.equal(listenBacklog(herald.port), expectedBacklog());
+  });
 
   it('refuses WebSockets over the cap with 503 and Retry-After, and serves again below it', async () => {
     const open: WebSocket[] = [];
