@@ -250,10 +250,11 @@ function report(ctx: ScenarioContext, r: ReportInput) {
         loopP99: m((x) => x.loop?.delayP99Ms ?? NaN),
         loopMax: Math.max(...rs.map((x) => x.loop?.delayMaxMs ?? NaN)),
         gcMax: Math.max(...rs.map((x) => x.loop?.gcMaxMs ?? NaN)),
+        gcMaxKind: rs.reduce((a, x) => ((x.loop?.gcMaxMs ?? -1) > a.ms ? { ms: x.loop!.gcMaxMs, kind: x.loop!.gcMaxKind } : a), { ms: -1, kind: '' }).kind,
         gcShare: m((x) => (x.loop ? x.loop.gcTotalMs / (r.duration * 10) : NaN)),
         errors: rs.reduce((t, x) => t + x.errors, 0),
       };
-      rows.push([name(target), `${loadPct}%`, s.rate, s.achieved, s.samples, s.p50, s.p90, s.p99, s.max, s.responseP99, s.serverCpuPct, s.serverWaitPct, s.loopP99, s.loopMax, s.gcMax, s.gcShare, s.errors]);
+      rows.push([name(target), `${loadPct}%`, s.rate, s.achieved, s.samples, s.p50, s.p90, s.p99, s.max, s.responseP99, s.serverCpuPct, s.serverWaitPct, s.loopP99, s.loopMax, s.gcMax, s.gcMaxKind, s.gcShare, s.errors]);
       return s;
     }),
   );
@@ -278,7 +279,7 @@ function report(ctx: ScenarioContext, r: ReportInput) {
   });
   return {
     title: `Two senders: POST-to-receipt latency from ${r.senderCount} sender processes, Herald and the bare relay`,
-    table: { columns: ['server', 'load', 'rate msg/s', 'achieved msg/s', 'samples', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', '201 p99 ms', 'server CPU %', 'CPU wait %', 'loop p99 ms', 'loop max ms', 'GC max ms', 'GC %', 'errors'], rows },
+    table: { columns: ['server', 'load', 'rate msg/s', 'achieved msg/s', 'samples', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', '201 p99 ms', 'server CPU %', 'CPU wait %', 'loop p99 ms', 'loop max ms', 'GC max ms', 'GC max kind', 'GC %', 'errors'], rows },
     notes,
     data: { ...r, order: ctx.opts.order, summaries },
     plot,

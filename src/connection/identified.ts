@@ -15,7 +15,6 @@ import { onServerEvent } from './on-server-event.js';
 import { SessionStats } from './session-stats.js';
 import type { BroadcastSubscription } from './broadcasts/tracker.js';
 import type { ConnectionEnv, Outbox, ServerEvent } from './types.js';
-import { RecentlyAcked } from './nack.js';
 import { SenderWaits } from './sender-waits.js';
 import type { AckWaitOutcome } from '../routing/node-router.js';
 import { LazyMap } from '../common/lazy-map.js';
@@ -48,8 +47,6 @@ export class IdentifiedClient {
   readonly unackedDirect = new LazyMap<string, Notification>();
   /** Senders waiting for the ack of a direct notification (ack-gated delivery). */
   readonly senders: SenderWaits;
-  /** Acked in the last seconds, for a nack that follows its ack (Firefox does). */
-  readonly recentlyAcked = new RecentlyAcked();
   readonly storage: StorageCheck;
   /** Time of the last accepted app-level ping, ms; null before the first. */
   lastAppPingMs: number | null = null;

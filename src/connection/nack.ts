@@ -10,30 +10,68 @@ import { makeMessageId, parseMessageId } from '../crypto/message-id.js';
 import { isExpired, type Notification, type StoredNotification } from '../protocol/notification.js';
 import { onStoredAck } from './check-storage.js';
 import type { IdentifiedClient } from './identified.js';
-import { LazyMap } from '../common/lazy-map.js';
 
 export const MAX_REDELIVERIES = 3;
-/** Firefox nacks about 30 ms after its ack; keep acked messages a little while for that. */
+/** Firefox nacks about 30 ms after its ack, later if the push handler runs long; keep acked messages a while. */
 const REMEMBER_MS = 10_000;
-const REMEMBER_COUNT = 16;
+/**
+ * What all the sessions of a process keep at most, counted as payload bytes: about a thousand
+ * messages of 4 KB, however many sessions and senders there are (each session used to keep its
+ * last 16, so many busy sessions could hold a gigabyte). Under a high push rate acked messages
+ * are forgotten sooner. What is kept is copied by every young-generation GC: with 4 MiB kept,
+ * Herald's scavenges took 5.5 ms on average in the two-senders benchmark, 2.3 ms with nothing
+ * kept (docs/benchmarks.md). A nack that comes after its message was forgotten is only counted.
+ */
+const REMEMBER_BYTES = 4 * 1024 * 1024;
+/** What an entry costs beyond its payload, roughly (the object, its key, the id). */
+const ENTRY_BYTES = 512;
 
-/** Messages acked in the last few seconds, by version, in case a nack follows the ack. */
+interface Remembered {
+  message: Notification;
+  at: number;
+  bytes: number;
+}
+
+/** Messages acked in the last seconds, by uaid and version, for the whole process, in case a nack follows the ack. */
 export class RecentlyAcked {
-  readonly #entries = new LazyMap<string, { message: Notification; at: number }>();
+  readonly #entries = new Map<string, Remembered>();
+  #bytes = 0;
 
-  add(message: Notification, nowMs: number): void {
-    this.#entries.delete(message.version);
-    this.#entries.set(message.version, { message, at: nowMs });
-    for (const [version, e] of this.#entries) {
-      if (this.#entries.size <= REMEMBER_COUNT && nowMs - e.at < REMEMBER_MS) break;
-      this.#entries.delete(version);
+  constructor(
+    private readonly budgetBytes = REMEMBER_BYTES,
+    private readonly keepMs = REMEMBER_MS,
+  ) {}
+
+  add(uaid: string, message: Notification, nowMs: number): void {
+    const key = `${uaid} ${message.version}`;
+    this.#forget(key);
+    const bytes = ENTRY_BYTES + (message.data?.length ?? 0);
+    this.#entries.set(key, { message, at: nowMs, bytes });
+    this.#bytes += bytes;
+    // Oldest first: over the budget or past the time, they go.
+    for (const [k, e] of this.#entries) {
+      if (this.#bytes <= this.budgetBytes && nowMs - e.at < this.keepMs) break;
+      this.#forget(k);
     }
   }
 
-  take(version: string, nowMs: number): Notification | undefined {
-    const e = this.#entries.get(version);
-    this.#entries.delete(version);
-    return e !== undefined && nowMs - e.at < REMEMBER_MS ? e.message : undefined;
+  take(uaid: string, version: string, nowMs: number): Notification | undefined {
+    const key = `${uaid} ${version}`;
+    const e = this.#entries.get(key);
+    this.#forget(key);
+    return e !== undefined && nowMs - e.at < this.keepMs ? e.message : undefined;
+  }
+
+  /** Payload bytes held now (tests). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  #forget(key: string): void {
+    const e = this.#entries.get(key);
+    if (e === undefined) return;
+    this.#entries.delete(key);
+    this.#bytes -= e.bytes;
   }
 }
 
@@ -75,7 +113,7 @@ export async function onNack(client: IdentifiedClient, version: string, code: nu
 
 /** The nacked message, settled: taken from the recently acked, or acked now if still pending. */
 async function settle(client: IdentifiedClient, version: string, nowMs: number): Promise<Notification | undefined> {
-  const recent = client.recentlyAcked.take(version, nowMs);
+  const recent = client.env.recentlyAcked.take(client.uaid, version, nowMs);
   if (recent !== undefined) return recent;
   const direct = client.unackedDirect.get(version);
   if (direct !== undefined) {

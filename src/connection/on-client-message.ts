@@ -104,7 +104,7 @@ async function ack(client: IdentifiedClient, updates: readonly AckUpdate[]): Pro
     const directAcked = direct !== undefined && direct.channelID === u.channelID;
     if (directAcked) {
       client.unackedDirect.delete(u.version);
-      client.recentlyAcked.add(direct, client.env.clock.nowMs());
+      client.env.recentlyAcked.add(client.uaid, direct, client.env.clock.nowMs());
       client.stats.directAcked++;
       // Acked within its sender's window: the sender gets its 201, and nothing was stored.
       client.senders.settle(u.version, 'acked');
@@ -114,7 +114,7 @@ async function ack(client: IdentifiedClient, updates: readonly AckUpdate[]): Pro
     }
     const stored = client.storage.unacked.get(u.version);
     if (stored !== undefined && stored.channelID === u.channelID) {
-      client.recentlyAcked.add(stored, client.env.clock.nowMs());
+      client.env.recentlyAcked.add(client.uaid, stored, client.env.clock.nowMs());
       await onStoredAck(client, stored);
       // Not twice for a message that was both direct and stored (its receipt is queued once anyway).
       if (!directAcked) await client.env.onAcked?.(stored);

@@ -17,6 +17,7 @@ import type { Store } from '../storage/store.js';
 import type { BroadcastTracker } from './broadcasts/tracker.js';
 import type { ConnectionMetrics } from './metrics.js';
 import { LivenessTimers } from './liveness.js';
+import { RecentlyAcked } from './nack.js';
 import { ClientRegistry } from './registry.js';
 import { Session } from './session.js';
 import type { Clock, ConnectionEnv } from './types.js';
@@ -93,6 +94,7 @@ export function createConnectionService(deps: ConnectionServiceDeps): Connection
     ...(deps.onAcked ? { onAcked: deps.onAcked } : {}),
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
     liveness: new LivenessTimers(settings),
+    recentlyAcked: new RecentlyAcked(),
     // Two hellos in the same millisecond must still order: update_user compares connectedAt.
     nextConnectedAt: () => (lastConnectedAt = Math.max(clock.nowMs(), lastConnectedAt + 1)),
   };

@@ -14,6 +14,7 @@ import type { ConnectionMetrics } from './metrics.js';
 import type { AckWaiter } from './sender-waits.js';
 import type { Store } from '../storage/store.js';
 import type { LivenessTimers } from './liveness.js';
+import type { RecentlyAcked } from './nack.js';
 
 export interface Clock {
   nowMs(): number;
@@ -39,6 +40,8 @@ export interface ConnectionEnv {
   readonly broadcasts?: BroadcastTracker;
   /** Handshake and ping deadlines, on one timer for all sessions. */
   readonly liveness: LivenessTimers;
+  /** Messages acked in the last seconds, for a nack that follows its ack (Firefox does); one for all sessions. */
+  readonly recentlyAcked: RecentlyAcked;
   /** A `connected_at` for a new hello: now in ms, strictly increasing within this process. */
   nextConnectedAt(): number;
   /** Where the session counters are reported (src/admin); absent: nowhere. */
