@@ -39,6 +39,7 @@ const systemPackages = [
   { binary: 'firefox-esr', pkg: 'firefox-esr' }, // test/integration/firefox: the reference user agent
   { binary: '/usr/bin/chromium', pkg: 'chromium' }, // device page tests (playwright-core)
   { binary: '/usr/sbin/mosquitto', pkg: 'mosquitto' }, // the idle benchmark's baseline (bench smoke test)
+  { binary: 'ss', pkg: 'iproute2' }, // workers.test.ts reads the public port's listen backlog
 ];
 try {
   const installed = ensureSystemPackages(systemPackages);
