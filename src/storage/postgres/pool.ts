@@ -53,3 +53,23 @@ export async function openMigratedPool(dsn: string, opts: PoolOptions, migrate: 
   }
   return pool;
 }
+
+/**
+ * Open a pool whose tables are created if absent, outside any migration (the blocklist's and the
+ * receipts' tables beside the store's).
+ */
+export function openPoolWithTables(dsn: string, opts: PoolOptions, statements: readonly string[]): Promise<pg.Pool> {
+  return openMigratedPool(dsn, opts, async (client) => {
+    // Several nodes may start at once: IF NOT EXISTS can still race on the type catalog, so retry once.
+    for (const statement of statements) await client.query(statement).catch(() => client.query(statement));
+  });
+}
+
+/** One query on `pool`; a failure is mapped (`StoreBusyError` for the retryable ones). */
+export async function mappedQuery<R extends pg.QueryResultRow>(pool: pg.Pool, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+  try {
+    return await pool.query<R>(text, values);
+  } catch (err) {
+    throw mapError(err);
+  }
+}

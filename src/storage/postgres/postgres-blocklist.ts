@@ -4,8 +4,7 @@
  */
 import pg from 'pg';
 import type { BlockEntry, BlocklistStore } from '../blocklist-store.js';
-import { mapError } from './errors.js';
-import { openMigratedPool } from './pool.js';
+import { mappedQuery, openPoolWithTables } from './pool.js';
 
 interface Row {
   ip: string;
@@ -17,13 +16,9 @@ interface Row {
 const toEntry = (r: Row): BlockEntry => ({ ip: r.ip, reason: r.reason, createdAt: Number(r.created_at), expiresAt: Number(r.expires_at) });
 
 export async function openPostgresBlocklist(dsn: string): Promise<PostgresBlocklist> {
-  const pool = await openMigratedPool(dsn, { poolSize: 2 }, async (client) => {
-    // Several nodes may start at once: IF NOT EXISTS can still race on the type catalog, so retry once.
-    const create = `CREATE TABLE IF NOT EXISTS herald_blocklist (
-      ip TEXT PRIMARY KEY, reason TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL)`;
-    await client.query(create).catch(() => client.query(create));
-  });
-  return new PostgresBlocklist(pool);
+  const create = `CREATE TABLE IF NOT EXISTS herald_blocklist (
+    ip TEXT PRIMARY KEY, reason TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL)`;
+  return new PostgresBlocklist(await openPoolWithTables(dsn, { poolSize: 2 }, [create]));
 }
 
 export class PostgresBlocklist implements BlocklistStore {
@@ -34,12 +29,8 @@ export class PostgresBlocklist implements BlocklistStore {
     this.#pool = pool;
   }
 
-  async #query<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
-    try {
-      return await this.#pool.query<R>(text, values);
-    } catch (err) {
-      throw mapError(err);
-    }
+  #query<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+    return mappedQuery<R>(this.#pool, text, values);
   }
 
   async add(e: BlockEntry): Promise<void> {

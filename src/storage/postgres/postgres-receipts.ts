@@ -7,7 +7,7 @@
 import pg from 'pg';
 import type { PendingReceipt, QueuedReceipt, ReceiptStore, ReceiptSubscription } from '../receipt-store.js';
 import { mapError } from './errors.js';
-import { openMigratedPool } from './pool.js';
+import { mappedQuery, openPoolWithTables } from './pool.js';
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS herald_receipt_subscription (
@@ -20,11 +20,7 @@ const SCHEMA = [
 ];
 
 export async function openPostgresReceipts(dsn: string): Promise<PostgresReceipts> {
-  const pool = await openMigratedPool(dsn, { poolSize: 4 }, async (client) => {
-    // Several nodes may start at once: IF NOT EXISTS can still race on the type catalog, so retry once.
-    for (const statement of SCHEMA) await client.query(statement).catch(() => client.query(statement));
-  });
-  return new PostgresReceipts(pool);
+  return new PostgresReceipts(await openPoolWithTables(dsn, { poolSize: 4 }, SCHEMA));
 }
 
 export class PostgresReceipts implements ReceiptStore {
@@ -35,12 +31,8 @@ export class PostgresReceipts implements ReceiptStore {
     this.#pool = pool;
   }
 
-  async #query<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
-    try {
-      return await this.#pool.query<R>(text, values);
-    } catch (err) {
-      throw mapError(err);
-    }
+  #query<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+    return mappedQuery<R>(this.#pool, text, values);
   }
 
   async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
