@@ -25,6 +25,14 @@ import { storeApiError } from './store-errors.js';
  */
 export type DeliveryOutcome = 'direct' | 'stored' | 'dropped' | 'bridged';
 
+/**
+ * Whether a push with this outcome left a copy in storage: `stored`, or `direct` when delivery
+ * stores first (`ackWindowMs` 0, a TTL); with an ack window a direct push was acked, never stored.
+ */
+export function leftStoredCopy(outcome: DeliveryOutcome, notification: Notification, ackWindowMs: number): boolean {
+  return outcome === 'stored' || (outcome === 'direct' && notification.ttl > 0 && ackWindowMs === 0);
+}
+
 /** The part of a pino logger this file uses. */
 export interface DeliveryLog {
   warn(obj: object, msg: string): void;

@@ -10,7 +10,7 @@ import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastif
 import { parseEndpointToken } from '../../crypto/endpoint-token.js';
 import { refusalError } from '../abuse-hooks.js';
 import type { EndpointContext } from '../context.js';
-import { deliver } from '../deliver.js';
+import { deliver, leftStoredCopy } from '../deliver.js';
 import { parseNotification, pushHeadersFrom } from '../edge/notification.js';
 import { prefersRespondAsync } from '../edge/push-receipt.js';
 import { recordReceiptRequest } from '../receipt-request.js';
@@ -65,9 +65,7 @@ export const webpushRoutes: FastifyPluginCallback<EndpointContext> = (app, ctx, 
       uaid,
       notification,
     );
-    // Only a push that left a stored copy counts: with an ack window a direct push was acked and never stored.
-    const leftStored = outcome === 'stored' || (outcome === 'direct' && notification.ttl > 0 && ctx.settings.ackWindowMs === 0);
-    if (leftStored) await applyStoredLimit(ctx, uaid, req.log);
+    if (leftStoredCopy(outcome, notification, ctx.settings.ackWindowMs)) await applyStoredLimit(ctx, uaid, req.log);
     ctx.metrics?.pushAccepted(outcome, subscription.vapid?.keyId ?? null, reply.elapsedTime / 1000);
     req.log.debug({ outcome, ttl: notification.ttl, bytes: body.length }, 'push accepted');
     // RFC 8030 §5, §5.1: 202 when a receipt was asked for with `Prefer: respond-async`.
