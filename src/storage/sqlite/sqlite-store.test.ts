@@ -10,7 +10,7 @@ import { runStoreConformance } from '../conformance.js';
 import { alternating } from '../conformance/alternating.js';
 import { StoreBusyError } from '../store.js';
 import { migrations } from './migrations.js';
-import { openSqliteStore } from './sqlite-store.js';
+import { openSqliteStore, SqliteStore } from './sqlite-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'herald-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -116,6 +116,13 @@ describe('SqliteStore', () => {
   });
 
   describe('opening', () => {
+    it('keeps savepoint journals in memory (temp_store), not in temporary files', async () => {
+      const db = new Database(':memory:');
+      const store = new SqliteStore(db);
+      assert.equal(db.pragma('temp_store', { simple: true }), 2);
+      await store.close();
+    });
+
     it('creates the parent directories of the file', async () => {
       const store = await openSqliteStore(join(dir, 'a', 'b', 'c', 'herald.db'));
       assert.equal(await store.healthCheck(), true);

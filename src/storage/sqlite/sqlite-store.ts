@@ -71,6 +71,11 @@ export class SqliteStore implements Store {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
+      // Every group-committed write runs in its own savepoint, whose journal of the pages it
+      // changes spills to a temporary file past 64 KiB: a 4 KB message spans two pages, so a drain's
+      // deletes wrote each of them to disk once more. In memory it is a copy; the journal is
+      // bounded by one transaction's pages.
+      db.pragma('temp_store = MEMORY');
       migrate(db);
     } catch (err) {
       db.close();
