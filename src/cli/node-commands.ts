@@ -70,7 +70,7 @@ function registerNodeCommand(program: Command, version: string, { role, descript
       superviseWorkers(settings, logger, (nodes) => {
         const first = nodes[0]!;
         const ids = nodes.map((n) => n.connection?.nodeId).filter(Boolean);
-        console.log(`${startupLines({ ...first, close: async () => {} }, settings, version)}\n  Workers:                    ${nodes.length} (${ids.join(', ')})`);
+        console.log(`${startupLines(first, settings, version)}\n  Workers:                    ${nodes.length} (${ids.join(', ')})`);
       });
       return;
     }

@@ -30,6 +30,7 @@ import { mountAccounts } from './mount-accounts.js';
 import { openNodeResources } from './node-resources.js';
 import { startAdmin, type AdminPort } from './start-admin.js';
 import { startConnectionNode, type ConnectionNode } from './start-connection-node.js';
+import { AcceptSwitch } from './accept-switch.js';
 
 export type Role = SettingsRole;
 
@@ -43,6 +44,13 @@ export interface RunningNode {
   readonly adminPort: number | null;
   /** Router types with a bridge here (`fcm`, `gcm`, `apns`, `stub`); empty when none. */
   readonly bridges: readonly string[];
+  /** Sockets open on the public port (WebSocket and plain HTTP). */
+  openSockets(): number;
+  /**
+   * Stop or resume accepting on the public port, holding the sockets already open; for spreading
+   * connections over workers (accept-balance.ts). Ignored once closing.
+   */
+  setAccepting(accepting: boolean): void;
   /** Stop accepting, close sockets (saving unacked messages), close storage. Idempotent. */
   close(): Promise<void>;
 }
@@ -57,12 +65,12 @@ export async function startNode(role: Role, settings: Readonly<Settings>, logger
   let admin: AdminPort | undefined;
   let bridges: Bridges | null = null;
   let receiptStreams: ReceiptStreams | undefined;
+  const caps = publicSocketCaps(settings, logger);
   try {
     // First: a bad bridge credential must stop the start before any port opens.
     if (role !== 'connect') bridges = await openBridges(settings, { store: res.store, log: logger.child({ part: 'bridges' }), ...(metrics ? { metrics } : {}) });
     if (role !== 'endpoint') connection = await startConnectionNode(res);
     if (metrics) admin = await startAdmin(res, metrics, { role, nodeId: connection?.nodeId ?? null });
-    const caps = publicSocketCaps(settings, logger);
     const serverFactory = caps.serverFactory();
     app =
       role === 'connect'
@@ -108,8 +116,10 @@ export async function startNode(role: Role, settings: Readonly<Settings>, logger
   const port = (publicApp.server.address() as AddressInfo).port;
 
   let closing: Promise<void> | undefined;
+  const accepting = new AcceptSwitch(publicApp.server, { host: settings.host, port, backlog: PUBLIC_LISTEN_BACKLOG }, logger);
   const close = () =>
     (closing ??= (async () => {
+      await accepting.stop();
       // Stop taking new sockets and requests first, then let sessions save what is unacked.
       const streamsClosed = receiptStreams?.close();
       const httpClosed = publicApp.close();
@@ -123,7 +133,16 @@ export async function startNode(role: Role, settings: Readonly<Settings>, logger
       await res.close();
     })());
 
-  return { role, port, bridges: bridges?.types ?? [], connection: connection && { nodeId: connection.nodeId, routerPort: connection.routerPort }, adminPort: admin?.port ?? null, close };
+  return {
+    role,
+    port,
+    bridges: bridges?.types ?? [],
+    connection: connection && { nodeId: connection.nodeId, routerPort: connection.routerPort },
+    adminPort: admin?.port ?? null,
+    openSockets: () => caps.open,
+    setAccepting: (on) => accepting.set(on),
+    close,
+  };
 }
 
 /**
@@ -131,7 +150,7 @@ export async function startNode(role: Role, settings: Readonly<Settings>, logger
  * (4096 by default on Linux; docs/operations.md). Node's default of 511 overflowed when thousands
  * of user agents reconnected at once: each connection dropped from a full queue waits for the
  * client's SYN retry, 1 s and then 3 s later (docs/benchmarks.md, "the reconnect storm past 50,000").
- * With `--workers` the primary listens with it, since it takes the connections.
+ * With `--workers` the primary opens the socket the workers share and accept from.
  */
 export const PUBLIC_LISTEN_BACKLOG = 65_535;
 

@@ -11,7 +11,7 @@ function reachableHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-export function startupLines(node: RunningNode, settings: Readonly<Settings>, version: string): string {
+export function startupLines(node: Pick<RunningNode, 'role' | 'port' | 'connection' | 'adminPort' | 'bridges'>, settings: Readonly<Settings>, version: string): string {
   const publicBase = `http://${reachableHost(settings.host)}:${node.port}`;
   // In `serve` the endpoint URL names this very port (perhaps behind a proxy); a connection
   // node's own port is elsewhere.

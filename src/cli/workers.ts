@@ -1,14 +1,16 @@
 /**
  * Several worker processes on one host (DESIGN.md "Several workers on one host"): one process can
  * hold only as many sockets as its open-files limit allows, so `--workers N` forks N processes
- * with node:cluster. They share the public port (the primary hands out connections) and each is a
- * node of the cluster design, with its own router port and node id, on storage they all share.
- * The primary only supervises: it restarts a worker that dies and stops all on SIGTERM/SIGINT.
+ * with node:cluster. They share the public port, each accepting from it itself (spread by
+ * accept-balance.ts), and each is a node of the cluster design, with its own router port and node
+ * id, on storage they all share. The primary supervises: it restarts a worker that dies, stops all
+ * on SIGTERM/SIGINT, and tells a worker that holds clearly more sockets than the rest to pause.
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import type { Settings } from '../config/settings.js';
 import type { RunningNode } from './serve.js';
+import { AcceptBalancer, LOAD_REPORT_MS, type AcceptOrder, type WorkerLoad } from './accept-balance.js';
 
 const WORKER_INDEX = 'HERALD_WORKER_INDEX';
 
@@ -32,10 +34,23 @@ export function workerSettings(settings: Readonly<Settings>, index: number): Rea
   return Object.freeze({ ...settings, routerPort: plus(settings.routerPort), adminPort: plus(settings.adminPort) });
 }
 
-/** In a worker: tell the primary this node serves. */
+/**
+ * In a worker: tell the primary this node serves, then report its open sockets as they change
+ * and follow the primary's word on accepting (accept-balance.ts).
+ */
 export function reportReady(index: number, node: RunningNode): void {
   const msg: WorkerReady = { type: 'herald-ready', index, node: { role: node.role, port: node.port, connection: node.connection, adminPort: node.adminPort, bridges: node.bridges } };
   process.send?.(msg);
+  process.on('message', (order: AcceptOrder) => {
+    if (order?.type === 'herald-accept') node.setAccepting(order.accepting);
+  });
+  let reported = -1;
+  setInterval(() => {
+    const open = node.openSockets();
+    if (open === reported || !process.connected) return;
+    reported = open;
+    process.send?.({ type: 'herald-load', index, open } satisfies WorkerLoad);
+  }, LOAD_REPORT_MS).unref();
 }
 
 /**
@@ -45,6 +60,13 @@ export function reportReady(index: number, node: RunningNode): void {
 export function superviseWorkers(settings: Readonly<Settings>, logger: Logger, onAllReady: (nodes: WorkerReady['node'][]) => void): void {
   const ready = new Map<number, WorkerReady['node']>();
   const workers = new Map<number, Worker>();
+  // Each worker accepts for itself: the primary's hand-off of every socket over IPC cost half of
+  // a hello's CPU in a reconnect storm (docs/benchmarks.md). Set before the first fork.
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  const balancer = new AcceptBalancer((index, order) => {
+    const worker = workers.get(index);
+    if (worker?.isConnected()) worker.send(order);
+  });
   let stopping = false;
   let announced = false;
   let failed = false;
@@ -52,7 +74,11 @@ export function superviseWorkers(settings: Readonly<Settings>, logger: Logger, o
   const fork = (index: number) => {
     const worker = cluster.fork({ [WORKER_INDEX]: String(index) });
     workers.set(index, worker);
-    worker.on('message', (msg: WorkerReady) => {
+    worker.on('message', (msg: WorkerReady | WorkerLoad) => {
+      if (msg?.type === 'herald-load') {
+        if (!stopping) balancer.report(msg);
+        return;
+      }
       if (msg?.type !== 'herald-ready') return;
       ready.set(msg.index, msg.node);
       if (!announced && ready.size === settings.workers) {
@@ -63,6 +89,7 @@ export function superviseWorkers(settings: Readonly<Settings>, logger: Logger, o
     worker.on('exit', (code, signal) => {
       workers.delete(index);
       ready.delete(index);
+      balancer.forget(index);
       if (stopping) {
         if (workers.size === 0) process.exit(failed ? 1 : 0);
         return;

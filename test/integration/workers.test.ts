@@ -2,7 +2,7 @@
  * `herald serve --workers N`: worker processes share the public port, each is a node with its own
  * router port, messages reach a user agent whichever worker took the POST, and a worker at its
  * connection cap refuses new WebSockets with 503 instead of failing. The public port listens with
- * the longest backlog the kernel allows, with one process and in the primary of --workers.
+ * the longest backlog the kernel allows, with one process and with --workers (one socket, shared).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -67,7 +67,7 @@ describe('herald serve --workers', () => {
     }
   });
 
-  it('listens on the public port (in the primary) with the longest backlog the kernel allows', () => {
+  it('listens on the public port (one socket, shared by the workers) with the longest backlog the kernel allows', () => {
     assert.equal(listenBacklog(herald.port), expectedBacklog());
   });
 

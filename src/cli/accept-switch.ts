@@ -1,0 +1,80 @@
+/**
+ * Stops and resumes accepting on a listening server without touching the sockets it holds: in a
+ * `serve --workers` worker, closing the server releases only this process's copy of the shared
+ * listening socket, and listening again takes a copy from the primary (accept-balance.ts).
+ */
+import { Server as NetServer, type ListenOptions, type Server } from 'node:net';
+import type { Logger } from 'pino';
+
+/** How long after a failed listen to try again. */
+const RETRY_MS = 1000;
+
+export class AcceptSwitch {
+  readonly #server: Server;
+  readonly #listen: ListenOptions;
+  readonly #logger: Logger;
+  #want = true;
+  #have = true;
+  #stopped = false;
+  /** The change under way, if any; changes run one at a time. */
+  #settling: Promise<void> | null = null;
+  #retry: NodeJS.Timeout | undefined;
+
+  constructor(server: Server, listen: ListenOptions, logger: Logger) {
+    this.#server = server;
+    this.#listen = listen;
+    this.#logger = logger;
+  }
+
+  get accepting(): boolean {
+    return this.#have;
+  }
+
+  set(accepting: boolean): void {
+    if (this.#stopped) return;
+    this.#want = accepting;
+    this.#settling ??= this.#settle().finally(() => (this.#settling = null));
+  }
+
+  /** No more changes; resolves once one under way is done (the server may be closed or listening). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#retry);
+    await this.#settling;
+  }
+
+  async #settle(): Promise<void> {
+    while (!this.#stopped && this.#want !== this.#have) {
+      if (!this.#want) {
+        // net's close, not http's: http.Server#close would also drop idle keep-alive connections.
+        NetServer.prototype.close.call(this.#server);
+        this.#have = false;
+        continue;
+      }
+      try {
+        await this.#listenAgain();
+        this.#have = true;
+      } catch (err) {
+        this.#logger.warn({ err }, 'could not accept on the public port again; retrying in 1 s');
+        this.#retry = setTimeout(() => this.set(this.#want), RETRY_MS);
+        return;
+      }
+    }
+  }
+
+  #listenAgain(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => {
+        this.#server.off('listening', onListening);
+        reject(err);
+      };
+      const onListening = () => {
+        this.#server.off('error', onError);
+        resolve();
+      };
+      this.#server.once('error', onError);
+      this.#server.once('listening', onListening);
+      this.#server.listen(this.#listen);
+    });
+  }
+}
