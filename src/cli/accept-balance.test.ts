@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AcceptBalancer, decideAccepting, resumeAtOrBelow, stopAbove, type AcceptOrder } from './accept-balance.js';
+import { AcceptBalancer, decideAccepting, resumeAtOrBelow, stopAbove, type AcceptOrder, type WorkerLoad } from './accept-balance.js';
 
 const map = <V>(entries: Array<[number, V]>) => new Map(entries);
 
@@ -35,40 +35,58 @@ describe('decideAccepting', () => {
 });
 
 describe('AcceptBalancer', () => {
+  const load = (index: number, open: number, accepting = true): WorkerLoad => ({ type: 'herald-load', index, open, accepting });
+  const order = (accepting: boolean): AcceptOrder => ({ type: 'herald-accept', accepting });
+
   it('tells a worker only when its part changes', () => {
     const told: Array<[number, AcceptOrder]> = [];
     const b = new AcceptBalancer((i, o) => told.push([i, o]));
-    b.report({ type: 'herald-load', index: 0, open: 100 });
-    b.report({ type: 'herald-load', index: 1, open: 120 });
+    b.report(load(0, 100));
+    b.report(load(1, 120));
     assert.deepEqual(told, []);
-    b.report({ type: 'herald-load', index: 1, open: 400 });
-    assert.deepEqual(told, [[1, { type: 'herald-accept', accepting: false }]]);
-    b.report({ type: 'herald-load', index: 1, open: 410 });
+    b.report(load(1, 400));
+    assert.deepEqual(told, [[1, order(false)]]);
+    b.report(load(1, 410, false));
     assert.equal(told.length, 1);
-    b.report({ type: 'herald-load', index: 0, open: 400 });
-    assert.deepEqual(told[1], [1, { type: 'herald-accept', accepting: true }]);
+    b.report(load(0, 400));
+    assert.deepEqual(told[1], [1, order(true)]);
+  });
+
+  it('stops a worker only while another says it accepts, so the shared socket always has one', () => {
+    const told: Array<[number, AcceptOrder]> = [];
+    const b = new AcceptBalancer((i, o) => told.push([i, o]));
+    b.report(load(0, 100));
+    b.report(load(1, 1000));
+    assert.deepEqual(told, [[1, order(false)]]);
+    b.report(load(1, 1000, false));
+    // The counts turn over: 0 is now over the mean, 1 under. 1 is told to resume at once; 0 keeps
+    // accepting until 1 says it does.
+    b.report(load(0, 3000));
+    assert.deepEqual(told.slice(1), [[1, order(true)]]);
+    b.report(load(1, 1000, true));
+    assert.deepEqual(told.slice(2), [[0, order(false)]]);
   });
 
   it('lets every remaining worker accept when one leaves, and counts the new one from its first report', () => {
     const told: Array<[number, AcceptOrder]> = [];
     const b = new AcceptBalancer((i, o) => told.push([i, o]));
-    b.report({ type: 'herald-load', index: 0, open: 1000 });
-    b.report({ type: 'herald-load', index: 1, open: 1000 });
-    b.report({ type: 'herald-load', index: 2, open: 10 });
+    b.report(load(0, 1000));
+    b.report(load(1, 1000));
+    b.report(load(2, 10));
     assert.deepEqual(told, [
-      [0, { type: 'herald-accept', accepting: false }],
-      [1, { type: 'herald-accept', accepting: false }],
+      [0, order(false)],
+      [1, order(false)],
     ]);
     b.forget(2);
     assert.deepEqual(told.slice(2), [
-      [0, { type: 'herald-accept', accepting: true }],
-      [1, { type: 'herald-accept', accepting: true }],
+      [0, order(true)],
+      [1, order(true)],
     ]);
-    // Its replacement starts empty: the others pause until it catches up.
-    b.report({ type: 'herald-load', index: 2, open: 0 });
+    // Its replacement starts empty: the others stop once it says it accepts.
+    b.report(load(2, 0));
     assert.deepEqual(told.slice(4), [
-      [0, { type: 'herald-accept', accepting: false }],
-      [1, { type: 'herald-accept', accepting: false }],
+      [0, order(false)],
+      [1, order(false)],
     ]);
   });
 });

@@ -6,7 +6,9 @@
  * counts drift apart (by a third and more when a crowd reconnects). The workers report how many
  * sockets they hold; one that holds clearly more than the mean stops accepting (closes its copy of
  * the listening socket; the queue stays with the others) until the rest catch up. The worker with
- * the fewest never stops, so someone always accepts.
+ * the fewest never stops, and a worker is told to stop only while another says it accepts: the
+ * primary closes the shared socket when no worker holds it, and the connections queued on it
+ * would be reset.
  */
 
 /** How often a worker reports its open sockets, ms. */
@@ -17,6 +19,8 @@ export interface WorkerLoad {
   type: 'herald-load';
   index: number;
   open: number;
+  /** Whether it accepts now (an order takes effect after a round trip to the primary). */
+  accepting: boolean;
 }
 
 /** The primary's word to a worker. */
@@ -59,7 +63,10 @@ export function decideAccepting(open: ReadonlyMap<number, number>, accepting: Re
 /** The primary's side: remembers reports and tells a worker when its part changes. */
 export class AcceptBalancer {
   readonly #open = new Map<number, number>();
-  readonly #accepting = new Map<number, boolean>();
+  /** What each worker was last told (absent: accept, as a worker starts). */
+  readonly #ordered = new Map<number, boolean>();
+  /** What each worker last said it does. */
+  readonly #reported = new Map<number, boolean>();
   readonly #tell: (index: number, order: AcceptOrder) => void;
 
   constructor(tell: (index: number, order: AcceptOrder) => void) {
@@ -68,24 +75,38 @@ export class AcceptBalancer {
 
   report(load: WorkerLoad): void {
     this.#open.set(load.index, load.open);
-    this.#apply(decideAccepting(this.#open, this.#accepting));
+    this.#reported.set(load.index, load.accepting);
+    this.#apply(decideAccepting(this.#open, this.#ordered));
   }
 
-  /**
-   * A worker left: forget it and let every other accept again, so the listening socket is never
-   * without a worker (the primary closes it when none holds it, dropping what waits in its queue).
-   */
+  /** A worker left: forget it and let every other accept again. */
   forget(index: number): void {
     this.#open.delete(index);
-    this.#accepting.delete(index);
+    this.#ordered.delete(index);
+    this.#reported.delete(index);
     this.#apply(new Map([...this.#open.keys()].map((i) => [i, true])));
   }
 
   #apply(decided: ReadonlyMap<number, boolean>): void {
+    // Resumes first: a stop may wait for one of them to be under way.
     for (const [index, accepting] of decided) {
-      if ((this.#accepting.get(index) ?? true) === accepting) continue;
-      this.#accepting.set(index, accepting);
-      this.#tell(index, { type: 'herald-accept', accepting });
+      if (accepting && this.#ordered.get(index) === false) this.#order(index, true);
     }
+    for (const [index, accepting] of decided) {
+      if (!accepting && this.#ordered.get(index) !== false && this.#anotherAccepts(index)) this.#order(index, false);
+    }
+  }
+
+  /** Some other worker says it accepts and is not being told to stop. */
+  #anotherAccepts(index: number): boolean {
+    for (const [other, accepting] of this.#reported) {
+      if (other !== index && accepting && this.#ordered.get(other) !== false) return true;
+    }
+    return false;
+  }
+
+  #order(index: number, accepting: boolean): void {
+    this.#ordered.set(index, accepting);
+    this.#tell(index, { type: 'herald-accept', accepting });
   }
 }

@@ -1,7 +1,9 @@
 /**
  * Stops and resumes accepting on a listening server without touching the sockets it holds: in a
  * `serve --workers` worker, closing the server releases only this process's copy of the shared
- * listening socket, and listening again takes a copy from the primary (accept-balance.ts).
+ * listening socket, and listening again takes a copy from the primary (accept-balance.ts). It
+ * listens again with the options of the first listen, which is how node:cluster finds the shared
+ * socket (its port may be 0); outside a worker a port of 0 would bind a new port.
  */
 import { Server as NetServer, type ListenOptions, type Server } from 'node:net';
 import type { Logger } from 'pino';
@@ -26,6 +28,7 @@ export class AcceptSwitch {
     this.#logger = logger;
   }
 
+  /** Whether the server listens now. */
   get accepting(): boolean {
     return this.#have;
   }

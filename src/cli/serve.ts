@@ -51,6 +51,8 @@ export interface RunningNode {
    * connections over workers (accept-balance.ts). Ignored once closing.
    */
   setAccepting(accepting: boolean): void;
+  /** Whether the public port accepts now. */
+  accepting(): boolean;
   /** Stop accepting, close sockets (saving unacked messages), close storage. Idempotent. */
   close(): Promise<void>;
 }
@@ -116,7 +118,8 @@ export async function startNode(role: Role, settings: Readonly<Settings>, logger
   const port = (publicApp.server.address() as AddressInfo).port;
 
   let closing: Promise<void> | undefined;
-  const accepting = new AcceptSwitch(publicApp.server, { host: settings.host, port, backlog: PUBLIC_LISTEN_BACKLOG }, logger);
+  // The options of the first listen: in a worker they name the socket the workers share (port 0 too).
+  const accepting = new AcceptSwitch(publicApp.server, { host: settings.host, port: settings.port, backlog: PUBLIC_LISTEN_BACKLOG }, logger);
   const close = () =>
     (closing ??= (async () => {
       await accepting.stop();
@@ -141,6 +144,7 @@ export async function startNode(role: Role, settings: Readonly<Settings>, logger
     adminPort: admin?.port ?? null,
     openSockets: () => caps.open,
     setAccepting: (on) => accepting.set(on),
+    accepting: () => accepting.accepting,
     close,
   };
 }

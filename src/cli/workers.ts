@@ -44,13 +44,16 @@ export function reportReady(index: number, node: RunningNode): void {
   process.on('message', (order: AcceptOrder) => {
     if (order?.type === 'herald-accept') node.setAccepting(order.accepting);
   });
-  let reported = -1;
-  setInterval(() => {
-    const open = node.openSockets();
-    if (open === reported || !process.connected) return;
-    reported = open;
-    process.send?.({ type: 'herald-load', index, open } satisfies WorkerLoad);
-  }, LOAD_REPORT_MS).unref();
+  let reported = '';
+  const report = () => {
+    const load: WorkerLoad = { type: 'herald-load', index, open: node.openSockets(), accepting: node.accepting() };
+    const key = `${load.open} ${load.accepting}`;
+    if (key === reported || !process.connected) return;
+    reported = key;
+    process.send?.(load);
+  };
+  report();
+  setInterval(report, LOAD_REPORT_MS).unref();
 }
 
 /**

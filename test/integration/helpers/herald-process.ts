@@ -42,6 +42,8 @@ export interface HeraldProcess {
   output(): string;
   /** Send a signal and wait for the exit; returns the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** The process id of the current run (with --workers, the primary's). */
+  readonly pid: number | undefined;
   /** Send a signal without waiting (SIGSTOP/SIGCONT freeze and thaw the node). */
   signal(signal: NodeJS.Signals): void;
   /** Start again on the same port, database and keys. */
@@ -155,6 +157,9 @@ export async function startHerald(opts: StartOptions = {}): Promise<HeraldProces
       return nodeId;
     },
     dataDir,
+    get pid() {
+      return child?.pid;
+    },
     output: () => out,
     stop,
     signal: (sig) => void child?.kill(sig),
