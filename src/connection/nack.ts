@@ -18,16 +18,20 @@ const REMEMBER_MS = 10_000;
  * What all the sessions of a process keep at most, counted as payload bytes: about a thousand
  * messages of 4 KB, however many sessions and senders there are (each session used to keep its
  * last 16, so many busy sessions could hold a gigabyte). Under a high push rate acked messages
- * are forgotten sooner. What is kept is copied by every young-generation GC: with 4 MiB kept,
- * Herald's scavenges took 5.5 ms on average in the two-senders benchmark, 2.3 ms with nothing
- * kept (docs/benchmarks.md). A nack that comes after its message was forgotten is only counted.
+ * are forgotten sooner. A nack that comes after its message was forgotten is only counted.
  */
 const REMEMBER_BYTES = 4 * 1024 * 1024;
 /** What an entry costs beyond its payload, roughly (the object, its key, the id). */
 const ENTRY_BYTES = 512;
 
 interface Remembered {
-  message: Notification;
+  message: Omit<Notification, 'data'>;
+  /**
+   * The payload decoded, outside the JavaScript heap: kept as the base64url string, the young
+   * generation's GC copied every kept payload (4 MiB) again and again; Herald's scavenges took
+   * 5.5 ms on average in the two-senders benchmark, 2.3 ms with nothing kept (docs/benchmarks.md).
+   */
+  data: Buffer | undefined;
   at: number;
   bytes: number;
 }
@@ -45,8 +49,10 @@ export class RecentlyAcked {
   add(uaid: string, message: Notification, nowMs: number): void {
     const key = `${uaid} ${message.version}`;
     this.#forget(key);
-    const bytes = ENTRY_BYTES + (message.data?.length ?? 0);
-    this.#entries.set(key, { message, at: nowMs, bytes });
+    const { data: text, ...rest } = message;
+    const data = text === undefined ? undefined : Buffer.from(text, 'base64url');
+    const bytes = ENTRY_BYTES + (data?.length ?? 0);
+    this.#entries.set(key, { message: rest, data, at: nowMs, bytes });
     this.#bytes += bytes;
     // Oldest first: over the budget or past the time, they go.
     for (const [k, e] of this.#entries) {
@@ -59,7 +65,8 @@ export class RecentlyAcked {
     const key = `${uaid} ${version}`;
     const e = this.#entries.get(key);
     this.#forget(key);
-    return e !== undefined && nowMs - e.at < this.keepMs ? e.message : undefined;
+    if (e === undefined || nowMs - e.at >= this.keepMs) return undefined;
+    return e.data === undefined ? e.message : { ...e.message, data: e.data.toString('base64url') };
   }
 
   /** Payload bytes held now (tests). */

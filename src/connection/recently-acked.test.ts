@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { RecentlyAcked } from './nack.js';
 import { makeNotification } from './test-harness.js';
 
-const withData = (bytes: number) => makeNotification('5a0d3a4e-8a6f-4a1e-9d7e-0c1b2a3d4e5f', { data: 'x'.repeat(bytes) });
+/** A notification whose payload decodes to `bytes` bytes (base64url, as the endpoint stores it). */
+const withData = (bytes: number) => makeNotification('5a0d3a4e-8a6f-4a1e-9d7e-0c1b2a3d4e5f', { data: Buffer.alloc(bytes, 7).toString('base64url') });
 
 describe('RecentlyAcked', () => {
   it('gives a message back once, to its own uaid only', () => {
@@ -12,7 +13,7 @@ describe('RecentlyAcked', () => {
     const m = withData(10);
     r.add('ua1', m, 0);
     assert.equal(r.take('ua2', m.version, 1), undefined);
-    assert.equal(r.take('ua1', m.version, 1), m);
+    assert.deepEqual(r.take('ua1', m.version, 1), m);
     assert.equal(r.take('ua1', m.version, 2), undefined);
     assert.equal(r.bytes, 0);
   });
@@ -27,7 +28,7 @@ describe('RecentlyAcked', () => {
     r.add('ua', a, 0);
     r.add('ua', b, 1500);
     assert.equal(r.take('ua', a.version, 1500), undefined, 'dropped when a newer one came');
-    assert.equal(r.take('ua', b.version, 1600), b);
+    assert.deepEqual(r.take('ua', b.version, 1600), b);
   });
 
   it('keeps at most its byte budget over every uaid, oldest out first', () => {
@@ -36,6 +37,13 @@ describe('RecentlyAcked', () => {
     all.forEach((m, i) => r.add(`ua${i % 7}`, m, i));
     assert.ok(r.bytes <= 64 * 1024, `${r.bytes} bytes held`);
     assert.equal(r.take('ua0', all[0]!.version, 100), undefined, 'the oldest went');
-    assert.equal(r.take(`ua${99 % 7}`, all[99]!.version, 100), all[99], 'the newest stayed');
+    assert.deepEqual(r.take(`ua${99 % 7}`, all[99]!.version, 100), all[99], 'the newest stayed');
+  });
+
+  it('gives back a message without a payload as it was', () => {
+    const r = new RecentlyAcked();
+    const { data: _data, ...m } = makeNotification('5a0d3a4e-8a6f-4a1e-9d7e-0c1b2a3d4e5f');
+    r.add('ua', m, 0);
+    assert.deepEqual(r.take('ua', m.version, 1), m);
   });
 });
