@@ -87,6 +87,25 @@ describe('connection service: takeover between nodes', () => {
     assert.equal((await h.store.getUser(uaid))?.nodeId, OTHER, 'the record still names the new node');
   });
 
+  it('nudges the new node when the session taken over held an unacked message that was already stored', async () => {
+    const { uaid, chid } = await seedUser(h.store);
+    const c = await h.connect();
+    await c.hello(uaid);
+    // Stored before it went live (the endpoint stores first, or its ack window passed): the new
+    // node's hello may have found nothing stored, and skipped reading.
+    const n = makeNotification(chid);
+    await h.store.saveMessage(uaid, n);
+    h.service.registry.push(uaid, { ...n, stored: true });
+    await c.next();
+    const later = Date.now() + 5;
+    assert.equal((await h.store.connectUser(uaid, later, OTHER)).outcome, 'connected');
+    router.calls.length = 0;
+    assert.equal(h.service.registry.disconnect(uaid, later), true);
+    await c.waitClose();
+    await ended();
+    assert.deepEqual(router.calls, [`notify ${OTHER} ${uaid}`]);
+  });
+
   it('keeps a session that is newer than the connection asking for takeover', async () => {
     const { uaid } = await seedUser(h.store);
     const c = await h.connect();
