@@ -58,7 +58,7 @@ export async function acceptHello(
   // which names this node, and a nudge here (endpoint/deliver.ts, identified.ts `finish`): it
   // reaches the session registered just now, or, if it came while the write was in flight, the
   // registry noted it for this hello. Synchronous from `register` on: no nudge falls in between.
-  const nudgedMeanwhile = known !== null && env.registry.helloSettled(claimed!);
+  const nudgedMeanwhile = known !== null && claimed !== null && env.registry.helloSettled(claimed);
   const nothingStored = known !== null && !known.mayHaveMessages && !nudgedMeanwhile;
   const user = known?.user ?? null;
   const client = new IdentifiedClient(env, out, { uaid, connectedAt, user, senders, urgency: frame.urgency, nothingStored });
