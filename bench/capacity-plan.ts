@@ -38,7 +38,7 @@ const inputs = {
   redisMsgOverheadBytes: { flag: 'redis-msg-overhead-bytes', value: 962, source: 'benchmarks.md "Redis footprint": 3,692 bytes per 2,048-byte message, less its base64url (2,731)' },
   redisLookupUs: { flag: 'redis-lookup-us', value: 16.1, source: 'benchmarks.md "Redis footprint": Redis CPU per lookupChannel' },
   redisSaveUs: { flag: 'redis-save-us', value: 74.0, source: 'benchmarks.md "Redis footprint": Redis CPU per saveMessage (WAIT adds a reply, not a script run)' },
-  redisScriptUs: { flag: 'redis-script-us', value: 18.7, source: 'benchmarks.md "Redis footprint": Redis CPU per small script (updateUser); used for getUser, removeNodeId, addChannel, incrementStorage' },
+  redisScriptUs: { flag: 'redis-script-us', value: 18.7, source: 'benchmarks.md "Redis footprint": Redis CPU per small script (connectUser, a hello); used for getUser, removeNodeId, addChannel, incrementStorage' },
   redisFetchUs: { flag: 'redis-fetch-us', value: 25.6, source: 'benchmarks.md "Redis footprint": Redis CPU per fetch of a batch of 10' },
   redisCpuTarget: { flag: 'redis-cpu-target', value: 0.5, source: 'assumption: planned use of a shard\'s one command thread (replication, AOF rewrite and failover take the rest)' },
   redisMemoryGiB: { flag: 'redis-memory-gib', value: 24, source: 'assumption: maxmemory per shard (room for a fork\'s copy-on-write on a 64 GiB host)' },
@@ -117,7 +117,7 @@ export function plan(v: Record<Key, number>): Plan {
   // Storage calls (src/endpoint/deliver.ts, src/connection/): per event, on every backend.
   const perLive = 1; // lookupChannel
   const perStored = 3 + 0.2; // lookupChannel, saveMessage, getUser re-read; drained: fetch + pointer move per batch of 10
-  const perHello = 5; // getUser, updateUser, fetchTopicMessages, fetchTimestampMessages, removeNodeId at the end
+  const perHello = 2; // connectUser, removeNodeId at the end; a user agent with stored messages reads them as drained ones
   const perRegister = 1; // addChannel
   const callsPerSec = live * perLive + stored * perStored + hellos * perHello + registers * perRegister;
 
@@ -125,7 +125,7 @@ export function plan(v: Record<Key, number>): Plan {
   const redisUs =
     live * v.redisLookupUs +
     stored * (v.redisLookupUs + v.redisSaveUs + v.redisScriptUs + (v.redisFetchUs + v.redisScriptUs) / 10) +
-    hellos * (3 * v.redisScriptUs + 2 * v.redisFetchUs) +
+    hellos * 2 * v.redisScriptUs +
     registers * v.redisScriptUs;
   const shardsByCpu = redisUs / 1e6 / v.redisCpuTarget;
   // Redis memory: router records, plus the stored backlog (base64url bodies and their overhead).
@@ -166,7 +166,7 @@ export function plan(v: Record<Key, number>): Plan {
   table(['event', 'calls', 'which', 'per second'], [
     ['push, acked live', perLive, 'lookupChannel (Redis: HGETALL + SISMEMBER in one pipeline)', fmt(live * perLive)],
     ['push, stored', perStored, 'lookupChannel, saveMessage (+ WAIT on a cluster), getUser; on drain fetch + pointer per 10', fmt(stored * perStored)],
-    ['hello and its disconnect', perHello, 'getUser, updateUser, 2 fetches, removeNodeId', fmt(hellos * perHello)],
+    ['hello and its disconnect', perHello, 'connectUser (no reads when nothing is stored), removeNodeId', fmt(hellos * perHello)],
     ['ack of a live push', 0, 'nothing (a stored one: removeMessage, or the pointer per batch)', '0'],
     ['register', perRegister, 'addChannel (+ WAIT on a cluster)', fmt(registers * perRegister)],
     ['**total**', '', '', `**${fmt(callsPerSec)}**`],

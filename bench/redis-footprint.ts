@@ -72,7 +72,7 @@ async function main(): Promise<void> {
       return ((await cpu()) - c0) / n;
     };
     const lookup = await timed(calls, (i) => store.lookupChannel(uaids[i % users]!, chid));
-    const hello = await timed(calls, (i) => store.updateUser(uaids[i % users]!, now + 1 + i, 'http://10.0.0.22:8081'));
+    const hello = await timed(calls, (i) => store.connectUser(uaids[i % users]!, now + 1 + i, 'http://10.0.0.22:8081'));
     const fetch = await timed(calls, (i) => store.fetchTimestampMessages(uaids[i % users]!, 0, 10));
 
     const rows: [string, string][] = [
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
       [`stored message of ${bytes} payload bytes, bytes each`, ((mem2 - mem1) / messages).toFixed(0)],
       ['Redis CPU µs per lookupChannel (push read)', (lookup * 1e6).toFixed(1)],
       ['Redis CPU µs per saveMessage (script)', ((cpuSave / messages) * 1e6).toFixed(1)],
-      ['Redis CPU µs per updateUser (hello, script)', (hello * 1e6).toFixed(1)],
+      ['Redis CPU µs per connectUser (hello, script)', (hello * 1e6).toFixed(1)],
       ['Redis CPU µs per fetchTimestampMessages (batch of 10, script)', (fetch * 1e6).toFixed(1)],
     ];
     console.log(`Redis footprint: ${users} users, ${messages} messages of ${bytes} bytes, ${calls} calls per operation\n`);

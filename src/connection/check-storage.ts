@@ -53,12 +53,13 @@ export class StorageCheck {
 
 /**
  * Start (or resume) the check. A request while a batch is outstanding is remembered: the loop
- * continues, topic messages included, once that batch is acked.
+ * continues, topic messages included, once that batch is acked. `nothingStored` (the first check
+ * after a hello that found no stored message, unidentified.ts): no reads, as if they found nothing.
  */
-export async function runStorageCheck(client: IdentifiedClient): Promise<void> {
+export async function runStorageCheck(client: IdentifiedClient, nothingStored = false): Promise<void> {
   client.storage.includeTopic = true;
   if (client.storage.unacked.size > 0) return;
-  await advance(client);
+  await advance(client, nothingStored);
 }
 
 /** One stored message was acked. Topic messages are deleted; a finished batch moves on. */
@@ -101,11 +102,14 @@ function belowPointerTarget(storage: StorageCheck, m: StoredNotification): boole
   return storage.batchHighest !== null && m.sortKey <= storage.batchHighest;
 }
 
-/** Fetch until there is something to send (then send it and wait for acks) or nothing is left. */
-async function advance(client: IdentifiedClient): Promise<void> {
+/**
+ * Fetch until there is something to send (then send it and wait for acks) or nothing is left.
+ * `nothingStored`: the first fetch is known to find nothing, and skipped.
+ */
+async function advance(client: IdentifiedClient, nothingStored = false): Promise<void> {
   const { storage, env, uaid } = client;
   for (;;) {
-    const batch = await fetchBatch(client);
+    const batch = nothingStored ? null : await fetchBatch(client);
     if (batch === null) {
       storage.sentFromStorage = 0;
       if (client.oldRecordVersion) await resetUaid(client);

@@ -147,13 +147,13 @@ describe('connection service: upgrade and hello', () => {
 
   it('closes 1011 Database when storage fails during hello', async () => {
     const { uaid } = await seedUser(h.store);
-    h.controlled.failing.add('getUser');
+    h.controlled.failing.add('connectUser');
     try {
       const c = await h.connect();
       c.send({ messageType: 'hello', uaid });
       assert.deepEqual(pick(await c.waitClose()), { code: 1011, reason: 'Database' });
     } finally {
-      h.controlled.failing.delete('getUser');
+      h.controlled.failing.delete('connectUser');
     }
   });
 

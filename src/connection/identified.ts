@@ -29,6 +29,8 @@ export interface IdentifiedInit {
   senders?: SenderWaits;
   /** The lowest urgency the hello asked for (Herald extension); absent or null: everything. */
   urgency?: Urgency | null;
+  /** The hello learned that nothing is stored for the uaid (unidentified.ts): the first storage check skips its reads. */
+  nothingStored?: boolean;
 }
 
 export class IdentifiedClient {
@@ -65,6 +67,7 @@ export class IdentifiedClient {
   broadcasts: BroadcastSubscription | null = null;
   /** Made on first use: a session that is never pushed to or unregisters nothing has none. */
   #known: KnownChannels | undefined;
+  readonly #nothingStoredAtHello: boolean;
 
   constructor(
     readonly env: ConnectionEnv,
@@ -79,6 +82,7 @@ export class IdentifiedClient {
     this.storage = new StorageCheck(init.user?.currentTimestamp ?? 0);
     this.senders = init.senders ?? new SenderWaits();
     this.urgency = this.helloUrgency = init.urgency ?? DEFAULT_UA_URGENCY;
+    this.#nothingStoredAtHello = init.nothingStored ?? false;
   }
 
   /** The channels this session knows to be registered (pushes to them skip the storage read). */
@@ -88,7 +92,7 @@ export class IdentifiedClient {
 
   /** Right after the hello reply: an existing user gets its stored messages (docs/protocol.md#storage-check). */
   async start(): Promise<void> {
-    if (this.userStored) await runStorageCheck(this);
+    if (this.userStored) await runStorageCheck(this, this.#nothingStoredAtHello);
   }
 
   onClientFrame(frame: ClientFrame): Promise<void> {
@@ -135,6 +139,9 @@ export class IdentifiedClient {
     const nowSec = Math.floor(clock.nowMs() / 1000);
     // Messages the endpoint stored before routing them here are in storage already.
     const toSave = [...this.unackedDirect.values(), ...undelivered].filter((n) => !n.stored && n.ttl > 0 && !isExpired(n, nowSec));
+    // Those stored before (by the endpoint, or when their ack window passed) may be newer than a
+    // newer session's hello too, which then skipped reading storage.
+    const leftStored = toSave.length > 0 || [...this.unackedDirect.values()].some((n) => n.stored === true);
     if (toSave.length > 0) {
       try {
         await store.saveMessages(this.uaid, toSave);
@@ -143,6 +150,8 @@ export class IdentifiedClient {
         saved = false;
         logger.error({ err, count: toSave.length }, 'could not save unacked direct messages');
       }
+    }
+    if (leftStored) {
       // A newer session of this uaid, here or on another node, may have checked storage already.
       registry.current(this.uaid)?.deliver({ kind: 'check-storage' });
       await this.#nudgeNewNode();

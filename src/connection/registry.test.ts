@@ -54,6 +54,34 @@ describe('ClientRegistry', () => {
     assert.deepEqual(s.events, [{ kind: 'notification', notification: n }, { kind: 'check-storage' }]);
   });
 
+  it('notes a storage check asked for while a hello of the uaid is writing its record', () => {
+    const r = new ClientRegistry();
+    r.helloStarting('u');
+    assert.equal(r.checkStorage('u'), true, 'the hello counts as reached');
+    assert.equal(r.helloSettled('u'), true);
+    assert.equal(r.checkStorage('u'), false, 'settled: no longer noted');
+  });
+
+  it('tells a hello under way of a check asked for while an older session of its uaid is still here', () => {
+    const r = new ClientRegistry();
+    const old = new FakeSession();
+    r.register('u', old, 1);
+    r.helloStarting('u');
+    assert.equal(r.checkStorage('u'), true);
+    assert.deepEqual(old.events, [{ kind: 'check-storage' }]);
+    assert.equal(r.helloSettled('u'), true);
+  });
+
+  it('settles a hello with no check asked for as false, and keeps hellos of one uaid apart only by count', () => {
+    const r = new ClientRegistry();
+    r.helloStarting('u');
+    r.helloStarting('u');
+    assert.equal(r.helloSettled('u'), false);
+    assert.equal(r.checkStorage('u'), true, 'the second hello is still under way');
+    assert.equal(r.helloSettled('u'), true);
+    assert.equal(r.helloSettled('u'), false, 'nothing left under way');
+  });
+
   it('answers false when the session refuses (queue full)', () => {
     const r = new ClientRegistry();
     r.register('u', new FakeSession(false), 1);

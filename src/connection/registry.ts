@@ -17,8 +17,17 @@ interface Entry {
   connectedAt: number;
 }
 
+/** The hellos of one uaid between their router-record write and their registration. */
+interface Connecting {
+  hellos: number;
+  /** A storage check was asked for the uaid while no session held it. */
+  checkAsked: boolean;
+}
+
 export class ClientRegistry implements LocalDelivery, SessionDirectory {
   readonly #sessions = new Map<string, Entry>();
+  /** Bounded by the sockets in their hello. */
+  readonly #connecting = new Map<string, Connecting>();
 
   /**
    * Make `session` the one for `uaid`. An older session of the same uaid is ghosted: it closes
@@ -55,8 +64,30 @@ export class ClientRegistry implements LocalDelivery, SessionDirectory {
     return this.#sessions.get(uaid)?.session.knownChannels();
   }
 
+  /**
+   * Queue a storage check. A hello of the uaid under way is told too (its first check then reads,
+   * see unidentified.ts): the session here may be the older one it is about to replace. With no
+   * session, that hello counts as reached.
+   */
   checkStorage(uaid: string): boolean {
-    return this.#sessions.get(uaid)?.session.deliver({ kind: 'check-storage' }) ?? false;
+    const connecting = this.#connecting.get(uaid);
+    if (connecting !== undefined) connecting.checkAsked = true;
+    const session = this.#sessions.get(uaid)?.session;
+    if (session !== undefined) return session.deliver({ kind: 'check-storage' });
+    return connecting !== undefined;
+  }
+
+  helloStarting(uaid: string): void {
+    const connecting = this.#connecting.get(uaid);
+    if (connecting !== undefined) connecting.hellos++;
+    else this.#connecting.set(uaid, { hellos: 1, checkAsked: false });
+  }
+
+  helloSettled(uaid: string): boolean {
+    const connecting = this.#connecting.get(uaid);
+    if (connecting === undefined) return false;
+    if (--connecting.hellos === 0) this.#connecting.delete(uaid);
+    return connecting.checkAsked;
   }
 
   /**

@@ -39,7 +39,7 @@ describe('connection service: takeover between nodes', () => {
 
   it('asks the node named in the record to drop its older session of the uaid', async () => {
     const { uaid } = await seedUser(h.store);
-    await h.store.updateUser(uaid, Date.now() - 1000, OTHER);
+    await h.store.connectUser(uaid, Date.now() - 1000, OTHER);
     router.calls.length = 0;
     const c = await h.connect();
     await c.hello(uaid);
@@ -58,7 +58,7 @@ describe('connection service: takeover between nodes', () => {
     await first.hello(uaid);
     first.terminate();
     await ended();
-    await h.store.updateUser(uaid, Date.now(), NODE_ID);
+    await h.store.connectUser(uaid, Date.now(), NODE_ID);
     const again = await h.connect();
     await again.hello(uaid);
     assert.ok(await again.quiet(50));
@@ -76,7 +76,7 @@ describe('connection service: takeover between nodes', () => {
     await c.next();
     // The uaid says hello on another node: its record moves there, then that node asks us.
     const later = Date.now() + 5;
-    assert.equal(await h.store.updateUser(uaid, later, OTHER), true);
+    assert.equal((await h.store.connectUser(uaid, later, OTHER)).outcome, 'connected');
     router.calls.length = 0;
     assert.equal(h.service.registry.disconnect(uaid, later), true);
     assert.deepEqual(await c.waitClose(), { code: 1011, reason: 'Ghost', atMs: c.closed!.atMs });
@@ -85,6 +85,25 @@ describe('connection service: takeover between nodes', () => {
     assert.deepEqual(stored.map((m) => m.version), [n.version], 'the unacked message is stored');
     assert.deepEqual(router.calls, [`notify ${OTHER} ${uaid}`], 'the new node re-checks storage');
     assert.equal((await h.store.getUser(uaid))?.nodeId, OTHER, 'the record still names the new node');
+  });
+
+  it('nudges the new node when the session taken over held an unacked message that was already stored', async () => {
+    const { uaid, chid } = await seedUser(h.store);
+    const c = await h.connect();
+    await c.hello(uaid);
+    // Stored before it went live (the endpoint stores first, or its ack window passed): the new
+    // node's hello may have found nothing stored, and skipped reading.
+    const n = makeNotification(chid);
+    await h.store.saveMessage(uaid, n);
+    h.service.registry.push(uaid, { ...n, stored: true });
+    await c.next();
+    const later = Date.now() + 5;
+    assert.equal((await h.store.connectUser(uaid, later, OTHER)).outcome, 'connected');
+    router.calls.length = 0;
+    assert.equal(h.service.registry.disconnect(uaid, later), true);
+    await c.waitClose();
+    await ended();
+    assert.deepEqual(router.calls, [`notify ${OTHER} ${uaid}`]);
   });
 
   it('keeps a session that is newer than the connection asking for takeover', async () => {

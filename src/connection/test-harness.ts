@@ -39,12 +39,17 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
   };
 }
 
-/** Wraps a store: methods named in `failing` throw, methods with a gate wait for it first. */
+/**
+ * Wraps a store: methods named in `failing` throw, methods with a gate wait for it first, methods
+ * with a hold wait for it after the call has done its work; `calls` counts calls by method.
+ */
 export class ControlledStore {
   readonly failing = new Set<keyof Store>();
   /** Calls that fail as retryable (`StoreBusyError`: a database failing over). */
   readonly busy = new Set<keyof Store>();
   readonly gates = new Map<keyof Store, Promise<void>>();
+  readonly holds = new Map<keyof Store, Promise<void>>();
+  readonly calls = new Map<keyof Store, number>();
   readonly store: Store;
   constructor(inner: Store) {
     this.store = new Proxy(inner, {
@@ -53,14 +58,23 @@ export class ControlledStore {
         if (typeof value !== 'function') return value;
         const name = prop as keyof Store;
         return async (...args: unknown[]) => {
+          this.calls.set(name, (this.calls.get(name) ?? 0) + 1);
           if (this.failing.has(name)) throw new Error(`injected ${String(name)} failure`);
           if (this.busy.has(name)) throw new StoreBusyError(`injected ${String(name)} busy`);
           const gate = this.gates.get(name);
           if (gate) await gate;
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
+          const result: unknown = await (value as (...a: unknown[]) => unknown).apply(target, args);
+          const hold = this.holds.get(name);
+          if (hold) await hold;
+          return result;
         };
       },
     });
+  }
+
+  /** How many calls of these methods were made since `calls` was last cleared. */
+  count(...names: Array<keyof Store>): number {
+    return names.reduce((sum, name) => sum + (this.calls.get(name) ?? 0), 0);
   }
 }
 

@@ -81,6 +81,13 @@ export interface SessionDirectory {
   register(uaid: string, session: RegisteredSession, connectedAt: number): void;
   unregister(uaid: string, session: RegisteredSession): void;
   current(uaid: string): RegisteredSession | undefined;
+  /**
+   * A hello of `uaid` is about to write the router record: until `helloSettled`, a storage check
+   * asked for `uaid` while no session holds it is noted rather than dropped.
+   */
+  helloStarting(uaid: string): void;
+  /** The hello of `helloStarting` is registered (or failed): whether a storage check was asked for meanwhile. */
+  helloSettled(uaid: string): boolean;
 }
 
 /** Where an identified client writes its frames; the session owns the socket. */

@@ -4,16 +4,20 @@
  *
  * - No, unparseable or unknown uaid: a fresh random UUIDv4 (32 hex). Nothing is written until
  *   the first `register`, and there is no storage check.
- * - Known uaid: `updateUser(uaid, connectedAt, nodeId)`, conditional on the stored connectedAt
- *   being older; false ends the session with AlreadyConnected. Then storage is checked.
+ * - Known uaid: one storage call, `connectUser(uaid, connectedAt, nodeId)`, writes the hello into
+ *   the router record, conditional on the stored connectedAt being older (else the session ends
+ *   with AlreadyConnected), and says whether anything is stored; then storage is checked, without
+ *   reads when nothing is (check-storage.ts).
+ * - A bridged native app's uaid is not a WebSocket user: the hello gets a new uaid, as in
+ *   autopush, and the bridged registration is left alone.
  * - Takeover (beyond autopush, docs/protocol.md#ghosting-and-takeover): when the record read before
- * that write named another node,
- *   that node is asked to close its older session of the uaid, which saves its unacked messages
- *   and nudges this node to check storage again.
+ *   that write named another node, that node is asked to close its older session of the uaid,
+ *   which saves its unacked messages and nudges this node to check storage again.
  */
 import { randomUUID } from 'node:crypto';
 import { SessionError } from '../errors/session-error.js';
 import type { ClientFrame, HelloReply } from '../protocol/frames.js';
+import type { HelloOutcome } from '../storage/store.js';
 import { IdentifiedClient } from './identified.js';
 import { openBroadcasts } from './broadcasts/session-broadcasts.js';
 import type { ConnectionEnv, Outbox, RegisteredSession } from './types.js';
@@ -35,16 +39,29 @@ export async function acceptHello(
 ): Promise<IdentifiedClient> {
   if (frame.messageType !== 'hello') throw new SessionError('NoHello');
   const connectedAt = env.nextConnectedAt();
-  const found = frame.uaid === null ? null : await env.store.getUser(frame.uaid);
-  // A bridged native app's uaid (src/bridges) is not a WebSocket user: the hello gets a new
-  // uaid, as in autopush, and the bridged registration is left alone.
-  const user = found !== null && found.routerType === 'webpush' ? found : null;
-  if (user !== null && !(await env.store.updateUser(user.uaid, connectedAt, env.nodeId))) {
-    throw new SessionError('AlreadyConnected');
+  const claimed = frame.uaid;
+  let hello: HelloOutcome | null = null;
+  if (claimed !== null) {
+    env.registry.helloStarting(claimed);
+    try {
+      hello = await env.store.connectUser(claimed, connectedAt, env.nodeId);
+    } finally {
+      if (hello?.outcome !== 'connected') env.registry.helloSettled(claimed);
+    }
   }
-  const uaid = user?.uaid ?? randomUUID().replace(/-/g, '');
-  const client = new IdentifiedClient(env, out, { uaid, connectedAt, user, senders, urgency: frame.urgency });
+  if (hello?.outcome === 'newer-connection') throw new SessionError('AlreadyConnected');
+  const known = hello?.outcome === 'connected' ? hello : null;
+  const uaid = known?.user.uaid ?? randomUUID().replace(/-/g, '');
   env.registry.register(uaid, session, connectedAt);
+  // The first storage check may skip its reads when nothing was stored as the record came to name
+  // this node. A message stored after that write is followed by its saver's re-read of the record,
+  // which names this node, and a nudge here (endpoint/deliver.ts, identified.ts `finish`): it
+  // reaches the session registered just now, or, if it came while the write was in flight, the
+  // registry noted it for this hello. Synchronous from `register` on: no nudge falls in between.
+  const nudgedMeanwhile = known !== null && claimed !== null && env.registry.helloSettled(claimed);
+  const nothingStored = known !== null && !known.mayHaveMessages && !nudgedMeanwhile;
+  const user = known?.user ?? null;
+  const client = new IdentifiedClient(env, out, { uaid, connectedAt, user, senders, urgency: frame.urgency, nothingStored });
   if (user?.nodeId != null && user.nodeId !== env.nodeId) takeOver(env, user.nodeId, uaid, connectedAt);
   // Megaphone (docs/protocol.md#megaphone-broadcasts): subscribe to the hello's broadcasts; `{}` without a broadcast source.
   const { subscription, reply: broadcasts } = openBroadcasts(env.broadcasts, frame.broadcasts);

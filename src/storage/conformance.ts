@@ -17,6 +17,7 @@ import type { Store } from './store.js';
 import { bridgeRecordCases } from './conformance/bridge-records.js';
 import { channelCases } from './conformance/channels.js';
 import { expiryCases } from './conformance/expiry.js';
+import { helloRecordCases } from './conformance/hello-records.js';
 import { makeFixture } from './conformance/fixture.js';
 import { messageCases } from './conformance/messages.js';
 import { routerRecordCases } from './conformance/router-records.js';
@@ -46,6 +47,7 @@ export function runStoreConformance(opts: StoreConformanceOptions): void {
     afterEach(() => fixture.end());
 
     routerRecordCases(fixture);
+    helloRecordCases(fixture);
     bridgeRecordCases(fixture);
     channelCases(fixture);
     messageCases(fixture);

@@ -43,14 +43,35 @@ export interface ChannelLookup {
   channelExists: boolean;
 }
 
+/**
+ * What a hello of a known uaid found and did (`connectUser`), in one storage round trip. `user` is
+ * the live router record as it was before the call: the node it named is the one to take the uaid
+ * over from, and its `currentTimestamp` and `recordVersion` start the session.
+ */
+export type HelloOutcome =
+  /**
+   * A live WebPush record with an older `connectedAt`: it now names the hello (`connectedAt`,
+   * `nodeId`, `lastUpdate` now). `mayHaveMessages` is false only when the user has no stored
+   * message at all, read atomically with that write (expired ones may count as stored): a hint
+   * that lets the first storage check skip its reads.
+   */
+  | { outcome: 'connected'; user: UserRecord; mayHaveMessages: boolean }
+  /** A connection as new as this hello, or newer, owns the record; nothing changed. */
+  | { outcome: 'newer-connection'; user: UserRecord }
+  /** A bridged native app's record (router type other than `webpush`); nothing changed. */
+  | { outcome: 'bridged'; user: UserRecord }
+  /** No live record (absent, or past the router TTL); nothing changed. */
+  | { outcome: 'absent' };
+
 export interface Store {
   /** Create the router record; false (and no change) when it already exists. */
   addUser(user: NewUser): Promise<boolean>;
   /**
-   * Record a hello: set `nodeId` and `connectedAt` only if the stored `connectedAt` is older than
-   * the given one. Returns false (and changes nothing) otherwise, or if the user does not exist.
+   * Record a hello, atomically and in one round trip: read the live router record and, when it is
+   * a WebPush user's whose stored `connectedAt` is older than the given one, set `connectedAt`,
+   * `nodeId` and `lastUpdate`; see `HelloOutcome` for what comes back.
    */
-  updateUser(uaid: string, connectedAt: number, nodeId: string | null): Promise<boolean>;
+  connectUser(uaid: string, connectedAt: number, nodeId: string): Promise<HelloOutcome>;
   /** The router record, or null when absent or unseen for longer than the router TTL. */
   getUser(uaid: string): Promise<UserRecord | null>;
   /**

@@ -43,43 +43,6 @@ export function routerRecordCases(t: Fixture): void {
       assert.deepEqual(await t.store.getUser(uaid), before);
     });
 
-    it('updateUser with a newer connectedAt sets nodeId, connectedAt and lastUpdate', async () => {
-      const uaid = await t.user({ connectedAt: 1000 });
-      t.clock.advance(10);
-      assert.equal(await t.store.updateUser(uaid, 2000, 'http://node-b:8081'), true);
-      const got = await t.store.getUser(uaid);
-      assert.equal(got?.connectedAt, 2000);
-      assert.equal(got?.nodeId, 'http://node-b:8081');
-      assert.equal(got?.lastUpdate, t.clock.now());
-    });
-
-    it('updateUser with an older connectedAt is refused and changes nothing', async () => {
-      const uaid = await t.user({ connectedAt: 2000, nodeId: 'http://holder' });
-      const before = await t.store.getUser(uaid);
-      t.clock.advance(10);
-      assert.equal(await t.store.updateUser(uaid, 1999, 'http://late'), false);
-      assert.deepEqual(await t.store.getUser(uaid), before);
-    });
-
-    it('updateUser with an equal connectedAt is refused and changes nothing', async () => {
-      const uaid = await t.user({ connectedAt: 2000, nodeId: 'http://holder' });
-      const before = await t.store.getUser(uaid);
-      assert.equal(await t.store.updateUser(uaid, 2000, 'http://twin'), false);
-      assert.deepEqual(await t.store.getUser(uaid), before);
-    });
-
-    it('updateUser may set nodeId to null', async () => {
-      const uaid = await t.user({ connectedAt: 1000 });
-      assert.equal(await t.store.updateUser(uaid, 1001, null), true);
-      assert.equal((await t.store.getUser(uaid))?.nodeId, null);
-    });
-
-    it('updateUser of an unknown uaid returns false and creates nothing', async () => {
-      const uaid = t.newUaid();
-      assert.equal(await t.store.updateUser(uaid, t.clock.now(), 'http://node-a'), false);
-      assert.equal(await t.store.getUser(uaid), null);
-    });
-
     it('removeUser deletes the record, its channels and its messages', async () => {
       const uaid = await t.user();
       const chid = randomUUID();
@@ -129,7 +92,7 @@ export function routerRecordCases(t: Fixture): void {
 
     it('removeNodeId refuses when the record was taken over by a newer hello on the same node', async () => {
       const uaid = await t.user({ connectedAt: 1000, nodeId: 'http://node-a' });
-      assert.equal(await t.store.updateUser(uaid, 2000, 'http://node-a'), true);
+      assert.equal((await t.store.connectUser(uaid, 2000, 'http://node-a')).outcome, 'connected');
       assert.equal(await t.store.removeNodeId(uaid, 'http://node-a', 1000), false);
       assert.equal((await t.store.getUser(uaid))?.nodeId, 'http://node-a');
     });
@@ -161,14 +124,6 @@ export function routerRecordCases(t: Fixture): void {
       assert.equal(await t.store.lookupChannel(uaid, chid), null);
     });
 
-    it('updateUser (a hello) keeps the record alive', async () => {
-      const uaid = await t.user({ connectedAt: 1 });
-      t.clock.advance(halfTtl + DAY_MS);
-      assert.equal(await t.store.updateUser(uaid, 2, 'http://node-a'), true);
-      t.clock.advance(halfTtl + DAY_MS);
-      assert.notEqual(await t.store.getUser(uaid), null);
-    });
-
     it('incrementStorage keeps the record alive', async () => {
       const uaid = await t.user();
       const key = await t.store.saveMessage(uaid, t.message({ ttl: 365 * 86400 }));
@@ -184,13 +139,6 @@ export function routerRecordCases(t: Fixture): void {
       await t.store.addChannel(uaid, randomUUID());
       t.clock.advance(halfTtl + DAY_MS);
       assert.equal((await t.store.getUser(uaid))?.lastUpdate, t.clock.now() - halfTtl - DAY_MS);
-    });
-
-    it('updateUser of an expired record returns false', async () => {
-      const uaid = await t.user({ connectedAt: 1 });
-      t.clock.advance(pastTtl);
-      assert.equal(await t.store.updateUser(uaid, 2, 'http://node-a'), false);
-      assert.equal(await t.store.getUser(uaid), null);
     });
 
     it('addChannel and incrementStorage do not bring an expired record back', async () => {

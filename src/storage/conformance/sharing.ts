@@ -11,7 +11,7 @@ export function sharingCases(t: Fixture): void {
       const uaid = t.newUaid();
       assert.equal(await t.store.addUser({ uaid, connectedAt: 1, nodeId: 'http://a' }), true);
       assert.equal(await other.addUser({ uaid, connectedAt: 2, nodeId: 'http://b' }), false);
-      assert.equal(await other.updateUser(uaid, 3, 'http://b'), true);
+      assert.equal((await other.connectUser(uaid, 3, 'http://b')).outcome, 'connected');
       assert.equal((await t.store.getUser(uaid))?.nodeId, 'http://b');
 
       const chid = randomUUID();
@@ -57,7 +57,7 @@ export function sharingCases(t: Fixture): void {
       const uaid = t.newUaid();
       await t.store.addUser({ uaid, connectedAt: 1, nodeId: null });
       const times = Array.from({ length: 40 }, (_, i) => 100 + ((i * 7) % 40));
-      await Promise.all(times.map((at, i) => (i % 2 ? t.store : other).updateUser(uaid, at, `http://node-${at}`)));
+      await Promise.all(times.map((at, i) => (i % 2 ? t.store : other).connectUser(uaid, at, `http://node-${at}`)));
       const got = await t.store.getUser(uaid);
       assert.equal(got?.connectedAt, Math.max(...times));
       assert.equal(got?.nodeId, `http://node-${Math.max(...times)}`);

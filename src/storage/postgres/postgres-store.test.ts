@@ -93,6 +93,43 @@ describe('PostgresStore', { skip: unavailable }, () => {
     });
   });
 
+  describe('a hello racing a save (READ COMMITTED)', () => {
+    it('says messages may be stored when a save commits while the hello waits for the record lock', async () => {
+      const store = await openPostgresStore(dsn, { poolSize: 2 });
+      const saver = new pg.Client({ connectionString: dsn });
+      await saver.connect();
+      try {
+        const uaid = newUaid();
+        await store.addUser({ uaid, connectedAt: 1, nodeId: null });
+        // A save as postgres-store.ts runs it: the router row locked by the sort-key update, then the insert.
+        await saver.query('BEGIN');
+        await saver.query('UPDATE router SET next_sort_key = next_sort_key + 1 WHERE uaid = $1', [uaid]);
+        await saver.query(
+          `INSERT INTO message (uaid, sort_key, channel_id, version, ttl, timestamp, expiry) VALUES ($1, 1, 'c', 'raced', 3600, 0, 99999999999)`,
+          [uaid],
+        );
+        const hello = store.connectUser(uaid, 2, 'http://node-a');
+        // Its snapshot is taken: it waits for the saver's lock. Its message probe cannot see the
+        // save committed now, and the saver may re-read the record before the hello commits.
+        for (let waited = 0; ; waited++) {
+          const { rows } = await saver.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%WITH old AS%FOR UPDATE%'",
+          );
+          if ((rows[0]?.n ?? 0) > 0) break;
+          assert.ok(waited < 1000, 'the hello waits for the lock');
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        await saver.query('COMMIT');
+        const got = await hello;
+        assert.equal(got.outcome, 'connected');
+        assert.equal(got.outcome === 'connected' && got.mayHaveMessages, true);
+      } finally {
+        await saver.end();
+        await store.close();
+      }
+    });
+  });
+
   describe('outages', () => {
     it('maps a stopped server to StoreBusyError, and works again once it is back', async () => {
       const pgServer = server as PostgresServer;

@@ -8,7 +8,7 @@
  * makes concurrent saves of one uaid (from any node) wait for each other, so keys strictly
  * increase per uaid in commit order, as in the SQLite backend.
  *
- * Conditional writes are single statements: `updateUser` (`WHERE connected_at < $new`),
+ * Conditional writes are single statements: `connectUser` (a hello, `connected_at < $new`),
  * `removeNodeId` (`WHERE node_id = $n AND connected_at = $c`). A topic message is an upsert on
  * the partial unique index (uaid, channel_id, topic). Expiry is decided at read time from the
  * injected clock; `purgeExpired` deletes in batches. Connection, pool and retryable server
@@ -17,7 +17,7 @@
 import type pg from 'pg';
 import type { Notification, StoredNotification } from '../../protocol/notification.js';
 import { receiptColumn, toNotification, toUserRecord, type MessageRow, type RouterRow } from '../sql-rows.js';
-import { UnknownUserError, USER_RECORD_VERSION, type ChannelLookup, type NewUser, type RouterData, type Store, type UserRecord } from '../store.js';
+import { UnknownUserError, USER_RECORD_VERSION, type ChannelLookup, type HelloOutcome, type NewUser, type RouterData, type Store, type UserRecord } from '../store.js';
 import { mapError } from './errors.js';
 import { migrate } from './migrations.js';
 import { openMigratedPool, type PoolOptions } from './pool.js';
@@ -82,15 +82,39 @@ export class PostgresStore implements Store {
     });
   }
 
-  async updateUser(uaid: string, connectedAt: number, nodeId: string | null): Promise<boolean> {
+  /**
+   * One statement. `old` locks the record (FOR UPDATE) and, in READ COMMITTED, returns its newest
+   * version, also when a concurrent save or hello committed after the statement's snapshot; the
+   * update's condition is taken on that version. The message probe, though, reads the snapshot:
+   * a save that committed after it is invisible there, and its saver may re-read the record
+   * before this statement commits, miss this hello's node id and not nudge it. Every save moves
+   * `next_sort_key` under the same row lock, so a locked version whose key differs from the
+   * snapshot's means such a save: then `may_have_messages` is true. A save that locks after this
+   * statement waits for its commit, so its re-read names this node.
+   */
+  async connectUser(uaid: string, connectedAt: number, nodeId: string): Promise<HelloOutcome> {
     const now = this.#now();
-    const r = await this.#query(
-      'herald_update_user',
-      `UPDATE router SET node_id = $2, connected_at = $3, last_update = $4
-       WHERE uaid = $1 AND connected_at < $3 AND last_update >= $5`,
+    const { rows } = await this.#query<RouterRow & { connected: boolean; may_have_messages: boolean }>(
+      'herald_connect_user',
+      `WITH old AS (
+         SELECT uaid, connected_at, router_type, node_id, record_version, read_pointer, last_update, router_data, next_sort_key
+         FROM router WHERE uaid = $1 AND last_update >= $5 FOR UPDATE),
+       upd AS (
+         UPDATE router SET node_id = $2, connected_at = $3, last_update = $4
+         FROM old WHERE router.uaid = $1 AND old.router_type = 'webpush' AND old.connected_at < $3
+         RETURNING 1)
+       SELECT old.uaid, old.connected_at, old.router_type, old.node_id, old.record_version, old.read_pointer, old.last_update, old.router_data,
+         EXISTS (SELECT 1 FROM upd) AS connected,
+         EXISTS (SELECT 1 FROM message WHERE message.uaid = $1)
+           OR old.next_sort_key IS DISTINCT FROM (SELECT next_sort_key FROM router WHERE uaid = $1) AS may_have_messages
+       FROM old`,
       [uaid, nodeId, connectedAt, now, now - this.#routerTtlMs],
     );
-    return r.rowCount !== null && r.rowCount > 0;
+    const row = rows[0];
+    if (!row) return { outcome: 'absent' };
+    const user = toUserRecord(row);
+    if (row.connected) return { outcome: 'connected', user, mayHaveMessages: row.may_have_messages };
+    return { outcome: user.routerType === 'webpush' ? 'newer-connection' : 'bridged', user };
   }
 
   async getUser(uaid: string): Promise<UserRecord | null> {

@@ -11,9 +11,9 @@
  *   herald:{uaid}:topic:{chid}:{t}   the message id holding that (channel, topic)
  *
  * Every write that reads before it writes is one Lua script (scripts.ts), atomic on the server:
- * the conditional `updateUser` and `removeNodeId`, topic replacement, and sort keys, taken from
- * the `next` field as `max(now in ms, next, pointer + 1)`, so they strictly increase per uaid in
- * the order saves run, across nodes.
+ * the hello's `connectUser`, the conditional `removeNodeId`, topic replacement, and sort keys,
+ * taken from the `next` field as `max(now in ms, next, pointer + 1)`, so they strictly increase
+ * per uaid in the order saves run, across nodes.
  *
  * Time: whether a message or record is live is decided against the injected clock, from the
  * stored expiry and `lu` (tests move that clock by days). Native expiry is a garbage-collection
@@ -27,7 +27,7 @@
  * before the 201 goes out, and survives that master's failover.
  */
 import type { Notification, StoredNotification } from '../../protocol/notification.js';
-import { StoreBusyError, UnknownUserError, USER_RECORD_VERSION, type ChannelLookup, type NewUser, type RouterData, type Store, type UserRecord } from '../store.js';
+import { StoreBusyError, UnknownUserError, USER_RECORD_VERSION, type ChannelLookup, type HelloOutcome, type NewUser, type RouterData, type Store, type UserRecord } from '../store.js';
 import { closeRedis, connectRedis, mapError, redisAnswers, scanKeys, type RedisClient, type RedisConnectionOptions } from './connection.js';
 import { parseRedisDsn } from './redis-dsn.js';
 import { scripts, type ScriptName } from './scripts.js';
@@ -100,10 +100,15 @@ export class RedisStore implements Store {
     return created === 1;
   }
 
-  async updateUser(uaid: string, connectedAt: number, nodeId: string | null): Promise<boolean> {
+  async connectUser(uaid: string, connectedAt: number, nodeId: string): Promise<HelloOutcome> {
     const now = this.#now();
-    const args = [now, now - this.#routerTtlMs, this.#keepMs(), connectedAt, nodeId === null ? 0 : 1, nodeId ?? ''];
-    return (await this.#script('heraldUpdateUser', uaid, args)) === 1;
+    const args = [now, now - this.#routerTtlMs, this.#keepMs(), connectedAt, nodeId];
+    const [fields, state, indexed] = (await this.#script('heraldConnectUser', uaid, args)) as [string[], number, number];
+    if (state === 0) return { outcome: 'absent' };
+    const user = toUserRecord(uaid, pairs(fields));
+    if (state === 3) return { outcome: 'bridged', user };
+    if (state === 2) return { outcome: 'newer-connection', user };
+    return { outcome: 'connected', user, mayHaveMessages: indexed > 0 };
   }
 
   async getUser(uaid: string): Promise<UserRecord | null> {
@@ -127,16 +132,7 @@ export class RedisStore implements Store {
   /** The router record from its hash, or null when absent or past the router TTL. */
   #liveUser(uaid: string, h: Record<string, string>): UserRecord | null {
     if (h.lu === undefined || Number(h.lu) < this.#now() - this.#routerTtlMs) return null;
-    return {
-      uaid,
-      connectedAt: Number(h.ca),
-      routerType: h.rt ?? 'webpush',
-      nodeId: h.nid ?? null,
-      recordVersion: Number(h.rv),
-      currentTimestamp: Number(h.ptr),
-      lastUpdate: Number(h.lu),
-      routerData: h.rd === undefined ? null : (JSON.parse(h.rd) as RouterData),
-    };
+    return toUserRecord(uaid, h);
   }
 
   async updateRouter(uaid: string, routerType: string, routerData: RouterData | null): Promise<boolean> {
@@ -308,6 +304,27 @@ export class RedisStore implements Store {
       throw mapError(err);
     }
   }
+}
+
+/** A router record from its hash (see the layout in the module header). */
+function toUserRecord(uaid: string, h: Record<string, string>): UserRecord {
+  return {
+    uaid,
+    connectedAt: Number(h.ca),
+    routerType: h.rt ?? 'webpush',
+    nodeId: h.nid ?? null,
+    recordVersion: Number(h.rv),
+    currentTimestamp: Number(h.ptr),
+    lastUpdate: Number(h.lu),
+    routerData: h.rd === undefined ? null : (JSON.parse(h.rd) as RouterData),
+  };
+}
+
+/** A hash as HGETALL inside a script returns it (field, value, …) as an object. */
+function pairs(flat: readonly string[]): Record<string, string> {
+  const h: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) h[flat[i]!] = flat[i + 1]!;
+  return h;
 }
 
 function globEscape(s: string): string {

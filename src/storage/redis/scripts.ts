@@ -71,15 +71,22 @@ export const scripts = {
     touch(tonumber(ARGV[2]) + tonumber(ARGV[4]))
     return 1`),
 
-  /** ARGV: now, cutoff, keepMs, connectedAt, hasNode (0|1), nodeId → 1 | 0 */
-  heraldUpdateUser: script(`
-    local ok = live(ARGV[3])
-    if not ok then return 0 end
-    if tonumber(redis.call('HGET', user, 'ca')) >= tonumber(ARGV[5]) then return 0 end
-    redis.call('HSET', user, 'ca', ARGV[5], 'lu', ARGV[2])
-    if ARGV[6] == '1' then redis.call('HSET', user, 'nid', ARGV[7]) else redis.call('HDEL', user, 'nid') end
+  /**
+   * A hello (store.ts `connectUser`). ARGV: now, cutoff, keepMs, connectedAt, nodeId → {the
+   * record's fields as HGETALL gives them, read before the write; state: 0 no live record, 1
+   * connected (written), 2 a connection as new or newer owns it, 3 bridged; when connected, the
+   * entries of the two message indexes (those whose body expired count too: it is a hint)}.
+   */
+  heraldConnectUser: script(`
+    local fields = redis.call('HGETALL', user)
+    local h = {}
+    for i = 1, #fields, 2 do h[fields[i]] = fields[i + 1] end
+    if not h.lu or tonumber(h.lu) < tonumber(ARGV[3]) then return {{}, 0, 0} end
+    if (h.rt or 'webpush') ~= 'webpush' then return {fields, 3, 0} end
+    if tonumber(h.ca) >= tonumber(ARGV[5]) then return {fields, 2, 0} end
+    redis.call('HSET', user, 'ca', ARGV[5], 'lu', ARGV[2], 'nid', ARGV[6])
     touch(tonumber(ARGV[2]) + tonumber(ARGV[4]))
-    return 1`),
+    return {fields, 1, redis.call('ZCARD', ts) + redis.call('ZCARD', tp)}`),
 
   /** ARGV: now, cutoff, keepMs, routerType, routerData ('' for none) → 1 | 0 */
   heraldUpdateRouter: script(`

@@ -170,7 +170,7 @@ describe('SqliteStore', () => {
         const s = await openSqliteStore(${JSON.stringify(file)});
         await s.addChannel(${JSON.stringify(uaid('d'))}, 'from-child');
         await s.saveMessage(${JSON.stringify(uaid('d'))}, ${JSON.stringify(message('child-v1'))});
-        await s.updateUser(${JSON.stringify(uaid('d'))}, 2, 'http://child');
+        await s.connectUser(${JSON.stringify(uaid('d'))}, 2, 'http://child');
         await s.close();`);
       try {
         assert.equal((await store.getUser(uaid('d')))?.nodeId, 'http://child');

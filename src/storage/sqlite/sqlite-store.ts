@@ -16,7 +16,7 @@
 import Database from 'better-sqlite3';
 import type { Notification, StoredNotification } from '../../protocol/notification.js';
 import { receiptColumn, toNotification, toUserRecord, type MessageRow, type RouterRow } from '../sql-rows.js';
-import { StoreBusyError, UnknownUserError, USER_RECORD_VERSION, type ChannelLookup, type NewUser, type RouterData, type Store, type UserRecord } from '../store.js';
+import { StoreBusyError, UnknownUserError, USER_RECORD_VERSION, type ChannelLookup, type HelloOutcome, type NewUser, type RouterData, type Store, type UserRecord } from '../store.js';
 import { GroupCommit } from './group-commit.js';
 import { migrate } from './migrations.js';
 import { preparePrivateDatabaseFile } from './private-file.js';
@@ -91,10 +91,17 @@ export class SqliteStore implements Store {
     return this.#write(() => this.#tx.addUser.immediate(user));
   }
 
-  updateUser(uaid: string, connectedAt: number, nodeId: string | null): Promise<boolean> {
-    return this.#write(() => {
+  /** In one savepoint of the group-committed transaction: the read, the write and the message probe see one state. */
+  connectUser(uaid: string, connectedAt: number, nodeId: string): Promise<HelloOutcome> {
+    return this.#write((): HelloOutcome => {
       const now = this.#now();
-      return this.#sql.updateUser.run(nodeId, connectedAt, now, uaid, connectedAt, now - this.#routerTtlMs).changes > 0;
+      const row = this.#sql.getUser.get(uaid, now - this.#routerTtlMs) as RouterRow | undefined;
+      if (!row) return { outcome: 'absent' };
+      const user = toUserRecord(row);
+      if (user.routerType !== 'webpush') return { outcome: 'bridged', user };
+      if (user.connectedAt >= connectedAt) return { outcome: 'newer-connection', user };
+      this.#sql.connectUser.run(nodeId, connectedAt, now, uaid);
+      return { outcome: 'connected', user, mayHaveMessages: this.#sql.anyMessage.get(uaid) !== undefined };
     });
   }
 
@@ -337,10 +344,7 @@ function prepare(db: Database.Database) {
       `INSERT INTO router (uaid, connected_at, router_type, node_id, record_version, read_pointer, last_update, router_data)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    updateUser: db.prepare(
-      `UPDATE router SET node_id = ?, connected_at = ?, last_update = ?
-       WHERE uaid = ? AND connected_at < ? AND ${live}`,
-    ),
+    connectUser: db.prepare('UPDATE router SET node_id = ?, connected_at = ?, last_update = ? WHERE uaid = ?'),
     getUser: db.prepare(
       `SELECT uaid, connected_at, router_type, node_id, record_version, read_pointer, last_update, router_data
        FROM router WHERE uaid = ? AND ${live}`,
@@ -388,6 +392,7 @@ function prepare(db: Database.Database) {
        AND sort_key <= (SELECT read_pointer FROM router WHERE uaid = ?)`,
     ),
     removeMessage: db.prepare('DELETE FROM message WHERE uaid = ? AND version = ?'),
+    anyMessage: db.prepare('SELECT 1 FROM message WHERE uaid = ? LIMIT 1'),
     countMessages: db.prepare('SELECT count(*) FROM message WHERE uaid = ? AND expiry > ?').pluck(),
     deleteMessages: db.prepare('DELETE FROM message WHERE uaid = ?'),
     purgeMessages: db.prepare('DELETE FROM message WHERE rowid IN (SELECT rowid FROM message WHERE expiry <= ? LIMIT ?)'),
