@@ -67,6 +67,21 @@ describe('AcceptBalancer', () => {
     assert.deepEqual(told.slice(2), [[0, order(false)]]);
   });
 
+  it('does not count a worker as accepting on a report made before its last order', () => {
+    const told: Array<[number, AcceptOrder]> = [];
+    const b = new AcceptBalancer((i, o) => told.push([i, o]));
+    b.report(load(0, 100));
+    b.report(load(1, 100));
+    b.report(load(0, 1000));
+    assert.deepEqual(told, [[0, order(false)]]);
+    // 0 has not reported since it was told to stop; told to resume now, it may not listen yet:
+    // 1 keeps accepting until 0 says it does.
+    b.report(load(1, 5000));
+    assert.deepEqual(told.slice(1), [[0, order(true)]]);
+    b.report(load(0, 1000, true));
+    assert.deepEqual(told.slice(2), [[1, order(false)]]);
+  });
+
   it('lets every remaining worker accept when one leaves, and counts the new one from its first report', () => {
     const told: Array<[number, AcceptOrder]> = [];
     const b = new AcceptBalancer((i, o) => told.push([i, o]));

@@ -65,7 +65,7 @@ export class AcceptBalancer {
   readonly #open = new Map<number, number>();
   /** What each worker was last told (absent: accept, as a worker starts). */
   readonly #ordered = new Map<number, boolean>();
-  /** What each worker last said it does. */
+  /** What each worker said it does since its last order (absent: not said yet). */
   readonly #reported = new Map<number, boolean>();
   readonly #tell: (index: number, order: AcceptOrder) => void;
 
@@ -107,6 +107,9 @@ export class AcceptBalancer {
 
   #order(index: number, accepting: boolean): void {
     this.#ordered.set(index, accepting);
+    // Until it reports again, what it said before the order no longer holds: a worker told to
+    // resume may not listen yet, and counting it could leave the socket with none.
+    this.#reported.delete(index);
     this.#tell(index, { type: 'herald-accept', accepting });
   }
 }

@@ -33,10 +33,11 @@ export class AcceptSwitch {
     return this.#have;
   }
 
-  set(accepting: boolean): void {
-    if (this.#stopped) return;
+  /** Resolves once the server is as asked, or a listen failed (retried in 1 s), or stopped. */
+  set(accepting: boolean): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
     this.#want = accepting;
-    this.#settling ??= this.#settle().finally(() => (this.#settling = null));
+    return (this.#settling ??= this.#settle().finally(() => (this.#settling = null)));
   }
 
   /** No more changes; resolves once one under way is done (the server may be closed or listening). */
@@ -59,7 +60,7 @@ export class AcceptSwitch {
         this.#have = true;
       } catch (err) {
         this.#logger.warn({ err }, 'could not accept on the public port again; retrying in 1 s');
-        this.#retry = setTimeout(() => this.set(this.#want), RETRY_MS);
+        this.#retry = setTimeout(() => void this.set(this.#want), RETRY_MS);
         return;
       }
     }

@@ -48,9 +48,10 @@ export interface RunningNode {
   openSockets(): number;
   /**
    * Stop or resume accepting on the public port, holding the sockets already open; for spreading
-   * connections over workers (accept-balance.ts). Ignored once closing.
+   * connections over workers (accept-balance.ts); resolves once in effect (or given up, see
+   * accept-switch.ts). Ignored once closing.
    */
-  setAccepting(accepting: boolean): void;
+  setAccepting(accepting: boolean): Promise<void>;
   /** Whether the public port accepts now. */
   accepting(): boolean;
   /** Stop accepting, close sockets (saving unacked messages), close storage. Idempotent. */

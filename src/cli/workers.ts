@@ -41,17 +41,19 @@ export function workerSettings(settings: Readonly<Settings>, index: number): Rea
 export function reportReady(index: number, node: RunningNode): void {
   const msg: WorkerReady = { type: 'herald-ready', index, node: { role: node.role, port: node.port, connection: node.connection, adminPort: node.adminPort, bridges: node.bridges } };
   process.send?.(msg);
-  process.on('message', (order: AcceptOrder) => {
-    if (order?.type === 'herald-accept') node.setAccepting(order.accepting);
-  });
   let reported = '';
-  const report = () => {
+  const report = (always = false) => {
     const load: WorkerLoad = { type: 'herald-load', index, open: node.openSockets(), accepting: node.accepting() };
     const key = `${load.open} ${load.accepting}`;
-    if (key === reported || !process.connected) return;
+    if ((key === reported && !always) || !process.connected) return;
     reported = key;
     process.send?.(load);
   };
+  // After an order, a report as soon as it took effect: the primary counts this worker's
+  // accepting only from a report made after its last order.
+  process.on('message', (order: AcceptOrder) => {
+    if (order?.type === 'herald-accept') void node.setAccepting(order.accepting).then(() => report(true));
+  });
   report();
   setInterval(report, LOAD_REPORT_MS).unref();
 }
