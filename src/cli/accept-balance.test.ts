@@ -35,12 +35,23 @@ describe('decideAccepting', () => {
 });
 
 describe('AcceptBalancer', () => {
-  const load = (index: number, open: number, accepting = true): WorkerLoad => ({ type: 'herald-load', index, open, accepting });
-  const order = (accepting: boolean): AcceptOrder => ({ type: 'herald-accept', accepting });
+  /** Worker `index` reports, having carried out its orders so far (`seq` given: up to that one). */
+  let seqs = new Map<number, number>();
+  const load = (index: number, open: number, accepting = true, seq = seqs.get(index) ?? 0): WorkerLoad => ({ type: 'herald-load', index, open, accepting, seq });
+  /** A balancer whose orders are kept as [worker, accepting]; `seqs` follows the orders' numbers. */
+  const balancer = (told: Array<[number, boolean]>) => {
+    seqs = new Map();
+    return new AcceptBalancer((i, o: AcceptOrder) => {
+      assert.equal(o.seq, (seqs.get(i) ?? 0) + 1, 'orders to one worker are numbered 1, 2, ...');
+      seqs.set(i, o.seq);
+      told.push([i, o.accepting]);
+    });
+  };
+  const order = (accepting: boolean) => accepting;
 
   it('tells a worker only when its part changes', () => {
-    const told: Array<[number, AcceptOrder]> = [];
-    const b = new AcceptBalancer((i, o) => told.push([i, o]));
+    const told: Array<[number, boolean]> = [];
+    const b = balancer(told);
     b.report(load(0, 100));
     b.report(load(1, 120));
     assert.deepEqual(told, []);
@@ -53,8 +64,8 @@ describe('AcceptBalancer', () => {
   });
 
   it('stops a worker only while another says it accepts, so the shared socket always has one', () => {
-    const told: Array<[number, AcceptOrder]> = [];
-    const b = new AcceptBalancer((i, o) => told.push([i, o]));
+    const told: Array<[number, boolean]> = [];
+    const b = balancer(told);
     b.report(load(0, 100));
     b.report(load(1, 1000));
     assert.deepEqual(told, [[1, order(false)]]);
@@ -68,8 +79,8 @@ describe('AcceptBalancer', () => {
   });
 
   it('does not count a worker as accepting on a report made before its last order', () => {
-    const told: Array<[number, AcceptOrder]> = [];
-    const b = new AcceptBalancer((i, o) => told.push([i, o]));
+    const told: Array<[number, boolean]> = [];
+    const b = balancer(told);
     b.report(load(0, 100));
     b.report(load(1, 100));
     b.report(load(0, 1000));
@@ -82,9 +93,26 @@ describe('AcceptBalancer', () => {
     assert.deepEqual(told.slice(2), [[1, order(false)]]);
   });
 
+  it('does not take a report sent before the last order for what the worker does now', () => {
+    const told: Array<[number, boolean]> = [];
+    const b = balancer(told);
+    b.report(load(0, 100));
+    b.report(load(1, 100));
+    b.report(load(0, 1000));
+    assert.deepEqual(told, [[0, false]]);
+    b.report(load(1, 5000));
+    assert.deepEqual(told.slice(1), [[0, true]]);
+    // Sent before either order reached it: 0 says it accepts, but that predates "resume".
+    b.report(load(0, 1000, true, 0));
+    b.report(load(0, 1000, true, 1));
+    assert.equal(told.length, 2, '1 keeps accepting');
+    b.report(load(0, 1000, true, 2));
+    assert.deepEqual(told.slice(2), [[1, false]]);
+  });
+
   it('lets every remaining worker accept when one leaves, and counts the new one from its first report', () => {
-    const told: Array<[number, AcceptOrder]> = [];
-    const b = new AcceptBalancer((i, o) => told.push([i, o]));
+    const told: Array<[number, boolean]> = [];
+    const b = balancer(told);
     b.report(load(0, 1000));
     b.report(load(1, 1000));
     b.report(load(2, 10));

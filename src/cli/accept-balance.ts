@@ -21,12 +21,16 @@ export interface WorkerLoad {
   open: number;
   /** Whether it accepts now (an order takes effect after a round trip to the primary). */
   accepting: boolean;
+  /** The `seq` of the last order it carried out (0: none yet). */
+  seq: number;
 }
 
 /** The primary's word to a worker. */
 export interface AcceptOrder {
   type: 'herald-accept';
   accepting: boolean;
+  /** Counts the orders to one worker, so a report sent before an order is known for old. */
+  seq: number;
 }
 
 /** Sockets over the mean a worker may hold before it stops accepting: 10 %, at least 64. */
@@ -67,6 +71,8 @@ export class AcceptBalancer {
   readonly #ordered = new Map<number, boolean>();
   /** What each worker said it does since its last order (absent: not said yet). */
   readonly #reported = new Map<number, boolean>();
+  /** The last order's number, per worker. */
+  readonly #seq = new Map<number, number>();
   readonly #tell: (index: number, order: AcceptOrder) => void;
 
   constructor(tell: (index: number, order: AcceptOrder) => void) {
@@ -75,7 +81,8 @@ export class AcceptBalancer {
 
   report(load: WorkerLoad): void {
     this.#open.set(load.index, load.open);
-    this.#reported.set(load.index, load.accepting);
+    // A report sent before the last order reached the worker says nothing of what it does now.
+    if (load.seq === (this.#seq.get(load.index) ?? 0)) this.#reported.set(load.index, load.accepting);
     this.#apply(decideAccepting(this.#open, this.#ordered));
   }
 
@@ -84,6 +91,7 @@ export class AcceptBalancer {
     this.#open.delete(index);
     this.#ordered.delete(index);
     this.#reported.delete(index);
+    this.#seq.delete(index);
     this.#apply(new Map([...this.#open.keys()].map((i) => [i, true])));
   }
 
@@ -107,9 +115,11 @@ export class AcceptBalancer {
 
   #order(index: number, accepting: boolean): void {
     this.#ordered.set(index, accepting);
-    // Until it reports again, what it said before the order no longer holds: a worker told to
-    // resume may not listen yet, and counting it could leave the socket with none.
+    // Until it reports having carried this order out, what it said before no longer holds: a
+    // worker told to resume may not listen yet, and counting it could leave the socket with none.
     this.#reported.delete(index);
-    this.#tell(index, { type: 'herald-accept', accepting });
+    const seq = (this.#seq.get(index) ?? 0) + 1;
+    this.#seq.set(index, seq);
+    this.#tell(index, { type: 'herald-accept', accepting, seq });
   }
 }

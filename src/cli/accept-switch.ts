@@ -10,6 +10,8 @@ import type { Logger } from 'pino';
 
 /** How long after a failed listen to try again. */
 const RETRY_MS = 1000;
+/** A listen in a worker waits for the primary; one that has not happened by then has failed. */
+const LISTEN_TIMEOUT_MS = 5000;
 
 export class AcceptSwitch {
   readonly #server: Server;
@@ -67,17 +69,19 @@ export class AcceptSwitch {
   }
 
   #listenAgain(): Promise<void> {
+    // A listen that timed out may have happened since.
+    if (this.#server.listening) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const onError = (err: Error) => {
-        this.#server.off('listening', onListening);
-        reject(err);
+      const done = (err?: Error) => {
+        clearTimeout(timer);
+        this.#server.off('error', done);
+        this.#server.off('listening', done);
+        if (err) reject(err);
+        else resolve();
       };
-      const onListening = () => {
-        this.#server.off('error', onError);
-        resolve();
-      };
-      this.#server.once('error', onError);
-      this.#server.once('listening', onListening);
+      const timer = setTimeout(() => done(new Error(`not listening after ${LISTEN_TIMEOUT_MS} ms`)), LISTEN_TIMEOUT_MS);
+      this.#server.once('error', done);
+      this.#server.once('listening', done);
       this.#server.listen(this.#listen);
     });
   }

@@ -42,9 +42,10 @@ export function reportReady(index: number, node: RunningNode): void {
   const msg: WorkerReady = { type: 'herald-ready', index, node: { role: node.role, port: node.port, connection: node.connection, adminPort: node.adminPort, bridges: node.bridges } };
   process.send?.(msg);
   let reported = '';
+  let seq = 0;
   const report = (always = false) => {
-    const load: WorkerLoad = { type: 'herald-load', index, open: node.openSockets(), accepting: node.accepting() };
-    const key = `${load.open} ${load.accepting}`;
+    const load: WorkerLoad = { type: 'herald-load', index, open: node.openSockets(), accepting: node.accepting(), seq };
+    const key = `${load.open} ${load.accepting} ${seq}`;
     if ((key === reported && !always) || !process.connected) return;
     reported = key;
     process.send?.(load);
@@ -52,7 +53,12 @@ export function reportReady(index: number, node: RunningNode): void {
   // After an order, a report as soon as it took effect: the primary counts this worker's
   // accepting only from a report made after its last order.
   process.on('message', (order: AcceptOrder) => {
-    if (order?.type === 'herald-accept') void node.setAccepting(order.accepting).then(() => report(true));
+    if (order?.type !== 'herald-accept') return;
+    void node.setAccepting(order.accepting).then(() => {
+      // Orders are carried out in turn, so the last one settled is the newest.
+      seq = Math.max(seq, order.seq);
+      report(true);
+    });
   });
   report();
   setInterval(report, LOAD_REPORT_MS).unref();
@@ -70,7 +76,8 @@ export function superviseWorkers(settings: Readonly<Settings>, logger: Logger, o
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   const balancer = new AcceptBalancer((index, order) => {
     const worker = workers.get(index);
-    if (worker?.isConnected()) worker.send(order);
+    // A worker that is exiting may have closed its channel already: nothing to tell it then.
+    if (!stopping && worker?.isConnected()) worker.send(order, (err: Error | null) => err && logger.debug({ err, worker: index }, 'could not reach a worker'));
   });
   let stopping = false;
   let announced = false;
