@@ -57,6 +57,16 @@ describe('AcceptSwitch', () => {
     assert.equal(await request(later), 'ok');
   });
 
+  it('follows a resume that comes right after a stop', async () => {
+    const { port } = server.address() as AddressInfo;
+    const sw = new AcceptSwitch(server, { host: '127.0.0.1', port }, pino({ level: 'silent' }));
+    void sw.set(false);
+    await sw.set(true);
+    assert.equal(sw.accepting, true);
+    assert.equal(server.listening, true);
+    held.push(await dial(port));
+  });
+
   it('takes no more orders once stopped', async () => {
     const { port } = server.address() as AddressInfo;
     const sw = new AcceptSwitch(server, { host: '127.0.0.1', port }, pino({ level: 'silent' }));

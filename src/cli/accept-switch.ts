@@ -20,8 +20,10 @@ export class AcceptSwitch {
   #want = true;
   #have = true;
   #stopped = false;
-  /** The change under way, if any; changes run one at a time. */
-  #settling: Promise<void> | null = null;
+  /** The change under way; changes run one at a time. */
+  #settling: Promise<void> = Promise.resolve();
+  /** Whether `#settle`'s loop runs (cleared as it exits, before its promise settles). */
+  #running = false;
   #retry: NodeJS.Timeout | undefined;
 
   constructor(server: Server, listen: ListenOptions, logger: Logger) {
@@ -39,7 +41,10 @@ export class AcceptSwitch {
   set(accepting: boolean): Promise<void> {
     if (this.#stopped) return Promise.resolve();
     this.#want = accepting;
-    return (this.#settling ??= this.#settle().finally(() => (this.#settling = null)));
+    // A loop that runs sees the new wish; one that has exited (its promise may not have settled
+    // yet) would not: start another.
+    if (!this.#running) this.#settling = this.#settle();
+    return this.#settling;
   }
 
   /** No more changes; resolves once one under way is done (the server may be closed or listening). */
@@ -50,21 +55,27 @@ export class AcceptSwitch {
   }
 
   async #settle(): Promise<void> {
-    while (!this.#stopped && this.#want !== this.#have) {
-      if (!this.#want) {
-        // net's close, not http's: http.Server#close would also drop idle keep-alive connections.
-        NetServer.prototype.close.call(this.#server);
-        this.#have = false;
-        continue;
+    this.#running = true;
+    // Cleared in the same step as the loop's last check (no await in between): no wish is missed.
+    try {
+      while (!this.#stopped && this.#want !== this.#have) {
+        if (!this.#want) {
+          // net's close, not http's: http.Server#close would also drop idle keep-alive connections.
+          NetServer.prototype.close.call(this.#server);
+          this.#have = false;
+          continue;
+        }
+        try {
+          await this.#listenAgain();
+          this.#have = true;
+        } catch (err) {
+          this.#logger.warn({ err }, 'could not accept on the public port again; retrying in 1 s');
+          this.#retry = setTimeout(() => void this.set(this.#want), RETRY_MS);
+          return;
+        }
       }
-      try {
-        await this.#listenAgain();
-        this.#have = true;
-      } catch (err) {
-        this.#logger.warn({ err }, 'could not accept on the public port again; retrying in 1 s');
-        this.#retry = setTimeout(() => void this.set(this.#want), RETRY_MS);
-        return;
-      }
+    } finally {
+      this.#running = false;
     }
   }
 
