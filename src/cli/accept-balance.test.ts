@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AcceptBalancer, decideAccepting, resumeAtOrBelow, stopAbove, type AcceptOrder, type WorkerLoad } from './accept-balance.js';
+import { AcceptBalancer, decideAccepting, resumeAtOrBelow, STALE_MS, stopAbove, type AcceptOrder, type WorkerLoad } from './accept-balance.js';
 
 const map = <V>(entries: Array<[number, V]>) => new Map(entries);
 
@@ -39,13 +39,14 @@ describe('AcceptBalancer', () => {
   let seqs = new Map<number, number>();
   const load = (index: number, open: number, accepting = true, seq = seqs.get(index) ?? 0): WorkerLoad => ({ type: 'herald-load', index, open, accepting, seq });
   /** A balancer whose orders are kept as [worker, accepting]; `seqs` follows the orders' numbers. */
-  const balancer = (told: Array<[number, boolean]>) => {
+  const balancer = (told: Array<[number, boolean]>, now?: () => number) => {
     seqs = new Map();
-    return new AcceptBalancer((i, o: AcceptOrder) => {
+    const tell = (i: number, o: AcceptOrder) => {
       assert.equal(o.seq, (seqs.get(i) ?? 0) + 1, 'orders to one worker are numbered 1, 2, ...');
       seqs.set(i, o.seq);
       told.push([i, o.accepting]);
-    });
+    };
+    return now === undefined ? new AcceptBalancer(tell) : new AcceptBalancer(tell, now);
   };
   const order = (accepting: boolean) => accepting;
 
@@ -107,6 +108,28 @@ describe('AcceptBalancer', () => {
     b.report(load(0, 1000, true, 1));
     assert.equal(told.length, 2, '1 keeps accepting');
     b.report(load(0, 1000, true, 2));
+    assert.deepEqual(told.slice(2), [[1, false]]);
+  });
+
+  it('does not count a worker that stopped reporting (it may hang), and resumes a stopped one when no live one accepts', () => {
+    let now = 0;
+    const told: Array<[number, boolean]> = [];
+    const b = balancer(told, () => now);
+    b.report(load(0, 100));
+    b.report(load(1, 1000));
+    assert.deepEqual(told, [[1, false]]);
+    // 0 falls silent: after STALE_MS it no longer counts, and 1, the only live worker, resumes.
+    now = STALE_MS - 1;
+    b.report(load(1, 1000, false));
+    assert.equal(told.length, 1, '0 reported less than STALE_MS ago');
+    now = STALE_MS;
+    b.report(load(1, 1000, false));
+    assert.deepEqual(told.slice(1), [[1, true]]);
+    // Over the mean, it is not stopped again while 0 is silent.
+    b.report(load(1, 2000, true));
+    assert.equal(told.length, 2);
+    // 0 is back: 1 stops.
+    b.report(load(0, 100));
     assert.deepEqual(told.slice(2), [[1, false]]);
   });
 

@@ -6,13 +6,16 @@
  * counts drift apart (by a third and more when a crowd reconnects). The workers report how many
  * sockets they hold; one that holds clearly more than the mean stops accepting (closes its copy of
  * the listening socket; the queue stays with the others) until the rest catch up. The worker with
- * the fewest never stops, and a worker is told to stop only while another says it accepts: the
- * primary closes the shared socket when no worker holds it, and the connections queued on it
- * would be reset.
+ * the fewest never stops, and a worker is told to stop only while another live one says it
+ * accepts (one that has not reported for a second may hang: the queue must not wait for it); a
+ * stopped worker is told to resume when none does. The primary closes the shared socket when no
+ * worker holds it, and the connections queued on it would be reset.
  */
 
 /** How often a worker reports its open sockets, ms. */
 export const LOAD_REPORT_MS = 250;
+/** A worker that has not reported for this long may hang: it does not count as accepting. */
+export const STALE_MS = 1000;
 
 /** A worker's report to the primary. */
 export interface WorkerLoad {
@@ -73,14 +76,19 @@ export class AcceptBalancer {
   readonly #reported = new Map<number, boolean>();
   /** The last order's number, per worker. */
   readonly #seq = new Map<number, number>();
+  /** When each worker last reported. */
+  readonly #seen = new Map<number, number>();
   readonly #tell: (index: number, order: AcceptOrder) => void;
+  readonly #now: () => number;
 
-  constructor(tell: (index: number, order: AcceptOrder) => void) {
+  constructor(tell: (index: number, order: AcceptOrder) => void, now: () => number = Date.now) {
     this.#tell = tell;
+    this.#now = now;
   }
 
   report(load: WorkerLoad): void {
     this.#open.set(load.index, load.open);
+    this.#seen.set(load.index, this.#now());
     // A report sent before the last order reached the worker says nothing of what it does now.
     if (load.seq === (this.#seq.get(load.index) ?? 0)) this.#reported.set(load.index, load.accepting);
     this.#apply(decideAccepting(this.#open, this.#ordered));
@@ -92,23 +100,27 @@ export class AcceptBalancer {
     this.#ordered.delete(index);
     this.#reported.delete(index);
     this.#seq.delete(index);
+    this.#seen.delete(index);
     this.#apply(new Map([...this.#open.keys()].map((i) => [i, true])));
   }
 
   #apply(decided: ReadonlyMap<number, boolean>): void {
-    // Resumes first: a stop may wait for one of them to be under way.
+    // Resumes first: a stop may wait for one of them to be under way. A stopped worker resumes
+    // too when no other live worker accepts.
     for (const [index, accepting] of decided) {
-      if (accepting && this.#ordered.get(index) === false) this.#order(index, true);
+      if (this.#ordered.get(index) === false && (accepting || !this.#anotherAccepts(index))) this.#order(index, true);
     }
     for (const [index, accepting] of decided) {
       if (!accepting && this.#ordered.get(index) !== false && this.#anotherAccepts(index)) this.#order(index, false);
     }
   }
 
-  /** Some other worker says it accepts and is not being told to stop. */
+  /** Some other live worker says it accepts and is not being told to stop. */
   #anotherAccepts(index: number): boolean {
+    const now = this.#now();
     for (const [other, accepting] of this.#reported) {
-      if (other !== index && accepting && this.#ordered.get(other) !== false) return true;
+      if (other === index || !accepting || this.#ordered.get(other) === false) continue;
+      if (now - (this.#seen.get(other) ?? -Infinity) < STALE_MS) return true;
     }
     return false;
   }

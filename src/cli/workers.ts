@@ -35,20 +35,16 @@ export function workerSettings(settings: Readonly<Settings>, index: number): Rea
 }
 
 /**
- * In a worker: tell the primary this node serves, then report its open sockets as they change
- * and follow the primary's word on accepting (accept-balance.ts).
+ * In a worker: tell the primary this node serves, then report its open sockets every
+ * LOAD_REPORT_MS and follow the primary's word on accepting (accept-balance.ts).
  */
 export function reportReady(index: number, node: RunningNode): void {
   const msg: WorkerReady = { type: 'herald-ready', index, node: { role: node.role, port: node.port, connection: node.connection, adminPort: node.adminPort, bridges: node.bridges } };
   process.send?.(msg);
-  let reported = '';
   let seq = 0;
-  const report = (always = false) => {
-    const load: WorkerLoad = { type: 'herald-load', index, open: node.openSockets(), accepting: node.accepting(), seq };
-    const key = `${load.open} ${load.accepting} ${seq}`;
-    if ((key === reported && !always) || !process.connected) return;
-    reported = key;
-    process.send?.(load);
+  // Also when nothing changed: a report is the primary's sign that this worker is alive.
+  const report = () => {
+    if (process.connected) process.send?.({ type: 'herald-load', index, open: node.openSockets(), accepting: node.accepting(), seq } satisfies WorkerLoad);
   };
   // After an order, a report as soon as it took effect: the primary counts this worker's
   // accepting only from a report made after its last order.
@@ -57,7 +53,7 @@ export function reportReady(index: number, node: RunningNode): void {
     void node.setAccepting(order.accepting).then(() => {
       // Orders are carried out in turn, so the last one settled is the newest.
       seq = Math.max(seq, order.seq);
-      report(true);
+      report();
     });
   });
   report();
