@@ -85,6 +85,12 @@ function socketsByPid(port: number): Map<number, number> {
   return by;
 }
 
+/** The processes holding the socket that listens on `port`. */
+function listeners(port: number): Set<number> {
+  const rows = execFileSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8', timeout: 10_000 });
+  return new Set([...rows.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])));
+}
+
 /** A WebSocket that has said hello and had its answer. */
 function helloSocket(url: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
@@ -131,7 +137,10 @@ describe('spreading connections over workers', () => {
     }
     // Thawed, it reports again: the busy worker, far over the mean, pauses, and new hellos go to
     // the thawed one.
-    await new Promise((r) => setTimeout(r, 600));
+    for (let waited = 0; listeners(herald.port).has(busy); waited += 100) {
+      assert.ok(waited < 20_000, 'the busy worker stops listening once the thawed one reports');
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await paced(100);
     assert.equal(held(busy), 300, 'the busy worker paused');
     assert.equal(held(frozen), 100);
