@@ -67,17 +67,22 @@ export function decideAccepting(open: ReadonlyMap<number, number>, accepting: Re
   return out;
 }
 
+/** What the primary knows of one worker. */
+interface WorkerState {
+  open: number;
+  /** What it was last told (true until told otherwise, as a worker starts accepting). */
+  ordered: boolean;
+  /** What it said it does since its last order (undefined: not said yet). */
+  reported: boolean | undefined;
+  /** The last order's number. */
+  seq: number;
+  /** When it last reported. */
+  seen: number;
+}
+
 /** The primary's side: remembers reports and tells a worker when its part changes. */
 export class AcceptBalancer {
-  readonly #open = new Map<number, number>();
-  /** What each worker was last told (absent: accept, as a worker starts). */
-  readonly #ordered = new Map<number, boolean>();
-  /** What each worker said it does since its last order (absent: not said yet). */
-  readonly #reported = new Map<number, boolean>();
-  /** The last order's number, per worker. */
-  readonly #seq = new Map<number, number>();
-  /** When each worker last reported. */
-  readonly #seen = new Map<number, number>();
+  readonly #workers = new Map<number, WorkerState>();
   readonly #tell: (index: number, order: AcceptOrder) => void;
   readonly #now: () => number;
 
@@ -87,51 +92,50 @@ export class AcceptBalancer {
   }
 
   report(load: WorkerLoad): void {
-    this.#open.set(load.index, load.open);
-    this.#seen.set(load.index, this.#now());
+    let w = this.#workers.get(load.index);
+    if (w === undefined) this.#workers.set(load.index, (w = { open: 0, ordered: true, reported: undefined, seq: 0, seen: 0 }));
+    w.open = load.open;
+    w.seen = this.#now();
     // A report sent before the last order reached the worker says nothing of what it does now.
-    if (load.seq === (this.#seq.get(load.index) ?? 0)) this.#reported.set(load.index, load.accepting);
-    this.#apply(decideAccepting(this.#open, this.#ordered));
+    if (load.seq === w.seq) w.reported = load.accepting;
+    const open = new Map([...this.#workers].map(([i, x]) => [i, x.open]));
+    const ordered = new Map([...this.#workers].map(([i, x]) => [i, x.ordered]));
+    this.#apply(decideAccepting(open, ordered));
   }
 
   /** A worker left: forget it and let every other accept again. */
   forget(index: number): void {
-    this.#open.delete(index);
-    this.#ordered.delete(index);
-    this.#reported.delete(index);
-    this.#seq.delete(index);
-    this.#seen.delete(index);
-    this.#apply(new Map([...this.#open.keys()].map((i) => [i, true])));
+    this.#workers.delete(index);
+    this.#apply(new Map([...this.#workers.keys()].map((i) => [i, true])));
   }
 
   #apply(decided: ReadonlyMap<number, boolean>): void {
     // Resumes first: a stop may wait for one of them to be under way. A stopped worker resumes
     // too when no other live worker accepts.
     for (const [index, accepting] of decided) {
-      if (this.#ordered.get(index) === false && (accepting || !this.#anotherAccepts(index))) this.#order(index, true);
+      if (!this.#workers.get(index)!.ordered && (accepting || !this.#anotherAccepts(index))) this.#order(index, true);
     }
     for (const [index, accepting] of decided) {
-      if (!accepting && this.#ordered.get(index) !== false && this.#anotherAccepts(index)) this.#order(index, false);
+      if (!accepting && this.#workers.get(index)!.ordered && this.#anotherAccepts(index)) this.#order(index, false);
     }
   }
 
   /** Some other live worker says it accepts and is not being told to stop. */
   #anotherAccepts(index: number): boolean {
     const now = this.#now();
-    for (const [other, accepting] of this.#reported) {
-      if (other === index || !accepting || this.#ordered.get(other) === false) continue;
-      if (now - (this.#seen.get(other) ?? -Infinity) < STALE_MS) return true;
+    for (const [other, w] of this.#workers) {
+      if (other !== index && w.reported === true && w.ordered && now - w.seen < STALE_MS) return true;
     }
     return false;
   }
 
   #order(index: number, accepting: boolean): void {
-    this.#ordered.set(index, accepting);
+    const w = this.#workers.get(index)!;
+    w.ordered = accepting;
     // Until it reports having carried this order out, what it said before no longer holds: a
     // worker told to resume may not listen yet, and counting it could leave the socket with none.
-    this.#reported.delete(index);
-    const seq = (this.#seq.get(index) ?? 0) + 1;
-    this.#seq.set(index, seq);
-    this.#tell(index, { type: 'herald-accept', accepting, seq });
+    w.reported = undefined;
+    w.seq++;
+    this.#tell(index, { type: 'herald-accept', accepting, seq: w.seq });
   }
 }

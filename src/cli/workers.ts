@@ -70,12 +70,12 @@ export function superviseWorkers(settings: Readonly<Settings>, logger: Logger, o
   // Each worker accepts for itself: the primary's hand-off of every socket over IPC cost half of
   // a hello's CPU in a reconnect storm (docs/benchmarks.md). Set before the first fork.
   cluster.schedulingPolicy = cluster.SCHED_NONE;
+  let stopping = false;
   const balancer = new AcceptBalancer((index, order) => {
     const worker = workers.get(index);
     // A worker that is exiting may have closed its channel already: nothing to tell it then.
     if (!stopping && worker?.isConnected()) worker.send(order, (err: Error | null) => err && logger.debug({ err, worker: index }, 'could not reach a worker'));
   });
-  let stopping = false;
   let announced = false;
   let failed = false;
 
